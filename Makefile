@@ -1,0 +1,45 @@
+# score-pipeline: `make run` and `make test` are all a newcomer needs.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed-stamp
+MANIFEST := dbt_project/target/manifest.json
+
+export DAGSTER_HOME ?= $(CURDIR)/.dagster
+export DO_NOT_TRACK := 1
+export DBT_SEND_ANONYMOUS_USAGE_STATS := False
+export GX_ANALYTICS_ENABLED := False
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: install run test ui sample-data manifest backfill bench clean browser
+
+install: $(INSTALLED) $(DAGSTER_HOME)/dagster.yaml
+
+$(INSTALLED): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	@mkdir -p $(DAGSTER_HOME)
+	cp dagster.yaml $@
+
+manifest: install
+	cd dbt_project && ../$(VENV)/bin/dbt parse --quiet --profiles-dir .
+
+run: manifest
+	$(PY) -m score_pipeline.cli run
+
+test: manifest
+	$(PY) -m pytest
+
+ui: manifest
+	$(VENV)/bin/dagster-webserver -h 127.0.0.1 -p 3000 -w workspace.yaml
+
+sample-data: install
+	$(PY) -m score_pipeline.sample_data --out data/raw
+
+clean:
+	rm -rf data/warehouse data/published dbt_project/target dbt_project/logs

@@ -1,0 +1,48 @@
+"""Paths and names, read from the environment: the one place that owns them.
+
+Relative paths in the environment are taken from the current directory; the
+defaults live inside the repository, so nothing is written outside it unless a
+user points a variable elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+CODEBOOK_PRACTICES = DBT_PROJECT_DIR / "seeds" / "codebook_practices.csv"
+CODEBOOK_WORKER_ITEMS = DBT_PROJECT_DIR / "seeds" / "codebook_worker_items.csv"
+
+RAW_DIR_ENV = "SCORE_RAW_DIR"
+WAREHOUSE_ENV = "SCORE_WAREHOUSE"
+PUBLISH_DIR_ENV = "SCORE_PUBLISH_DIR"
+
+WAREHOUSE_POOL = "duckdb_warehouse"
+
+
+def _path_from_env(variable: str, default: Path) -> Path:
+    value = os.environ.get(variable)
+    return Path(value).resolve() if value else default
+
+
+def raw_dir() -> Path:
+    """Root of the wave folders (`<raw root>/<wave>/`)."""
+    return _path_from_env(RAW_DIR_ENV, PROJECT_ROOT / "data" / "raw")
+
+
+def warehouse_path() -> Path:
+    """The pipeline's working DuckDB file (schemas raw, staging, intermediate, marts)."""
+    return _path_from_env(WAREHOUSE_ENV, PROJECT_ROOT / "data" / "warehouse" / "score.duckdb")
+
+
+def publish_dir() -> Path:
+    """Where the analysts' copy of the marts (DuckDB, Parquet) and the report go."""
+    return _path_from_env(PUBLISH_DIR_ENV, PROJECT_ROOT / "data" / "published")
+
+
+def validation_docs_dir() -> Path:
+    """Git-ignored folder for the HTML validation reports of the GX checks."""
+    return warehouse_path().parent / "validation"
