@@ -1,0 +1,126 @@
+"""Great Expectations 1.x, run by hand: suites from `expectations/<instrument>.json`, an
+ephemeral context, a pandas datasource on the frame read from DuckDB.
+
+GX's own type expectations misjudge pandas-3 `str` columns, so column types are
+checked against the warehouse's information schema instead (`type_problems`).
+Expectation errors do not raise in GX: each result's `exception_info` is read.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from score_pipeline.settings import EXPECTATIONS_DIR
+
+SEVERITIES = ("error", "warn")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One expectation's result, reduced to what a person reading the check needs."""
+
+    expectation: str
+    column: str
+    severity: str
+    success: bool
+    unexpected_count: int | None = None
+    sample: tuple[str, ...] = ()
+    error: str | None = None  # the expectation could not be evaluated
+
+    @property
+    def label(self) -> str:
+        return f"{self.expectation}({self.column})" if self.column else self.expectation
+
+
+@dataclass
+class Validation:
+    suite: str
+    rows: int
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def failures(self, severity: str) -> list[Outcome]:
+        return [o for o in self.outcomes if o.severity == severity and not o.success]
+
+    def evaluated(self, severity: str) -> int:
+        return sum(1 for o in self.outcomes if o.severity == severity)
+
+
+def load_suite_json(instrument: str) -> dict[str, Any]:
+    return json.loads((EXPECTATIONS_DIR / f"{instrument}.json").read_text(encoding="utf-8"))
+
+
+@cache
+def _batch_definition(table: str) -> Any:
+    import great_expectations as gx  # slow import: only when a check runs
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    source = context.data_sources.add_pandas(name=f"warehouse_{table}")
+    return source.add_dataframe_asset(name=table).add_batch_definition_whole_dataframe("wave")
+
+
+def validate(instrument: str, frame: pd.DataFrame) -> Validation:
+    """Run the instrument's suite on a frame (one wave of its raw table)."""
+    import great_expectations as gx
+
+    spec = load_suite_json(instrument)
+    suite = gx.ExpectationSuite(name=spec["name"], expectations=spec["expectations"])
+    batch = _batch_definition(spec["meta"]["table"]).get_batch(batch_parameters={"dataframe": frame})
+    result = batch.validate(suite)
+    outcomes = [_outcome(r) for r in result.results]
+    return Validation(spec["name"], len(frame), sorted(outcomes, key=lambda o: (o.success, o.label)))
+
+
+def _outcome(result: Any) -> Outcome:
+    config = result.expectation_config
+    kwargs = config.kwargs
+    column = kwargs.get("column") or ",".join(kwargs.get("column_list") or [kwargs.get("column_A", ""), kwargs.get("column_B", "")]).strip(",")
+    info = result.exception_info or {}
+    raised = info.get("raised_exception") if isinstance(info, dict) else False
+    error = info.get("exception_message") if raised else None
+    details = result.result or {}
+    sample = tuple(str(v) for v in (details.get("partial_unexpected_list") or [])[:5])
+    return Outcome(config.type, column, (config.meta or {}).get("severity", "warn"),
+                   bool(result.success) and not raised, details.get("unexpected_count"), sample, error)
+
+
+def type_problems(declared: dict[str, str], actual: dict[str, str]) -> list[Outcome]:
+    """Columns missing from the table or with another type than the instrument declares."""
+    problems = []
+    for column, kind in declared.items():
+        if column not in actual:
+            problems.append(Outcome("column_exists", column, "error", False, error="column is missing"))
+        elif actual[column].upper() != kind.upper():
+            problems.append(Outcome("column_type", column, "error", False, error=f"{actual[column]}, expected {kind}"))
+    return problems
+
+
+def write_report(validation: Validation, wave: str, folder: Path) -> Path:
+    """A small self-contained HTML validation report (the Data Docs of this project)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{wave}__{validation.suite}.html"
+    rows = "\n".join(
+        f"<tr class={'ok' if o.success else o.severity}><td>{html.escape(o.label)}</td><td>{o.severity}</td>"
+        f"<td>{'pass' if o.success else 'FAIL'}</td><td>{'' if o.unexpected_count is None else o.unexpected_count}</td>"
+        f"<td>{html.escape(', '.join(o.sample) or (o.error or ''))}</td></tr>"
+        for o in validation.outcomes
+    )
+    path.write_text(
+        f"""<!doctype html><meta charset="utf-8"><title>{validation.suite} {wave}</title>
+<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 8px}}
+tr.error td{{background:#fdd}}tr.warn td{{background:#ffd}}</style>
+<h1>Validation of {html.escape(validation.suite)}, wave {html.escape(wave)}</h1>
+<p>{validation.rows} rows. Severity <b>error</b> blocks downstream assets; <b>warn</b> is reported only.</p>
+<table><tr><th>expectation</th><th>severity</th><th>result</th><th>unexpected</th><th>sample / error</th></tr>
+{rows}</table>""",
+        encoding="utf-8",
+    )
+    return path

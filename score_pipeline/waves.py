@@ -1,0 +1,108 @@
+"""Waves: discovery of the wave folders, verification of a drop, the wave partitions.
+
+A wave is a folder `<raw root>/YYYY-name`; its drop is complete only when
+`SHA256SUMS` is present and every file it lists exists and matches (contract 1).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dagster import DynamicPartitionsDefinition
+
+WAVE_NAME = re.compile(r"^\d{4}-[a-z][a-z0-9_]*(-[a-z0-9_]+)*$")
+CHECKSUMS = "SHA256SUMS"
+
+wave_partitions = DynamicPartitionsDefinition(name="wave")
+
+
+class DropError(Exception):
+    """A wave folder that is not a complete, verified drop."""
+
+
+@dataclass(frozen=True)
+class DropStatus:
+    wave: str
+    folder: Path
+    problems: list[str] = field(default_factory=list)
+    fingerprint: str = ""  # sha256 of SHA256SUMS: changes whenever the drop's content does
+
+    @property
+    def complete(self) -> bool:
+        return not self.problems
+
+
+def is_wave_name(name: str) -> bool:
+    return bool(WAVE_NAME.match(name))
+
+
+def parse_checksums(text: str) -> dict[str, str]:
+    """`sha256sum` output (`<hex>  <name>`, or `<hex> *<name>` in binary mode) as name -> digest."""
+    entries = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        match = re.fullmatch(r"([0-9a-fA-F]{64}) [ *](.+)", line.rstrip("\r"))
+        if not match:
+            raise DropError(f"{CHECKSUMS} line {number} is not '<sha256>  <file>': {line!r}")
+        entries[match.group(2)] = match.group(1).lower()
+    return entries
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify_drop(folder: Path) -> DropStatus:
+    """Check a wave folder against its SHA256SUMS; problems name each file."""
+    wave = folder.name
+    if not is_wave_name(wave):
+        return DropStatus(wave, folder, [f"folder name {wave!r} is not a wave key YYYY-name in lower case"])
+    checksums = folder / CHECKSUMS
+    if not checksums.is_file():
+        return DropStatus(wave, folder, [f"{CHECKSUMS} is missing: the drop is not complete"])
+    text = checksums.read_text(encoding="utf-8", errors="replace")
+    fingerprint = hashlib.sha256(text.encode()).hexdigest()
+    try:
+        entries = parse_checksums(text)
+    except DropError as error:
+        return DropStatus(wave, folder, [str(error)], fingerprint)
+    if not entries:
+        return DropStatus(wave, folder, [f"{CHECKSUMS} lists no file"], fingerprint)
+    problems = []
+    for name, expected in sorted(entries.items()):
+        path = folder / name
+        if not path.is_file():
+            problems.append(f"{name}: listed in {CHECKSUMS} but missing")
+        elif file_sha256(path) != expected:
+            problems.append(f"{name}: checksum mismatch")
+    return DropStatus(wave, folder, problems, fingerprint)
+
+
+def wave_folders(raw_root: Path) -> list[Path]:
+    """Candidate wave folders (named like waves), in key order."""
+    if not raw_root.is_dir():
+        return []
+    return sorted(p for p in raw_root.iterdir() if p.is_dir() and is_wave_name(p.name))
+
+
+def complete_drops(raw_root: Path) -> list[DropStatus]:
+    return [status for status in map(verify_drop, wave_folders(raw_root)) if status.complete]
+
+
+def verified_wave_folder(raw_root: Path, wave: str) -> Path:
+    """The folder of a wave whose drop verifies; DropError naming the files otherwise."""
+    folder = raw_root / wave
+    if not folder.is_dir():
+        raise DropError(f"wave {wave}: no folder {folder}")
+    status = verify_drop(folder)
+    if not status.complete:
+        raise DropError(f"wave {wave} ({folder}) is not a complete drop: " + "; ".join(status.problems))
+    return folder
