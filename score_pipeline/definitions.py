@@ -1,16 +1,19 @@
 """The code location: one Definitions assembled from the modules, nothing else."""
 
-from __future__ import annotations
-
 from dagster import Definitions
 
 from score_pipeline import settings
+from score_pipeline.analysis.assets import analysis_assets
+from score_pipeline.automation import jobs
 from score_pipeline.ingest.assets import ingest_assets
+from score_pipeline.publish.assets import publish_assets
 from score_pipeline.quality.checks import ingest_checks
 from score_pipeline.resources import WarehouseResource, dbt_resource
+from score_pipeline.transform.assets import dbt_evaluation_models, dbt_wave_models
 
 defs = Definitions(
-    assets=[*ingest_assets],
+    assets=[*ingest_assets, dbt_wave_models, dbt_evaluation_models, *analysis_assets, *publish_assets],
     asset_checks=[*ingest_checks],
+    jobs=jobs,
     resources={"warehouse": WarehouseResource(path=str(settings.warehouse_path())), "dbt": dbt_resource()},
 )

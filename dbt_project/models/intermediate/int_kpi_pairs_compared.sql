@@ -1,0 +1,40 @@
+-- Contract 4 (kpi_change): an enterprise counts for a KPI when it reported it at
+-- the baseline and the endline and the baseline value is above zero.
+
+with kpi_values as (
+    select * from {{ ref('int_kpi_values_unpivoted') }}
+),
+
+waves as (
+    select * from {{ ref('int_waves_ordered') }}
+),
+
+baseline as (
+    select kpi_values.* from kpi_values inner join waves on waves.wave = kpi_values.wave and waves.is_baseline
+),
+
+endline as (
+    select kpi_values.* from kpi_values inner join waves on waves.wave = kpi_values.wave and waves.is_endline
+),
+
+baseline_profile as (
+    select profile.ruc, profile.cost_structure
+    from {{ ref('stg_raw__company_profile') }} as profile
+    inner join waves on waves.wave = profile.wave and waves.is_baseline
+),
+
+final as (
+    select
+        baseline.ruc,
+        baseline.kpi,
+        baseline_profile.cost_structure,
+        baseline.kpi_value as baseline_value,
+        endline.kpi_value as endline_value,
+        (endline.kpi_value - baseline.kpi_value) / baseline.kpi_value * 100 as pct_change
+    from baseline
+    inner join endline on endline.ruc = baseline.ruc and endline.kpi = baseline.kpi
+    left join baseline_profile on baseline_profile.ruc = baseline.ruc
+    where baseline.kpi_value > 0
+)
+
+select * from final

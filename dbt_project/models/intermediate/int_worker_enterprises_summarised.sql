@@ -1,0 +1,39 @@
+{{ wave_incremental_config() }}
+
+-- Per enterprise and item: the mean of the valid answers to the item (any
+-- respondent); `overall`: the mean of the scored respondents' scores. The
+-- 5-respondent rule decides whether a figure may be published per enterprise.
+
+with answers as (
+    unpivot (
+        select wave, ruc, respondent_row, w01, w02, w03, w04, w05, w06, w07, w08, w09, w10, w11, w12, w13, w14, w15
+        from {{ ref('stg_raw__worker_survey') }}
+        where ruc in {{ known_enterprises() }} {{ wave_filter() }}
+    )
+    on w01, w02, w03, w04, w05, w06, w07, w08, w09, w10, w11, w12, w13, w14, w15
+    into name item value answer
+),
+
+item_figures as (
+    select wave, ruc, item, avg(answer) as mean, count(*) as n_respondents
+    from answers
+    group by wave, ruc, item
+),
+
+overall_figures as (
+    select wave, ruc, 'overall' as item, avg(respondent_score) as mean, count(respondent_score) as n_respondents
+    from {{ ref('int_worker_respondents_scored') }}
+    where respondent_score is not null {{ wave_filter() }}
+    group by wave, ruc
+),
+
+final as (
+    select *, n_respondents >= 5 as is_publishable
+    from (
+        select * from item_figures
+        union all
+        select * from overall_figures
+    )
+)
+
+select * from final

@@ -1,0 +1,24 @@
+-- Contract 4: every mean over the enterprises that reported the value.
+
+with profile as (
+    select * from {{ ref('stg_raw__company_profile') }}
+),
+
+final as (
+    select
+        wave,
+        count(*) as n_enterprises,
+        avg(capacity_use_pct) as capacity_use_pct,
+        avg(annual_sales) as annual_sales_mean,
+        avg(workers) as workers_mean,
+        avg(monthly_payroll) as monthly_payroll_mean,
+        avg(annual_sales) / avg(workers) as sales_per_worker,
+        count(*) filter (where uses_productivity_indicators) * 100.0
+            / nullif(count(uses_productivity_indicators), 0) as pct_using_productivity_indicators,
+        avg(female_workers / workers * 100) filter (where workers > 0) as female_share_pct,
+        count(*) filter (where gender_equality_policy) as n_gender_policy
+    from profile
+    group by wave
+)
+
+select * from final

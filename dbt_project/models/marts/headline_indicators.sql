@@ -1,0 +1,111 @@
+-- Contract 4: baseline / endline are the indicator's values at the first and the
+-- last wave that has it; for the six KPIs, means over the enterprises counted,
+-- with change_pct their mean_pct_change.
+
+with labels as (
+    select * from (values
+        (1, 'global_score', 'Average global management practices score', 'score 1-5'),
+        (2, 'pct_enterprises_gain_gt1', 'Enterprises whose global score rose by more than one point', 'percent'),
+        (3, 'accidents', 'Work accidents per year', 'accidents'),
+        (4, 'absenteeism', 'Absenteeism', 'percent'),
+        (5, 'turnover', 'Staff turnover', 'percent'),
+        (6, 'defects', 'Defective products', 'percent'),
+        (7, 'raw_material_waste', 'Raw material waste', 'percent'),
+        (8, 'unit_cost', 'Cost per unit produced', 'S/.'),
+        (9, 'capacity_use_pct', 'Installed capacity used', 'percent'),
+        (10, 'annual_sales', 'Annual sales', 'S/.'),
+        (11, 'workers', 'Number of workers', 'workers'),
+        (12, 'monthly_payroll', 'Monthly payroll', 'S/.'),
+        (13, 'sales_per_worker', 'Annual sales per worker', 'S/.'),
+        (14, 'pct_using_productivity_indicators', 'Enterprises using productivity indicators', 'percent'),
+        (15, 'female_share_pct', 'Share of women in the workforce', 'percent'),
+        (16, 'n_gender_policy', 'Enterprises with a gender equality policy', 'enterprises'),
+        (17, 'worker_satisfaction', 'Worker satisfaction, overall score', 'score 1-5'),
+        (18, 'pct_positive_effects', 'Perceived effects that are positive', 'percent')
+    ) as t(sort_order, indicator, label, unit)
+),
+
+business as (
+    select * from {{ ref('business_results') }}
+),
+
+wave_series as (
+    select 'global_score' as indicator, wave, mean as value from {{ ref('wave_summary') }} where level = 'global'
+    union all select 'capacity_use_pct', wave, capacity_use_pct from business
+    union all select 'annual_sales', wave, annual_sales_mean from business
+    union all select 'workers', wave, workers_mean from business
+    union all select 'monthly_payroll', wave, monthly_payroll_mean from business
+    union all select 'sales_per_worker', wave, sales_per_worker from business
+    union all select 'pct_using_productivity_indicators', wave, pct_using_productivity_indicators from business
+    union all select 'female_share_pct', wave, female_share_pct from business
+    union all select 'n_gender_policy', wave, n_gender_policy from business
+    union all select 'worker_satisfaction', wave, mean from {{ ref('worker_satisfaction') }} where item = 'overall'
+    union all
+    select 'pct_positive_effects', wave, sum(pct_positive * n_responses) / sum(n_responses)
+    from {{ ref('perceived_effects') }}
+    group by wave
+),
+
+first_and_last as (
+    select
+        indicator,
+        arg_min(value, wave) as baseline,
+        arg_max(value, wave) as endline
+    from wave_series
+    where value is not null
+    group by indicator
+),
+
+series_indicators as (
+    select indicator, baseline, endline, endline - baseline as change, (endline - baseline) / baseline * 100 as change_pct
+    from first_and_last
+),
+
+kpi_indicators as (
+    select
+        pairs.kpi as indicator,
+        avg(pairs.baseline_value) as baseline,
+        avg(pairs.endline_value) as endline,
+        avg(pairs.endline_value) - avg(pairs.baseline_value) as change,
+        any_value(kpi_change.mean_pct_change) as change_pct
+    from {{ ref('int_kpi_pairs_compared') }} as pairs
+    inner join {{ ref('kpi_change') }} as kpi_change
+        on kpi_change.kpi = pairs.kpi and kpi_change.cost_structure = 'all'
+    group by pairs.kpi
+),
+
+waves as (
+    select * from {{ ref('int_waves_ordered') }}
+),
+
+global_pairs as (
+    select baseline.ruc, endline.global_score - baseline.global_score as gain
+    from {{ ref('enterprise_scores') }} as baseline
+    inner join waves as first_wave on first_wave.wave = baseline.wave and first_wave.is_baseline
+    inner join {{ ref('enterprise_scores') }} as endline on endline.ruc = baseline.ruc
+    inner join waves as last_wave on last_wave.wave = endline.wave and last_wave.is_endline
+    where baseline.global_score is not null and endline.global_score is not null
+),
+
+gain_indicator as (
+    select
+        'pct_enterprises_gain_gt1' as indicator,
+        null::double as baseline,
+        count(*) filter (where gain > 1) * 100.0 / count(*) as endline,
+        null::double as change,
+        null::double as change_pct
+    from global_pairs
+),
+
+final as (
+    select labels.indicator, labels.label, labels.unit, figures.baseline, figures.endline, figures.change, figures.change_pct
+    from labels
+    inner join (
+        select * from series_indicators
+        union all select * from kpi_indicators
+        union all select * from gain_indicator
+    ) as figures on figures.indicator = labels.indicator
+    order by labels.sort_order
+)
+
+select * from final

@@ -1,0 +1,32 @@
+-- The training records are cumulative: the last wave's file holds all records to date.
+
+with waves as (
+    select * from {{ ref('int_waves_ordered') }}
+),
+
+records as (
+    select records.*
+    from {{ ref('stg_raw__training_records') }} as records
+    inner join waves on waves.wave = records.wave and waves.is_endline
+),
+
+latest_profile as (
+    select ruc, arg_max(size, wave) as size
+    from {{ ref('stg_raw__company_profile') }}
+    group by ruc
+),
+
+final as (
+    select
+        latest_profile.ruc,
+        latest_profile.size,
+        count(distinct records.module) filter (where records.finished_on is not null) as modules_completed,
+        coalesce(sum(records.contribution_usd), 0) as contribution_usd,
+        count(distinct records.module) filter (where records.finished_on is not null)
+            * case latest_profile.size when 'Pequeña' then 500 when 'Mediana' then 1000 end as contribution_by_rule_usd
+    from latest_profile
+    left join records on records.ruc = latest_profile.ruc
+    group by latest_profile.ruc, latest_profile.size
+)
+
+select * from final

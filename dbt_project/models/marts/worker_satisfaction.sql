@@ -1,0 +1,19 @@
+-- Contract 4: the wave figure is the mean of the enterprise figures over every
+-- enterprise that has one (the 5-respondent rule is for per-enterprise figures).
+
+with enterprise_figures as (
+    select * from {{ ref('int_worker_enterprises_summarised') }}
+),
+
+final as (
+    select
+        wave,
+        item,
+        count(*) as n_enterprises,
+        sum(n_respondents) as n_respondents,
+        avg(mean) as mean
+    from enterprise_figures
+    group by wave, item
+)
+
+select * from final

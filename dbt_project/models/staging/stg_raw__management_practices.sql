@@ -1,0 +1,20 @@
+{{ config(tags=['wave']) }}
+
+with source as (
+    select * from {{ source('raw', 'management_practices') }}
+),
+
+renamed as (
+    select
+        wave,
+        ruc,
+        practice_id,
+        score,
+        answer_status,
+        evaluator,
+        visit_date,
+        submitted_at
+    from source
+)
+
+select * from renamed

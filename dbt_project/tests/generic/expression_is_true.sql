@@ -1,0 +1,4 @@
+{#- Every row satisfies a SQL expression. -#}
+{% test expression_is_true(model, expression, column_name=none) %}
+select * from {{ model }} where not ({{ expression }})
+{% endtest %}

@@ -1,0 +1,83 @@
+"""The statistics SQL does badly, as pure functions of score tables (scipy)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+SCORE_CHANGE_COLUMNS = [
+    "level", "code", "n_pairs", "baseline_mean", "endline_mean", "mean_change", "t_stat", "p_value",
+    "p_wilcoxon", "p_holm", "effect_size_dz", "ci_low", "ci_high",
+]
+SPILLOVER_COLUMNS = ["module", "n", "pearson_r", "p_value", "spearman_rho"]
+NAN = float("nan")
+
+
+def holm(p_values: pd.Series) -> pd.Series:
+    """Holm's step-down adjustment; NaN p-values stay NaN and do not count."""
+    valid = p_values.dropna().sort_values()
+    m = len(valid)
+    adjusted = np.minimum(1.0, np.maximum.accumulate([(m - i) * p for i, p in enumerate(valid)])) if m else []
+    return pd.Series(adjusted, index=valid.index, dtype=float).reindex(p_values.index)
+
+
+def paired_change(baseline: np.ndarray, endline: np.ndarray) -> dict[str, float]:
+    """Paired comparison of endline against baseline (contract 4, score_change)."""
+    n = len(baseline)
+    differences = endline - baseline
+    result = {"n_pairs": n, "baseline_mean": NAN, "endline_mean": NAN, "mean_change": NAN, "t_stat": NAN,
+              "p_value": NAN, "p_wilcoxon": NAN, "effect_size_dz": NAN, "ci_low": NAN, "ci_high": NAN}
+    if n == 0:
+        return result
+    mean_change = float(differences.mean())
+    result.update(baseline_mean=float(baseline.mean()), endline_mean=float(endline.mean()), mean_change=mean_change)
+    if n < 2:
+        return result
+    sd = float(differences.std(ddof=1))
+    if sd > 0:
+        test = stats.ttest_rel(endline, baseline)
+        half_width = stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n)
+        result.update(t_stat=float(test.statistic), p_value=float(test.pvalue), effect_size_dz=mean_change / sd,
+                      ci_low=mean_change - half_width, ci_high=mean_change + half_width)
+    if np.any(differences != 0):
+        result["p_wilcoxon"] = float(stats.wilcoxon(differences, zero_method="wilcox", alternative="two-sided").pvalue)
+    return result
+
+
+def score_change(scores: pd.DataFrame, baseline_wave: str, endline_wave: str) -> pd.DataFrame:
+    """One row per level x code from long scores (level, code, ruc, wave, score), Holm over all rows."""
+    rows = []
+    for (level, code), group in scores.groupby(["level", "code"], sort=True):
+        wide = group.pivot_table(index="ruc", columns="wave", values="score", aggfunc="first")
+        if baseline_wave not in wide or endline_wave not in wide:
+            continue
+        pairs = wide[[baseline_wave, endline_wave]].dropna()
+        rows.append({"level": level, "code": code,
+                     **paired_change(pairs[baseline_wave].to_numpy(float), pairs[endline_wave].to_numpy(float))})
+    table = pd.DataFrame(rows, columns=[c for c in SCORE_CHANGE_COLUMNS if c != "p_holm"])
+    table["p_holm"] = holm(table["p_value"])
+    order = {"global": 0, "module": 1, "category": 2}
+    return table.sort_values(["level", "code"], key=lambda s: s.map(order) if s.name == "level" else s)[SCORE_CHANGE_COLUMNS].reset_index(drop=True)
+
+
+def module_spillover(module_scores: pd.DataFrame, baseline_wave: str, endline_wave: str) -> pd.DataFrame:
+    """Module 1 change vs each other module's change (enterprise-level endline - baseline)."""
+    wide = module_scores.pivot_table(index="ruc", columns=["code", "wave"], values="score", aggfunc="first")
+    changes = {code: wide[(code, endline_wave)] - wide[(code, baseline_wave)]
+               for code in ("m1", "m2", "m3", "m4", "m5") if (code, baseline_wave) in wide and (code, endline_wave) in wide}
+    rows = []
+    for code in ("m2", "m3", "m4", "m5"):
+        if "m1" not in changes or code not in changes:
+            continue
+        both = pd.concat([changes["m1"], changes[code]], axis=1).dropna()
+        n = len(both)
+        row = {"module": code, "n": n, "pearson_r": NAN, "p_value": NAN, "spearman_rho": NAN}
+        if n >= 3 and both.iloc[:, 0].std() > 0 and both.iloc[:, 1].std() > 0:
+            pearson = stats.pearsonr(both.iloc[:, 0], both.iloc[:, 1])
+            row.update(pearson_r=float(pearson.statistic), p_value=float(pearson.pvalue),
+                       spearman_rho=float(stats.spearmanr(both.iloc[:, 0], both.iloc[:, 1]).statistic))
+        rows.append(row)
+    return pd.DataFrame(rows, columns=SPILLOVER_COLUMNS)

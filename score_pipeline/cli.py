@@ -1,0 +1,134 @@
+"""`score-pipeline`: run every wave end to end, query the published marts, list waves, make sample data."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from score_pipeline import settings
+
+QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+HEADLINE_QUERY = """
+    select indicator, unit, round(baseline, 2) as baseline, round(endline, 2) as endline,
+           round(change, 2) as change, round(change_pct, 1) as change_pct
+    from marts.headline_indicators
+"""
+
+
+def ensure_dagster_home() -> Path:
+    """DAGSTER_HOME, defaulting to the project-local `.dagster/` with the repo's dagster.yaml."""
+    home = Path(os.environ.setdefault("DAGSTER_HOME", str(settings.PROJECT_ROOT / ".dagster")))
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "dagster.yaml").exists():
+        shutil.copy(settings.PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
+    return home
+
+
+def run_all_waves(out=sys.stdout) -> int:
+    """Materialize every complete wave, then the cross-wave marts and the publication."""
+    ensure_dagster_home()
+    from dagster import DagsterInstance
+
+    from score_pipeline.automation import EVALUATION_JOB, WAVE_JOB
+    from score_pipeline.definitions import defs
+    from score_pipeline.waves import verify_drop, wave_folders, wave_partitions
+
+    raw_root = settings.raw_dir()
+    statuses = [verify_drop(folder) for folder in wave_folders(raw_root)]
+    for status in statuses:
+        if not status.complete:
+            print(f"skipping {status.wave}: " + "; ".join(status.problems), file=out)
+    waves = [s.wave for s in statuses if s.complete]
+    if not waves:
+        print(f"no complete wave drop under {raw_root}", file=out)
+        return 1
+    instance = DagsterInstance.get()
+    known = set(instance.get_dynamic_partitions(wave_partitions.name))
+    instance.add_dynamic_partitions(wave_partitions.name, [w for w in waves if w not in known])
+    wave_job, evaluation_job = defs.resolve_job_def(WAVE_JOB), defs.resolve_job_def(EVALUATION_JOB)
+    for wave in waves:
+        print(f"wave {wave}: ingest, checks, wave-level models ...", file=out, flush=True)
+        result = wave_job.execute_in_process(partition_key=wave, instance=instance, run_config=QUIET_RUN_CONFIG,
+                                             raise_on_error=False)
+        if not result.success:
+            print(f"wave {wave} failed (run {result.run_id}); nothing was published. See `make ui`.", file=out)
+            return 1
+    print("cross-wave marts, statistics, publication ...", file=out, flush=True)
+    result = evaluation_job.execute_in_process(instance=instance, run_config=QUIET_RUN_CONFIG, raise_on_error=False)
+    if not result.success:
+        print(f"the evaluation run failed (run {result.run_id}); the previous publication is untouched.", file=out)
+        return 1
+    database = settings.publish_dir() / "score_marts.duckdb"
+    print(f"\npublished: {database}\n           {settings.publish_dir()}/<mart>.parquet\n", file=out)
+    print(query_published(HEADLINE_QUERY, "table"), file=out)
+    return 0
+
+
+def query_published(query: str, output_format: str) -> str:
+    """Run a query on the published marts, read-only (the analysts' file, never the warehouse)."""
+    import duckdb
+
+    database = settings.publish_dir() / "score_marts.duckdb"
+    if not database.exists():
+        raise FileNotFoundError(f"{database} does not exist yet: run `make run` first")
+    connection = duckdb.connect(str(database), read_only=True)
+    try:
+        relation = connection.sql(query)
+        if relation is None:
+            return ""
+        if output_format == "table":
+            return str(relation.limit(10_000))
+        frame = relation.df()
+        if output_format == "csv":
+            return frame.to_csv(index=False).rstrip("\n")
+        return frame.to_json(orient="records", force_ascii=False, date_format="iso")
+    finally:
+        connection.close()
+
+
+def list_waves(out=sys.stdout) -> int:
+    from score_pipeline.waves import verify_drop, wave_folders
+
+    for folder in wave_folders(settings.raw_dir()):
+        status = verify_drop(folder)
+        print(f"{status.wave}: {'complete' if status.complete else 'NOT READY - ' + '; '.join(status.problems)}", file=out)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="score-pipeline", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="materialize every complete wave end to end and publish the marts")
+    sql = commands.add_parser("sql", help="query the published marts (read-only)")
+    sql.add_argument("query", help='e.g. "select * from marts.headline_indicators"')
+    sql.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    commands.add_parser("waves", help="list the wave folders of the raw root and whether each drop is complete")
+    commands.add_parser("sample-data", help="write the sample extracts (see --help)", add_help=False)
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "sample-data":
+        from score_pipeline.sample_data.__main__ import main as sample_main
+
+        return sample_main(rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    if args.command == "run":
+        return run_all_waves()
+    if args.command == "waves":
+        return list_waves()
+    try:
+        print(query_published(args.query, args.format))
+    except FileNotFoundError as error:
+        print(error, file=sys.stderr)
+        return 1
+    except Exception as error:  # a query error from DuckDB: say it plainly
+        print(f"query failed: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""Publication of the marts for analysts (contract 4): `score_marts.duckdb` (schema `marts`,
+every mart and nothing else) and one Parquet file per mart.
+
+Everything is written into a staging folder beside the publication first; only
+when all files are complete are they moved into place with `os.replace`, which
+is atomic per file on one filesystem. An analyst holding the old file open
+keeps reading the old inode; a failed run never touches the publication.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import duckdb
+
+PUBLISHED_MARTS = (
+    "enterprise_scores", "category_scores", "wave_summary", "score_change", "kpi_change", "business_results",
+    "worker_satisfaction", "perceived_effects", "module_spillover", "headline_indicators", "data_quality",
+    "panel_coverage", "participation", "case_studies",
+)
+DATABASE_NAME = "score_marts.duckdb"
+
+
+def build_publication(warehouse: Path, staging: Path) -> list[Path]:
+    """Write the database and the Parquet files of every mart into `staging`."""
+    database = staging / DATABASE_NAME
+    connection = duckdb.connect(str(database))
+    try:
+        connection.execute(f"attach '{warehouse}' as warehouse (read_only)")
+        connection.execute("create schema marts")
+        files = []
+        for mart in PUBLISHED_MARTS:
+            connection.execute(f"create table marts.{mart} as select * from warehouse.marts.{mart}")
+            parquet = staging / f"{mart}.parquet"
+            connection.execute(f"copy marts.{mart} to '{parquet}' (format parquet)")
+            files.append(parquet)
+        connection.execute("detach warehouse")
+        connection.execute("checkpoint")
+    finally:
+        connection.close()
+    return [*files, database]
+
+
+def publish_marts(warehouse: Path, publish_dir: Path) -> list[Path]:
+    """Build the publication aside, then swap each file into `publish_dir`; returns the published paths."""
+    publish_dir.mkdir(parents=True, exist_ok=True)
+    staging = publish_dir / f".staging-{uuid.uuid4().hex}"
+    staging.mkdir()
+    try:
+        built = build_publication(warehouse, staging)
+        published = []
+        for path in built:
+            target = publish_dir / path.name
+            os.replace(path, target)
+            published.append(target)
+        return published
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

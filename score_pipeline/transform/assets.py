@@ -1,0 +1,48 @@
+"""dbt models as Dagster assets: wave-level models per wave partition, cross-wave models after them."""
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+from dagster import AssetExecutionContext
+from dagster_dbt import DbtCliResource, dbt_assets
+
+from score_pipeline import settings
+from score_pipeline.transform.project import WAVE_SELECTION, dbt_build_args, dbt_project
+from score_pipeline.transform.translator import ScoreDbtTranslator
+from score_pipeline.waves import wave_partitions
+
+translator = ScoreDbtTranslator()
+
+
+def _stream_build(context: AssetExecutionContext, dbt: DbtCliResource, wave: str | None) -> Iterator[Any]:
+    # profiles.yml reads the same variable as the warehouse resource; make it absolute for dbt's cwd.
+    os.environ[settings.WAREHOUSE_ENV] = str(settings.warehouse_path())
+    yield from dbt.cli(dbt_build_args(wave), context=context).stream()
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    select=WAVE_SELECTION,
+    partitions_def=wave_partitions,
+    dagster_dbt_translator=translator,
+    pool=settings.WAREHOUSE_POOL,
+    name="dbt_wave_models",
+)
+def dbt_wave_models(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+    """Staging views and the wave-level scoring models, rebuilt for one wave."""
+    yield from _stream_build(context, dbt, context.partition_key)
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    exclude=WAVE_SELECTION,
+    dagster_dbt_translator=translator,
+    pool=settings.WAREHOUSE_POOL,
+    name="dbt_evaluation_models",
+)
+def dbt_evaluation_models(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+    """Cross-wave models: summaries, changes, indicators, data quality."""
+    yield from _stream_build(context, dbt, None)
