@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import sys
@@ -50,17 +51,22 @@ def run_all_waves(out=sys.stdout) -> int:
     known = set(instance.get_dynamic_partitions(wave_partitions.name))
     instance.add_dynamic_partitions(wave_partitions.name, [w for w in waves if w not in known])
     wave_job, evaluation_job = defs.resolve_job_def(WAVE_JOB), defs.resolve_job_def(EVALUATION_JOB)
-    for wave in waves:
-        print(f"wave {wave}: ingest, checks, wave-level models ...", file=out, flush=True)
-        result = wave_job.execute_in_process(partition_key=wave, instance=instance, run_config=QUIET_RUN_CONFIG,
-                                             raise_on_error=False)
-        if not result.success:
-            print(f"wave {wave} failed (run {result.run_id}); nothing was published. See `make ui`.", file=out)
-            return 1
-    print("cross-wave marts, statistics, publication ...", file=out, flush=True)
-    result = evaluation_job.execute_in_process(instance=instance, run_config=QUIET_RUN_CONFIG, raise_on_error=False)
+    log_path = Path(os.environ["DAGSTER_HOME"]) / "logs" / "last_run.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+        for wave in waves:
+            print(f"wave {wave}: ingest, checks, wave-level models ...", file=out, flush=True)
+            result = wave_job.execute_in_process(partition_key=wave, instance=instance, run_config=QUIET_RUN_CONFIG,
+                                                 raise_on_error=False)
+            if not result.success:
+                print(f"wave {wave} failed (run {result.run_id}); nothing was published. "
+                      f"Details: {log_path}, or `make ui`.", file=out)
+                return 1
+        print("cross-wave marts, statistics, publication ...", file=out, flush=True)
+        result = evaluation_job.execute_in_process(instance=instance, run_config=QUIET_RUN_CONFIG, raise_on_error=False)
     if not result.success:
-        print(f"the evaluation run failed (run {result.run_id}); the previous publication is untouched.", file=out)
+        print(f"the evaluation run failed (run {result.run_id}); the previous publication is untouched. "
+              f"Details: {log_path}, or `make ui`.", file=out)
         return 1
     database = settings.publish_dir() / "score_marts.duckdb"
     print(f"\npublished: {database}\n           {settings.publish_dir()}/<mart>.parquet\n", file=out)

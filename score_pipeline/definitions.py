@@ -2,7 +2,6 @@
 
 from dagster import Definitions
 
-from score_pipeline import settings
 from score_pipeline.analysis.assets import analysis_assets
 from score_pipeline.automation import jobs
 from score_pipeline.ingest.assets import ingest_assets
@@ -15,5 +14,5 @@ defs = Definitions(
     assets=[*ingest_assets, dbt_wave_models, dbt_evaluation_models, *analysis_assets, *publish_assets],
     asset_checks=[*ingest_checks],
     jobs=jobs,
-    resources={"warehouse": WarehouseResource(path=str(settings.warehouse_path())), "dbt": dbt_resource()},
+    resources={"warehouse": WarehouseResource(), "dbt": dbt_resource()},
 )

@@ -29,15 +29,19 @@ INGEST_LOG_COLUMNS = {
 
 
 class WarehouseResource(ConfigurableResource):
-    """The pipeline's working DuckDB file (`SCORE_WAREHOUSE`)."""
+    """The pipeline's working DuckDB file: `path`, or `SCORE_WAREHOUSE` read when a step connects."""
 
-    path: str
+    path: str | None = None
+
+    @property
+    def database(self) -> Path:
+        return Path(self.path) if self.path else settings.warehouse_path()
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         if not read_only:
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        connection = duckdb.connect(self.path, read_only=read_only)
+            self.database.parent.mkdir(parents=True, exist_ok=True)
+        connection = duckdb.connect(str(self.database), read_only=read_only)
         try:
             yield connection
         finally:

@@ -102,7 +102,7 @@ def parse_number(raw: object) -> Parsed[float]:
     if text.lower() in NOT_AVAILABLE:
         return Parsed(None)
     body = _CURRENCY_PREFIX.sub("", text)
-    body = re.sub(r"\s*%$", "", body).replace(" ", "")
+    body = re.sub(r"\s*%$", "", body).strip()
     if _THOUSANDS_NUMBER.match(body):
         body = body.replace(",", "")
     if not _PLAIN_NUMBER.match(body):

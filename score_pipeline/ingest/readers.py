@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from zipfile import BadZipFile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,7 +93,7 @@ def read_profile_sheet(path: Path, required: list[str]) -> Table:
         raise IngestError(path, "required file is missing")
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as error:
+    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as error:
         raise IngestError(path, f"is not a readable xlsx workbook ({error})") from error
     try:
         if PROFILE_SHEET not in workbook.sheetnames:

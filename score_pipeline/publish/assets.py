@@ -3,6 +3,7 @@
 from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 
 from score_pipeline import settings
+from score_pipeline.resources import WarehouseResource
 from score_pipeline.publish.marts import DATABASE_NAME, PUBLISHED_MARTS, publish_marts
 
 MART_KEYS = [AssetKey(["marts", name]) for name in PUBLISHED_MARTS]
@@ -12,8 +13,8 @@ MART_KEYS = [AssetKey(["marts", name]) for name in PUBLISHED_MARTS]
        pool=settings.WAREHOUSE_POOL, owners=["team:data-engineering"],
        description=f"{DATABASE_NAME} (schema marts only) and one Parquet file per mart in SCORE_PUBLISH_DIR, "
                    "swapped in atomically at the end of a successful run.")
-def published_marts() -> MaterializeResult:
-    published = publish_marts(settings.warehouse_path(), settings.publish_dir())
+def published_marts(warehouse: WarehouseResource) -> MaterializeResult:
+    published = publish_marts(warehouse.database, settings.publish_dir())
     return MaterializeResult(metadata={
         "publish_dir": MetadataValue.path(str(settings.publish_dir())),
         "database": MetadataValue.path(str(published[-1])),

@@ -8,6 +8,7 @@ from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from score_pipeline import settings
+from score_pipeline.resources import WarehouseResource
 from score_pipeline.transform.project import WAVE_SELECTION, dbt_build_args, dbt_project
 from score_pipeline.transform.translator import ScoreDbtTranslator
 from score_pipeline.waves import wave_partitions
@@ -15,9 +16,9 @@ from score_pipeline.waves import wave_partitions
 translator = ScoreDbtTranslator()
 
 
-def _stream_build(context: AssetExecutionContext, dbt: DbtCliResource, wave: str | None) -> Iterator[Any]:
-    # profiles.yml reads the same variable as the warehouse resource; make it absolute for dbt's cwd.
-    os.environ[settings.WAREHOUSE_ENV] = str(settings.warehouse_path())
+def _stream_build(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, wave: str | None) -> Iterator[Any]:
+    # profiles.yml reads the variable the warehouse resource resolves; absolute, for dbt's working directory.
+    os.environ[settings.WAREHOUSE_ENV] = str(warehouse.database.resolve())
     yield from dbt.cli(dbt_build_args(wave), context=context).stream()
 
 
@@ -30,9 +31,9 @@ def _stream_build(context: AssetExecutionContext, dbt: DbtCliResource, wave: str
     pool=settings.WAREHOUSE_POOL,
     name="dbt_wave_models",
 )
-def dbt_wave_models(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+def dbt_wave_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource) -> Iterator[Any]:
     """Staging views and the wave-level scoring models, rebuilt for one wave."""
-    yield from _stream_build(context, dbt, context.partition_key)
+    yield from _stream_build(context, dbt, warehouse, context.partition_key)
 
 
 @dbt_assets(
@@ -43,6 +44,6 @@ def dbt_wave_models(context: AssetExecutionContext, dbt: DbtCliResource) -> Iter
     pool=settings.WAREHOUSE_POOL,
     name="dbt_evaluation_models",
 )
-def dbt_evaluation_models(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+def dbt_evaluation_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource) -> Iterator[Any]:
     """Cross-wave models: summaries, changes, indicators, data quality."""
-    yield from _stream_build(context, dbt, None)
+    yield from _stream_build(context, dbt, warehouse, None)

@@ -1,0 +1,128 @@
+"""The contract's spellings, one by one, and properties of the normalisers over any input."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from score_pipeline.ingest.normalise import (
+    normalise_ruc, parse_number, parse_practice_score, parse_satisfaction, parse_sex, parse_yes_no,
+    ruc_check_digit,
+)
+
+# 20100123453: weights 5,4,3,2,7,6,5,4,3,2 over 2010012345 -> 10+0+3+0+0+6+10+12+12+10 = 63,
+# 63 mod 11 = 8, 11 - 8 = 3 -> check digit 3 (worked by hand from the contract).
+VALID = "20100123453"
+
+
+def test_check_digit_worked_by_hand() -> None:
+    assert ruc_check_digit("2010012345") == 3
+    # c = 10 -> 0 and c = 11 -> 1: 10000000040 has sum 5*1 + 3*4 = 17... computed below by brute force
+    for body in ("1000000001", "2000000000", "1500000000"):
+        total = sum(int(d) * w for d, w in zip(body, (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)))
+        expected = {10: 0, 11: 1}.get(11 - total % 11, 11 - total % 11)
+        assert ruc_check_digit(body) == expected
+
+
+@pytest.mark.parametrize("spelling", [
+    "20100123453", "20-10012345-3", " 20100123453 ", "2.0100123453E10", "2.0100123453e+10",
+    20100123453, 20100123453.0,
+])
+def test_every_ruc_spelling_of_the_contract_normalises(spelling: object) -> None:
+    assert normalise_ruc(spelling).value == VALID
+
+
+@pytest.mark.parametrize("spelling,problem", [
+    ("20100123454", "check digit"), ("2010012345", "not 11 digits"), ("30100123453", "prefix"),
+    ("", "empty"), ("abc", "not 11 digits"), ("2.01E10", "check digit"), (None, "empty"),
+])
+def test_invalid_rucs_are_rejected_with_a_reason(spelling: object, problem: str) -> None:
+    parsed = normalise_ruc(spelling)
+    assert parsed.value is None and problem in parsed.problem
+
+
+@pytest.mark.parametrize("raw,value", [
+    ("7,050,000", 7050000.0), ("S/ 56,069.50", 56069.5), ("S/. 56,069.50", 56069.5), ("63%", 63.0),
+    ("63.5 %", 63.5), (63, 63.0), (4.5, 4.5), ("12", 12.0), ("-5", -5.0),
+])
+def test_numbers_typed_as_text(raw: object, value: float) -> None:
+    assert parse_number(raw) == (value, None)
+
+
+@pytest.mark.parametrize("raw", ["ND", "nd", "-", "", "  ", None])
+def test_not_available_is_null_without_a_problem(raw: object) -> None:
+    assert parse_number(raw) == (None, None)
+
+
+@pytest.mark.parametrize("raw", ["1,5", "abc", "7.050.000", "S/", "12 34", "--5"])
+def test_numbers_that_are_not_numbers_are_rejected(raw: str) -> None:
+    parsed = parse_number(raw)
+    assert parsed.value is None and parsed.problem
+
+
+@pytest.mark.parametrize("raw,value", [
+    ("Deficiente", 1), ("regular", 2), ("BUENO", 3), (" Muy  bueno ", 4), ("Muy buéno", 4), ("Éxcelente", 5),
+])
+def test_satisfaction_labels_in_any_case_spacing_and_accents(raw: str, value: int) -> None:
+    assert parse_satisfaction(raw) == (value, None)
+
+
+@pytest.mark.parametrize("raw", ["NS/NR", "ns/nr", "", None])
+def test_no_answer(raw: object) -> None:
+    assert parse_satisfaction(raw) == (None, None)
+
+
+@pytest.mark.parametrize("raw", ["Bueo", "4", "Muy bien", "Exelente"])
+def test_other_labels_are_invalid(raw: str) -> None:
+    assert parse_satisfaction(raw).problem
+
+
+@pytest.mark.parametrize("raw,value", [("F", "F"), ("m", "M"), ("Mujer", "F"), ("HOMBRE", "M")])
+def test_sex_spellings(raw: str, value: str) -> None:
+    assert parse_sex(raw) == (value, None)
+
+
+@pytest.mark.parametrize("raw,expected", [
+    ("3", (3, "valid")), ("NA", (None, "not_applicable")), ("99", (None, "not_observed")),
+    ("", (None, "not_asked")), ("0", (None, "invalid")), ("6", (None, "invalid")),
+    ("3.5", (None, "invalid")), ("bueno", (None, "invalid")),
+])
+def test_practice_codes(raw: str, expected: tuple) -> None:
+    assert parse_practice_score(raw) == expected
+
+
+@pytest.mark.parametrize("raw,value", [("Sí", True), ("Si", True), ("SI", True), ("No", False), ("no", False)])
+def test_yes_no(raw: str, value: bool) -> None:
+    assert parse_yes_no(raw) == (value, None)
+
+
+anything = st.one_of(st.text(), st.integers(), st.floats(allow_nan=True), st.none(), st.booleans())
+
+
+@given(anything)
+def test_ruc_normaliser_never_raises(raw: object) -> None:
+    parsed = normalise_ruc(raw)
+    assert (parsed.value is None) != (parsed.problem is None)
+    if parsed.value is not None:
+        assert len(parsed.value) == 11 and ruc_check_digit(parsed.value[:10]) == int(parsed.value[10])
+
+
+@given(st.sampled_from(["10", "15", "17", "20"]), st.text(alphabet="0123456789", min_size=8, max_size=8))
+def test_every_valid_ruc_round_trips_through_its_spellings(prefix: str, body: str) -> None:
+    ruc = prefix + body + str(ruc_check_digit(prefix + body))
+    for spelling in (ruc, f"{ruc[:2]}-{ruc[2:10]}-{ruc[10]}", f" {ruc} ", f"{ruc[0]}.{ruc[1:]}E10", int(ruc)):
+        assert normalise_ruc(spelling).value == ruc
+
+
+@given(anything)
+def test_number_and_label_normalisers_never_raise(raw: object) -> None:
+    for parse in (parse_number, parse_satisfaction, parse_sex, parse_yes_no):
+        parsed = parse(raw)
+        assert parsed.value is None or parsed.problem is None
+
+
+@given(st.floats(min_value=0, max_value=1e9, allow_nan=False).map(lambda x: round(x, 2)))
+def test_money_round_trips(value: float) -> None:
+    for spelling in (f"{value:,.2f}", f"S/ {value:,.2f}", f"{value}"):
+        assert parse_number(spelling).value == pytest.approx(value)

@@ -1,0 +1,53 @@
+"""Drop verification: a wave is a folder whose SHA256SUMS verifies; problems name the file."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from conftest import copy_wave
+
+from score_pipeline.waves import DropError, complete_drops, parse_checksums, verified_wave_folder, verify_drop
+
+
+def test_the_sample_waves_are_complete_drops() -> None:
+    from conftest import SAMPLE_RAW, SAMPLE_WAVES
+
+    assert [s.wave for s in complete_drops(SAMPLE_RAW)] == list(SAMPLE_WAVES)
+
+
+def test_missing_sha256sums_is_not_a_wave(tmp_path: Path) -> None:
+    (copy_wave("2017-baseline", tmp_path) / "SHA256SUMS").unlink()
+    status = verify_drop(tmp_path / "2017-baseline")
+    assert not status.complete and "SHA256SUMS is missing" in status.problems[0]
+
+
+def test_a_changed_file_is_named(tmp_path: Path) -> None:
+    folder = copy_wave("2018-midterm", tmp_path)
+    with (folder / "autoevaluacion.csv").open("a") as handle:
+        handle.write("extra\n")
+    status = verify_drop(folder)
+    assert status.problems == ["autoevaluacion.csv: checksum mismatch"]
+    with pytest.raises(DropError, match="autoevaluacion.csv: checksum mismatch"):
+        verified_wave_folder(tmp_path, "2018-midterm")
+
+
+def test_a_listed_file_that_is_missing_is_named(tmp_path: Path) -> None:
+    folder = copy_wave("2019-endline", tmp_path)
+    (folder / "estudios_caso" / next(p.name for p in (folder / "estudios_caso").iterdir())).unlink()
+    assert "listed in SHA256SUMS but missing" in verify_drop(folder).problems[0]
+
+
+def test_a_folder_with_a_bad_name_is_not_a_wave(tmp_path: Path) -> None:
+    (tmp_path / "Wave 3").mkdir()
+    (tmp_path / "2021-Followup").mkdir()
+    assert complete_drops(tmp_path) == []
+    assert "not a wave key" in verify_drop(tmp_path / "2021-Followup").problems[0]
+
+
+def test_checksums_in_binary_mode_and_crlf(tmp_path: Path) -> None:
+    digest = hashlib.sha256(b"x").hexdigest()
+    assert parse_checksums(f"{digest} *a.csv\r\n{digest}  b/c.md\n") == {"a.csv": digest, "b/c.md": digest}
+    with pytest.raises(DropError, match="line 1"):
+        parse_checksums("not a checksum line\n")
