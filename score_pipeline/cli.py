@@ -9,6 +9,7 @@ import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO
 
 from score_pipeline import settings
 
@@ -29,8 +30,9 @@ def ensure_dagster_home() -> Path:
     return home
 
 
-def run_all_waves(out=sys.stdout) -> int:
+def run_all_waves(out: TextIO | None = None) -> int:
     """Materialize every complete wave, then the cross-wave marts and the publication."""
+    out = out or sys.stdout
     ensure_dagster_home()
     from dagster import DagsterInstance
 
@@ -96,7 +98,8 @@ def query_published(query: str, output_format: str) -> str:
         connection.close()
 
 
-def list_waves(out=sys.stdout) -> int:
+def list_waves(out: TextIO | None = None) -> int:
+    out = out or sys.stdout
     from score_pipeline.waves import verify_drop, wave_folders
 
     for folder in wave_folders(settings.raw_dir()):

@@ -14,6 +14,7 @@ SCORE_CHANGE_COLUMNS = [
 ]
 SPILLOVER_COLUMNS = ["module", "n", "pearson_r", "p_value", "spearman_rho"]
 NAN = float("nan")
+ROUNDING = 9
 
 
 def holm(p_values: pd.Series) -> pd.Series:
@@ -66,7 +67,8 @@ def score_change(scores: pd.DataFrame, baseline_wave: str, endline_wave: str) ->
 def module_spillover(module_scores: pd.DataFrame, baseline_wave: str, endline_wave: str) -> pd.DataFrame:
     """Module 1 change vs each other module's change (enterprise-level endline - baseline)."""
     wide = module_scores.pivot_table(index="ruc", columns=["code", "wave"], values="score", aggfunc="first")
-    changes = {code: wide[(code, endline_wave)] - wide[(code, baseline_wave)]
+    # Scores are means of integers: rounding away float noise keeps exact ties tied when ranking.
+    changes = {code: (wide[(code, endline_wave)] - wide[(code, baseline_wave)]).round(ROUNDING)
                for code in ("m1", "m2", "m3", "m4", "m5") if (code, baseline_wave) in wide and (code, endline_wave) in wide}
     rows = []
     for code in ("m2", "m3", "m4", "m5"):

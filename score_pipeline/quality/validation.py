@@ -83,13 +83,21 @@ def _outcome(result: Any) -> Outcome:
     config = result.expectation_config
     kwargs = config.kwargs
     column = kwargs.get("column") or ",".join(kwargs.get("column_list") or [kwargs.get("column_A", ""), kwargs.get("column_B", "")]).strip(",")
-    info = result.exception_info or {}
-    raised = info.get("raised_exception") if isinstance(info, dict) else False
-    error = info.get("exception_message") if raised else None
+    error = _exception_message(result.exception_info)
+    raised = error is not None
     details = result.result or {}
     sample = tuple(str(v) for v in (details.get("partial_unexpected_list") or [])[:5])
     return Outcome(config.type, column, (config.meta or {}).get("severity", "warn"),
                    bool(result.success) and not raised, details.get("unexpected_count"), sample, error)
+
+
+def _exception_message(info: Any) -> str | None:
+    """GX reports an expectation it could not evaluate in `exception_info`, either flat or keyed by metric."""
+    if not isinstance(info, dict):
+        return None
+    entries = [info] if "raised_exception" in info else [v for v in info.values() if isinstance(v, dict)]
+    messages = sorted({e.get("exception_message") or "error" for e in entries if e.get("raised_exception")})
+    return "; ".join(messages) or None
 
 
 def type_problems(declared: dict[str, str], actual: dict[str, str]) -> list[Outcome]:

@@ -3,7 +3,8 @@
 
 {%- set waves_query %}select distinct wave from {{ ref('stg_raw__ingest_log') }} order by wave{% endset %}
 {%- set waves = run_query(waves_query).columns[0].values() if execute else [] %}
-{%- set required = ['autoevaluacion', 'encuesta_trabajadores', 'perfil_empresa', 'practicas_gestion', 'registro_capacitacion'] %}
+{#- The survey instruments; training records exist for a firm only once it finished a module. -#}
+{%- set required = ['autoevaluacion', 'encuesta_trabajadores', 'perfil_empresa', 'practicas_gestion'] %}
 
 with enterprises as (
     select ruc, arg_max(business_name, wave) as business_name

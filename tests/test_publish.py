@@ -1,0 +1,111 @@
+"""The analysts' publication: exactly the contract's marts, Parquet equal to the database,
+swapped atomically, readable while the pipeline republishes, and nothing worker-level."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import PipelineRun
+
+from score_pipeline.publish.marts import publish_marts
+
+CONTRACT_MARTS = {  # contract section 4, with the columns it promises at least
+    "enterprise_scores": {"ruc", "wave", "global_score", "score_m1", "score_m2", "score_m3", "score_m4", "score_m5", "n_practices_scored"},
+    "category_scores": {"ruc", "wave", "module", "category", "score"},
+    "wave_summary": {"wave", "level", "code", "n_enterprises", "mean", "sd", "median"},
+    "score_change": {"level", "code", "n_pairs", "baseline_mean", "endline_mean", "mean_change", "t_stat", "p_value",
+                     "p_wilcoxon", "p_holm", "effect_size_dz", "ci_low", "ci_high"},
+    "kpi_change": {"kpi", "cost_structure", "n_enterprises", "mean_pct_change", "median_pct_change"},
+    "business_results": {"wave", "n_enterprises", "capacity_use_pct", "annual_sales_mean", "workers_mean",
+                         "monthly_payroll_mean", "sales_per_worker", "pct_using_productivity_indicators",
+                         "female_share_pct", "n_gender_policy"},
+    "worker_satisfaction": {"wave", "item", "n_enterprises", "n_respondents", "mean"},
+    "perceived_effects": {"wave", "outcome", "n_responses", "pct_positive", "pct_influenced"},
+    "module_spillover": {"module", "n", "pearson_r", "p_value", "spearman_rho"},
+    "headline_indicators": {"indicator", "label", "unit", "baseline", "endline", "change", "change_pct"},
+    "data_quality": {"wave", "instrument", "rows_received", "rows_loaded", "duplicates_removed", "rows_rejected", "values_invalid"},
+    "panel_coverage": {"ruc"},
+    "participation": {"ruc", "size", "modules_completed", "contribution_usd"},
+    "case_studies": {"ruc", "title", "modules", "themes", "word_count"},
+}
+WORKER_LEVEL_COLUMNS = {"respondent_row", "response_id", "respondent_score", "sex", "age_band", "tenure_band",
+                        *(f"w{i:02d}" for i in range(1, 16))}
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def test_the_database_holds_the_contract_marts_and_nothing_else(pipeline: PipelineRun) -> None:
+    with duckdb.connect(str(pipeline.database), read_only=True) as connection:
+        tables = connection.execute("select schema_name, table_name from duckdb_tables()").fetchall()
+        columns = connection.execute("select table_name, column_name from duckdb_columns() where schema_name = 'marts'").fetchall()
+    assert {schema for schema, _ in tables} == {"marts"}
+    assert {table for _, table in tables} == set(CONTRACT_MARTS)
+    for mart, promised in CONTRACT_MARTS.items():
+        assert promised <= {c for t, c in columns if t == mart}, mart
+
+
+def test_each_parquet_file_equals_its_mart(pipeline: PipelineRun) -> None:
+    assert {p.name for p in pipeline.publish_dir.glob("*.parquet")} == {f"{m}.parquet" for m in CONTRACT_MARTS}
+    with duckdb.connect(str(pipeline.database), read_only=True) as connection:
+        for mart in CONTRACT_MARTS:
+            parquet = f"read_parquet('{pipeline.publish_dir / mart}.parquet')"
+            counts = connection.execute(f"""
+                select (select count(*) from marts.{mart}), (select count(*) from {parquet}),
+                       (select count(*) from (select * from marts.{mart} except all select * from {parquet})),
+                       (select count(*) from (select * from {parquet} except all select * from marts.{mart}))
+            """).fetchone()
+            assert counts[0] == counts[1] > 0 and counts[2:] == (0, 0), mart
+
+
+def test_no_worker_level_row_and_no_enterprise_worker_figure_is_published(pipeline: PipelineRun) -> None:
+    with duckdb.connect(str(pipeline.database), read_only=True) as connection:
+        columns = connection.execute("select table_name, column_name from duckdb_columns()").fetchall()
+    published_columns = {c for _, c in columns}
+    assert not published_columns & WORKER_LEVEL_COLUMNS
+    worker_tables = {t for t, c in columns if c == "n_respondents"}
+    assert worker_tables == {"worker_satisfaction"}
+    assert "ruc" not in {c for t, c in columns if t in worker_tables}
+    report = pipeline.publish_dir / "report.html"
+    if report.exists():
+        assert "respondent_row" not in report.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def own_publication(pipeline: PipelineRun, tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the warehouse and a publication of its own, to break without touching the session's."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(pipeline.warehouse, warehouse)
+    publish_marts(warehouse, tmp_path / "published")
+    return warehouse, tmp_path / "published"
+
+
+def test_a_failed_publication_leaves_the_previous_one_byte_identical(own_publication: tuple[Path, Path]) -> None:
+    warehouse, published = own_publication
+    before = digests(published)
+    with duckdb.connect(str(warehouse)) as connection:
+        connection.execute("drop table marts.case_studies")  # the last mart: everything before it is built
+    with pytest.raises(duckdb.CatalogException):
+        publish_marts(warehouse, published)
+    assert digests(published) == before
+    assert not [p for p in published.iterdir() if p.name.startswith(".staging")]
+
+
+def test_an_analyst_reading_the_file_is_never_blocked(own_publication: tuple[Path, Path]) -> None:
+    warehouse, published = own_publication
+    with duckdb.connect(str(warehouse)) as connection:
+        connection.execute("update marts.headline_indicators set label = 'changed' where indicator = 'workers'")
+    analyst = duckdb.connect(str(published / "score_marts.duckdb"), read_only=True)
+    try:
+        publish_marts(warehouse, published)  # must not fail on the analyst's lock
+        old = analyst.execute("select label from marts.headline_indicators where indicator = 'workers'").fetchone()[0]
+        assert old == "Number of workers"  # the analyst keeps a consistent old snapshot
+    finally:
+        analyst.close()
+    with duckdb.connect(str(published / "score_marts.duckdb"), read_only=True) as fresh:
+        assert fresh.execute("select label from marts.headline_indicators where indicator = 'workers'").fetchone()[0] == "changed"

@@ -1,0 +1,76 @@
+"""The GX suites fail on purpose-built bad frames, with the right severity; types are checked
+against the warehouse."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from score_pipeline.ingest.instruments import INSTRUMENTS_BY_NAME
+from score_pipeline.quality.validation import type_problems, validate
+
+GOOD_PROFILE = {
+    "wave": "2017-baseline", "ruc": "20100123453", "business_name": "X", "region": "Lima", "sector": "Textil",
+    "size": "Pequeña", "cost_structure": "Mano de obra", "workers": 30.0, "female_workers": 10.0,
+    "annual_sales": 1e6, "monthly_payroll": 5e4, "capacity_use_pct": 60.0, "work_accidents": 2.0,
+    "absenteeism_pct": 4.0, "staff_turnover_pct": 10.0, "defective_products_pct": 3.0,
+    "raw_material_waste_pct": 5.0, "unit_cost": 12.0, "uses_productivity_indicators": True,
+    "gender_equality_policy": False, "registered_on": None, "source_row": 4,
+}
+
+
+def failing(frame: pd.DataFrame, instrument: str, severity: str) -> set[str]:
+    return {o.label for o in validate(instrument, frame).failures(severity)}
+
+
+def test_a_good_profile_row_passes_every_expectation() -> None:
+    validation = validate("perfil_empresa", pd.DataFrame([GOOD_PROFILE]))
+    assert validation.failures("error") == [] and validation.failures("warn") == []
+
+
+def test_structural_failures_are_errors() -> None:
+    frame = pd.DataFrame([GOOD_PROFILE, {**GOOD_PROFILE, "source_row": 5}, {**GOOD_PROFILE, "ruc": "2010012345"}])
+    assert failing(frame, "perfil_empresa", "error") == {
+        "expect_column_values_to_be_unique(ruc)", "expect_column_values_to_match_regex(ruc)"}
+
+
+def test_content_failures_are_warnings() -> None:
+    bad = {**GOOD_PROFILE, "annual_sales": -5.0, "female_workers": 40.0, "capacity_use_pct": 120.0, "size": "Grande"}
+    assert failing(pd.DataFrame([bad]), "perfil_empresa", "warn") == {
+        "expect_column_values_to_be_between(annual_sales)",
+        "expect_column_pair_values_a_to_be_greater_than_b(workers,female_workers)",
+        "expect_column_values_to_be_between(capacity_use_pct)",
+        "expect_column_values_to_be_in_set(size)",
+    }
+    assert failing(pd.DataFrame([bad]), "perfil_empresa", "error") == set()
+
+
+def test_an_empty_table_fails_the_row_count() -> None:
+    empty = pd.DataFrame(columns=list(GOOD_PROFILE))
+    assert "expect_table_row_count_to_be_between" in failing(empty, "perfil_empresa", "error")
+
+
+def test_practice_scores_out_of_range_and_duplicates() -> None:
+    row = {"wave": "w", "ruc": "20100123453", "practice_id": "m1_com_01", "score": 3, "answer_status": "valid",
+           "submitted_at": pd.Timestamp("2017-06-01", tz="UTC"), "evaluator": "EV01"}
+    frame = pd.DataFrame([row, row, {**row, "practice_id": "m1_com_02", "score": 7}])
+    assert failing(frame, "practicas_gestion", "error") == {"expect_compound_columns_to_be_unique(ruc,practice_id)"}
+    assert failing(frame, "practicas_gestion", "warn") == {"expect_column_values_to_be_between(score)"}
+
+
+def test_a_missing_column_is_reported_not_raised() -> None:
+    frame = pd.DataFrame([{k: v for k, v in GOOD_PROFILE.items() if k != "size"}])
+    validation = validate("perfil_empresa", frame)
+    broken = [o for o in validation.outcomes if o.column == "size"]
+    assert broken and not broken[0].success and broken[0].error
+
+
+@pytest.mark.parametrize("actual,problem", [
+    ({"ruc": "VARCHAR"}, "column is missing"),
+    ({"ruc": "INTEGER", "wave": "VARCHAR"}, "INTEGER, expected VARCHAR"),
+])
+def test_types_are_checked_against_the_warehouse(actual: dict[str, str], problem: str) -> None:
+    declared = {"wave": "VARCHAR", "ruc": "VARCHAR"}
+    problems = type_problems(declared, actual)
+    assert len(problems) == 1 and problems[0].error == problem
+    assert type_problems(INSTRUMENTS_BY_NAME["perfil_empresa"].columns, INSTRUMENTS_BY_NAME["perfil_empresa"].columns) == []
