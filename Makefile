@@ -35,8 +35,13 @@ run: manifest
 test: manifest
 	$(PY) -m pytest
 
+# The webserver and the daemon (drop sensor, follow-up sensor, nightly schedule) on 127.0.0.1.
 ui: manifest
-	$(VENV)/bin/dagster-webserver -h 127.0.0.1 -p 3000 -w workspace.yaml
+	$(VENV)/bin/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
+
+# Every complete wave again, then the cross-wave marts and the publication.
+backfill: manifest
+	$(PY) -m score_pipeline.cli run
 
 sample-data: install
 	$(PY) -m score_pipeline.sample_data --out data/raw

@@ -1,14 +1,28 @@
-"""Jobs: one run per wave (ingest, checks, wave-level dbt), one for the cross-wave marts and publication."""
+"""Jobs, the drop sensor, the follow-up sensor and the nightly schedule.
 
-from dagster import AssetSelection, define_asset_job, in_process_executor
+One run per wave (ingest, checks, wave-level dbt), then one for the cross-wave marts and the
+publication. Change the nightly time with NIGHTLY (cron, America/Lima).
+"""
+
+import json
+from pathlib import Path
+
+from dagster import (
+    AssetSelection, DagsterRunStatus, DefaultScheduleStatus, DefaultSensorStatus, RunRequest, RunStatusSensorContext,
+    ScheduleEvaluationContext, SensorEvaluationContext, SensorResult, SkipReason, define_asset_job,
+    in_process_executor, run_status_sensor, schedule, sensor,
+)
+
+from score_pipeline import settings
 
 from score_pipeline.analysis.assets import analysis_assets
 from score_pipeline.publish.assets import publish_assets
 from score_pipeline.transform.assets import dbt_evaluation_models, dbt_wave_models
-from score_pipeline.waves import wave_partitions
+from score_pipeline.waves import DropStatus, complete_drops, wave_partitions
 
 WAVE_JOB = "ingest_and_score_wave"
 EVALUATION_JOB = "publish_evaluation_marts"
+NIGHTLY = "0 3 * * *"
 
 wave_job = define_asset_job(
     WAVE_JOB,
@@ -26,3 +40,44 @@ evaluation_job = define_asset_job(
 )
 
 jobs = [wave_job, evaluation_job]
+
+
+def drops_to_run(raw_root: Path, seen: dict[str, str]) -> list[DropStatus]:
+    """Complete drops that are new or whose SHA256SUMS changed since `seen` (wave -> fingerprint).
+    A half-copied folder never verifies, so it is never returned."""
+    return [status for status in complete_drops(raw_root) if seen.get(status.wave) != status.fingerprint]
+
+
+@sensor(job=wave_job, minimum_interval_seconds=60, default_status=DefaultSensorStatus.RUNNING,
+        description="Watches the raw root; a new or changed complete wave drop (verified SHA256SUMS) "
+                    "registers the wave partition and starts its run.")
+def wave_drop_sensor(context: SensorEvaluationContext) -> SensorResult:
+    seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
+    drops = drops_to_run(settings.raw_dir(), seen)
+    known = set(context.instance.get_dynamic_partitions(wave_partitions.name))
+    return SensorResult(
+        run_requests=[RunRequest(partition_key=d.wave, run_key=f"{d.wave}:{d.fingerprint}") for d in drops],
+        dynamic_partitions_requests=[wave_partitions.build_add_request([d.wave for d in drops if d.wave not in known])],
+        cursor=json.dumps({**seen, **{d.wave: d.fingerprint for d in drops}}),
+    )
+
+
+@run_status_sensor(run_status=DagsterRunStatus.SUCCESS, monitored_jobs=[wave_job], request_job=evaluation_job,
+                   default_status=DefaultSensorStatus.RUNNING,
+                   description="After a wave run succeeds, rebuild the cross-wave marts and publish them.")
+def publish_after_wave(context: RunStatusSensorContext) -> RunRequest:
+    return RunRequest(run_key=f"after:{context.dagster_run.run_id}")
+
+
+@schedule(job=wave_job, cron_schedule=NIGHTLY, execution_timezone="America/Lima",
+          default_status=DefaultScheduleStatus.RUNNING,
+          description="Nightly re-run of the latest wave (the cross-wave marts follow through publish_after_wave).")
+def nightly_latest_wave(context: ScheduleEvaluationContext) -> RunRequest | SkipReason:
+    drops = complete_drops(settings.raw_dir())
+    if not drops:
+        return SkipReason(f"no complete wave drop under {settings.raw_dir()}")
+    return RunRequest(partition_key=drops[-1].wave, run_key=None)
+
+
+sensors = [wave_drop_sensor, publish_after_wave]
+schedules = [nightly_latest_wave]

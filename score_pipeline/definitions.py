@@ -3,7 +3,7 @@
 from dagster import Definitions
 
 from score_pipeline.analysis.assets import analysis_assets
-from score_pipeline.automation import jobs
+from score_pipeline.automation import jobs, schedules, sensors
 from score_pipeline.ingest.assets import ingest_assets
 from score_pipeline.publish.assets import publish_assets
 from score_pipeline.quality.checks import ingest_checks
@@ -14,5 +14,7 @@ defs = Definitions(
     assets=[*ingest_assets, dbt_wave_models, dbt_evaluation_models, *analysis_assets, *publish_assets],
     asset_checks=[*ingest_checks],
     jobs=jobs,
+    sensors=sensors,
+    schedules=schedules,
     resources={"warehouse": WarehouseResource(), "dbt": dbt_resource()},
 )
