@@ -32,8 +32,13 @@ manifest: install
 run: manifest
 	$(PY) -m score_pipeline.cli run
 
-test: manifest
+test: manifest browser
 	$(PY) -m pytest
+
+# Debian's chromium for the browser tests (the UI and the report); playwright drives it.
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
+		|| echo "could not install chromium: the browser tests will be skipped"
 
 # The webserver and the daemon (drop sensor, follow-up sensor, nightly schedule) on 127.0.0.1.
 ui: manifest

@@ -5,6 +5,7 @@ from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 from score_pipeline import settings
 from score_pipeline.resources import WarehouseResource
 from score_pipeline.publish.marts import DATABASE_NAME, PUBLISHED_MARTS, publish_marts
+from score_pipeline.publish.report import write_report
 
 MART_KEYS = [AssetKey(["marts", name]) for name in PUBLISHED_MARTS]
 
@@ -23,4 +24,23 @@ def published_marts(warehouse: WarehouseResource) -> MaterializeResult:
     })
 
 
-publish_assets = [published_marts]
+@asset(key=["published", "report"], deps=[*MART_KEYS], group_name="published", kinds={"python", "html"},
+       pool=settings.WAREHOUSE_POOL, owners=["team:evaluation"],
+       description="report.html in SCORE_PUBLISH_DIR: headline against the evaluation summary, distributions, "
+                   "changes with CIs, KPIs, worker satisfaction, perceived effects, data quality, coverage.")
+def evaluation_report(warehouse: WarehouseResource) -> MaterializeResult:
+    report = write_report(warehouse.database, settings.publish_dir())
+    with warehouse.connect(read_only=True) as connection:
+        headline = connection.execute(
+            "select indicator, round(baseline, 2) as baseline, round(endline, 2) as endline, "
+            "round(change_pct, 1) as change_pct from marts.headline_indicators").df()
+        scores = connection.execute("select wave, global_score from marts.enterprise_scores").df()
+    return MaterializeResult(metadata={
+        "report": MetadataValue.path(str(report)),
+        "headline": MetadataValue.md(headline.to_markdown(index=False)),
+        "global_score_by_wave": MetadataValue.md(
+            scores.groupby("wave")["global_score"].describe().round(2).to_markdown()),
+    })
+
+
+publish_assets = [published_marts, evaluation_report]

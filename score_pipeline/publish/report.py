@@ -1,0 +1,127 @@
+"""The evaluation report: one self-contained HTML file (inline SVG charts, no network needed)."""
+
+from __future__ import annotations
+
+import html
+import io
+import os
+from pathlib import Path
+
+import duckdb
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+REPORT_NAME = "report.html"
+SUMMARY_FIGURES = {  # what the evaluation summary says, beside each headline indicator
+    "global_score": "2.04 -> 3.06", "pct_enterprises_gain_gt1": "about half", "accidents": "-42 %",
+    "absenteeism": "-34 %", "turnover": "-12 %", "defects": "-22 %", "raw_material_waste": "-33 %",
+    "unit_cost": "mostly the same", "capacity_use_pct": "63 -> 72 %", "annual_sales": "S/ 7.05 M -> 8.85 M",
+    "workers": "33.7 -> 42.5", "monthly_payroll": "S/ 56,069 -> 71,000", "sales_per_worker": "unchanged",
+    "pct_using_productivity_indicators": "under 20 %", "female_share_pct": "32 -> 35 %",
+    "n_gender_policy": "18 enterprises", "worker_satisfaction": "3.64 -> 3.79 (+4 %)",
+    "pct_positive_effects": "over 80 %",
+}
+STYLE = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222}
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
+th{background:#eef}td:first-child,th:first-child{text-align:left}h2{border-bottom:2px solid #336;margin-top:2em}
+figure{margin:1em 0}"""
+
+
+def svg(figure: plt.Figure) -> str:
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", bbox_inches="tight")
+    plt.close(figure)
+    text = buffer.getvalue()
+    return text[text.index("<svg"):]
+
+
+def table(frame: pd.DataFrame, digits: int = 2) -> str:
+    return frame.round(digits).to_html(index=False, na_rep="", border=0, escape=True)
+
+
+def score_distribution_chart(scores: pd.DataFrame) -> str:
+    waves = sorted(scores["wave"].unique())
+    figure, axis = plt.subplots(figsize=(7, 3.5))
+    axis.boxplot([scores.loc[scores["wave"] == w, "global_score"].dropna() for w in waves], tick_labels=waves)
+    axis.set_ylabel("global score (1-5)")
+    axis.set_title("Global management practices score by wave")
+    return svg(figure)
+
+
+def change_chart(change: pd.DataFrame) -> str:
+    rows = change.iloc[::-1]
+    figure, axis = plt.subplots(figsize=(8, 0.28 * len(rows) + 1))
+    colours = ["#2a7" if p < 0.05 else "#999" for p in rows["p_holm"]]
+    axis.errorbar(rows["mean_change"], range(len(rows)), xerr=[rows["mean_change"] - rows["ci_low"],
+                  rows["ci_high"] - rows["mean_change"]], fmt="none", ecolor="#555")
+    axis.scatter(rows["mean_change"], range(len(rows)), c=colours, zorder=3)
+    axis.set_yticks(range(len(rows)), rows["code"])
+    axis.axvline(0, color="#000", linewidth=0.8)
+    axis.set_xlabel("mean change baseline to endline, 95 % CI (green: Holm p < 0.05)")
+    return svg(figure)
+
+
+def grouped_bars(frame: pd.DataFrame, index: str, columns: str, values: str, title: str, ylabel: str) -> str:
+    wide = frame.pivot(index=index, columns=columns, values=values)
+    figure, axis = plt.subplots(figsize=(9, 3.8))
+    wide.plot.bar(ax=axis, rot=30)
+    axis.set_title(title)
+    axis.set_ylabel(ylabel)
+    axis.axhline(0, color="#000", linewidth=0.8)
+    return svg(figure)
+
+
+def build_report(connection: duckdb.DuckDBPyConnection) -> str:
+    """The report's HTML from the marts of a connection (schema `marts`)."""
+    read = lambda sql: connection.execute(sql).df()  # noqa: E731
+    headline = read("select * from marts.headline_indicators")
+    headline["evaluation summary"] = headline["indicator"].map(SUMMARY_FIGURES)
+    change = read("select * from marts.score_change")
+    kpi = read("select * from marts.kpi_change")
+    satisfaction = read("select * from marts.worker_satisfaction where item <> 'overall'")
+    waves = sorted(satisfaction["wave"].unique())
+    first_and_last = satisfaction[satisfaction["wave"].isin([waves[0], waves[-1]])]
+    effects = read("select * from marts.perceived_effects")
+    quality = read("select * from marts.data_quality order by wave, instrument")
+    coverage = read("select n_waves_complete, count(*) as enterprises from marts.panel_coverage group by all order by 1")
+    sections = [
+        ("Headline indicators", table(headline[["indicator", "label", "unit", "baseline", "endline", "change",
+                                               "change_pct", "evaluation summary"]])),
+        ("Score distributions by wave", score_distribution_chart(read("select wave, global_score from marts.enterprise_scores"))),
+        ("Module and category changes", change_chart(change) + table(change[["level", "code", "n_pairs", "baseline_mean",
+            "endline_mean", "mean_change", "ci_low", "ci_high", "t_stat", "p_holm", "p_wilcoxon", "effect_size_dz"]], 4)),
+        ("Module 1 spillover", table(read("select * from marts.module_spillover"), 3)),
+        ("Firm KPIs, mean % change by cost structure", grouped_bars(kpi, "kpi", "cost_structure", "mean_pct_change",
+            "Mean % change baseline to endline", "% change") + table(kpi)),
+        ("Business results", table(read("select * from marts.business_results order by wave"))),
+        ("Worker satisfaction by item", grouped_bars(first_and_last, "item", "wave", "mean",
+            "Mean of the enterprise figures", "score (1-5)")
+            + table(read("select * from marts.worker_satisfaction where item = 'overall' order by wave"))),
+        ("Perceived effects", grouped_bars(effects, "outcome", "wave", "pct_positive", "Answers that are positivo", "%")
+            + table(effects)),
+        ("Data quality per wave", table(quality)),
+        ("Panel coverage", table(coverage)),
+    ]
+    body = "\n".join(f"<section><h2>{html.escape(title)}</h2>\n<figure>{content}</figure></section>" for title, content in sections)
+    return (f'<!doctype html><html lang="en"><meta charset="utf-8"><title>SCORE Peru evaluation report</title>'
+            f"<style>{STYLE}</style><h1>SCORE Training impact evaluation, Peru</h1>"
+            f"<p>Waves {html.escape(', '.join(waves))}. Figures computed by score-pipeline from the survey extracts.</p>"
+            f"{body}</html>")
+
+
+def write_report(warehouse: Path, publish_dir: Path) -> Path:
+    """Write report.html atomically (temporary file, then os.replace)."""
+    connection = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        document = build_report(connection)
+    finally:
+        connection.close()
+    publish_dir.mkdir(parents=True, exist_ok=True)
+    temporary = publish_dir / f".{REPORT_NAME}.tmp"
+    temporary.write_text(document, encoding="utf-8")
+    target = publish_dir / REPORT_NAME
+    os.replace(temporary, target)
+    return target
