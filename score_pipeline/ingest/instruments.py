@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -100,6 +100,16 @@ def valid_ruc(problems: Problems, number: int, row: dict[str, object], column: s
     return parsed.value
 
 
+def rows_with_valid_ruc(problems: Problems, table: Table, column: str) -> Iterator[tuple[int, dict[str, object], str]]:
+    """The table's rows whose RUC normalises, with it; unreadable rows and invalid RUCs go to the rejects."""
+    for number, raw, reason in table.unreadable:
+        problems.reject_row(number, raw, reason)
+    for number, row in table.rows:
+        ruc = valid_ruc(problems, number, row, column)
+        if ruc is not None:
+            yield number, row, ruc
+
+
 def frame_of(records: list[dict[str, object]], columns: dict[str, str]) -> pd.DataFrame:
     """Records as a frame with exactly the warehouse columns, in order."""
     frame = pd.DataFrame.from_records(records, columns=list(columns))
@@ -166,12 +176,8 @@ def ingest_practices(folder: Path, wave: str) -> Ingested:
     if missing:
         raise IngestError(path, f"missing practice column(s): {', '.join(missing)}")
     problems = Problems(wave, "practicas_gestion", path)
-    reject_unreadable(problems, table)
     submissions = []
-    for number, row in table.rows:
-        ruc = valid_ruc(problems, number, row, "ruc")
-        if ruc is None:
-            continue
+    for number, row, ruc in rows_with_valid_ruc(problems, table, "ruc"):
         moment = submission_time(problems, number, row, ruc)
         if moment is None:
             continue
@@ -195,10 +201,6 @@ def ingest_practices(folder: Path, wave: str) -> Ingested:
             records.append({**base, "practice_id": pid, "score": score, "answer_status": status})
     return Ingested(frame_of(records, PRACTICES_COLUMNS), table.rows_received, problems.rejects, superseded)
 
-
-def reject_unreadable(problems: Problems, table: Table) -> None:
-    for number, raw, reason in table.unreadable:
-        problems.reject_row(number, raw, reason)
 
 
 # -- company profile -------------------------------------------------------------------------------
@@ -227,10 +229,7 @@ def ingest_profile(folder: Path, wave: str) -> Ingested:
     table = read_profile_sheet(path, PROFILE_REQUIRED)
     problems = Problems(wave, "perfil_empresa", path)
     records = []
-    for number, row in table.rows:
-        ruc = valid_ruc(problems, number, row, "RUC")
-        if ruc is None:
-            continue
+    for number, row, ruc in rows_with_valid_ruc(problems, table, "RUC"):
         record: dict[str, object] = {
             "wave": wave, "ruc": ruc, "business_name": as_text(row["Razón social"]) or None,
             "region": as_text(row["Región"]) or None, "sector": as_text(row["Sector"]) or None,
@@ -288,11 +287,9 @@ def ingest_self_assessment(folder: Path, wave: str) -> Ingested:
     path = folder / "autoevaluacion.csv"
     table = read_delimited(path, ";", ["_uuid", "_submission_time", "ruc", *[f"autoeval/m{m}" for m in range(1, 6)]])
     problems = Problems(wave, "autoevaluacion", path)
-    reject_unreadable(problems, table)
     records = []
-    for number, row in table.rows:
-        ruc = valid_ruc(problems, number, row, "ruc")
-        moment = submission_time(problems, number, row, ruc) if ruc else None
+    for number, row, ruc in rows_with_valid_ruc(problems, table, "ruc"):
+        moment = submission_time(problems, number, row, ruc)
         if moment is None:
             continue
         record: dict[str, object] = {
@@ -344,12 +341,8 @@ def ingest_worker_survey(folder: Path, wave: str) -> Ingested:
             raise IngestError(path, f"missing the column of item {item} (header starting {prefix!r})")
         item_column[item] = column
     problems = Problems(wave, "encuesta_trabajadores", path)
-    reject_unreadable(problems, table)
     records = []
-    for number, row in table.rows:
-        ruc = valid_ruc(problems, number, row, "RUC")
-        if ruc is None:
-            continue
+    for number, row, ruc in rows_with_valid_ruc(problems, table, "RUC"):
         record: dict[str, object] = {
             "wave": wave, "ruc": ruc, "response_id": as_text(row["ID encuesta"]) or None,
             "sex": problems.value(parse_sex(row["Sexo"]), number, "Sexo", row["Sexo"], ruc),
@@ -379,12 +372,8 @@ def ingest_training_records(folder: Path, wave: str) -> Ingested:
     path = folder / "registro_capacitacion.csv"
     table = read_delimited(path, ",", TRAINING_REQUIRED)
     problems = Problems(wave, "registro_capacitacion", path)
-    reject_unreadable(problems, table)
     records = []
-    for number, row in table.rows:
-        ruc = valid_ruc(problems, number, row, "ruc")
-        if ruc is None:
-            continue
+    for number, row, ruc in rows_with_valid_ruc(problems, table, "ruc"):
         module = as_text(row["modulo"])
         if module not in {"1", "2", "3", "4", "5"}:
             problems.reject_row(number, module, f"modulo {module!r} is not 1..5", ruc)
