@@ -76,9 +76,9 @@ def insert(connection: duckdb.DuckDBPyConnection, table: str, columns: dict[str,
 
 def replace_wave(connection: duckdb.DuckDBPyConnection, instrument: Instrument, wave: str, ingested: Ingested) -> None:
     """Replace exactly this wave's rows of the instrument (table, rejects, superseded, log) in one transaction."""
+    connection.execute("create schema if not exists raw")
     for table, columns in ((instrument.table, instrument.columns), ("rejects", REJECT_COLUMNS),
                            ("superseded", SUPERSEDED_COLUMNS), ("ingest_log", INGEST_LOG_COLUMNS)):
-        connection.execute("create schema if not exists raw")
         connection.execute(ddl(table, columns))
     connection.execute("begin transaction")
     try:

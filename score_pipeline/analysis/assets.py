@@ -8,11 +8,14 @@ from score_pipeline import settings
 from score_pipeline.analysis.stats import module_spillover, score_change
 from score_pipeline.resources import WarehouseResource
 
-SCORES_QUERY = """
+MODULE_SCORES_QUERY = """
+    select 'module' as level, unnest(['m1', 'm2', 'm3', 'm4', 'm5']) as code, ruc, wave,
+           unnest([score_m1, score_m2, score_m3, score_m4, score_m5]) as score from marts.enterprise_scores
+"""
+SCORES_QUERY = f"""
     select 'global' as level, 'global' as code, ruc, wave, global_score as score from marts.enterprise_scores
     union all
-    select 'module', unnest(['m1', 'm2', 'm3', 'm4', 'm5']), ruc, wave,
-           unnest([score_m1, score_m2, score_m3, score_m4, score_m5]) from marts.enterprise_scores
+    {MODULE_SCORES_QUERY}
     union all
     select 'category', module || '.' || category, ruc, wave, score from marts.category_scores
 """
@@ -32,10 +35,10 @@ def write_mart(connection: duckdb.DuckDBPyConnection, name: str, frame: pd.DataF
     connection.unregister("frame")
 
 
-def _analyse(warehouse: WarehouseResource, name: str, compute) -> MaterializeResult:
+def _analyse(warehouse: WarehouseResource, name: str, query: str, compute) -> MaterializeResult:
     with warehouse.connect() as connection:
         baseline, endline = baseline_and_endline(connection)
-        scores = connection.execute(SCORES_QUERY).df()
+        scores = connection.execute(query).df()
         table = compute(scores, baseline, endline)
         write_mart(connection, name, table)
     return MaterializeResult(metadata={
@@ -49,15 +52,14 @@ def _analyse(warehouse: WarehouseResource, name: str, compute) -> MaterializeRes
        description="Baseline to endline change of every score (global, module, category): paired t-test, "
                    "Wilcoxon signed-rank, Holm-adjusted p over all rows, Cohen's dz, 95 % CI of the mean change.")
 def score_change_mart(warehouse: WarehouseResource) -> MaterializeResult:
-    return _analyse(warehouse, "score_change", score_change)
+    return _analyse(warehouse, "score_change", SCORES_QUERY, score_change)
 
 
 @asset(key=["marts", "module_spillover"], deps=SCORE_DEPS, group_name="marts", kinds={"python", "scipy", "duckdb"},
        pool=settings.WAREHOUSE_POOL, owners=["team:evaluation"],
        description="Module 1 change against each other module's change per enterprise: Pearson r (with p) and Spearman rho.")
 def module_spillover_mart(warehouse: WarehouseResource) -> MaterializeResult:
-    return _analyse(warehouse, "module_spillover",
-                    lambda scores, b, e: module_spillover(scores[scores["level"] == "module"], b, e))
+    return _analyse(warehouse, "module_spillover", MODULE_SCORES_QUERY, module_spillover)
 
 
 analysis_assets = [score_change_mart, module_spillover_mart]

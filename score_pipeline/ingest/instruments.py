@@ -133,6 +133,14 @@ def keep_latest(records: list[dict[str, object]], problems: Problems) -> tuple[l
     return [r for r in records if id(r) in kept_ids], superseded
 
 
+def timed_submissions(problems: Problems, table: Table) -> Iterator[tuple[int, dict[str, object], str, datetime]]:
+    """Rows of a form export with a valid `ruc` and a valid `_submission_time` (the others go to the rejects)."""
+    for number, row, ruc in rows_with_valid_ruc(problems, table, "ruc"):
+        moment = submission_time(problems, number, row, ruc)
+        if moment is not None:
+            yield number, row, ruc, moment
+
+
 def submission_time(problems: Problems, number: int, row: dict[str, object], ruc: str) -> datetime | None:
     text = as_text(row["_submission_time"])
     try:
@@ -177,10 +185,7 @@ def ingest_practices(folder: Path, wave: str) -> Ingested:
         raise IngestError(path, f"missing practice column(s): {', '.join(missing)}")
     problems = Problems(wave, "practicas_gestion", path)
     submissions = []
-    for number, row, ruc in rows_with_valid_ruc(problems, table, "ruc"):
-        moment = submission_time(problems, number, row, ruc)
-        if moment is None:
-            continue
+    for number, row, ruc, moment in timed_submissions(problems, table):
         submissions.append({"ruc": ruc, "submitted_at": moment, "source_row": number, "submission_uuid": as_text(row["_uuid"]), "row": row})
     kept, superseded = keep_latest(submissions, problems)
     records = []
@@ -288,10 +293,7 @@ def ingest_self_assessment(folder: Path, wave: str) -> Ingested:
     table = read_delimited(path, ";", ["_uuid", "_submission_time", "ruc", *[f"autoeval/m{m}" for m in range(1, 6)]])
     problems = Problems(wave, "autoevaluacion", path)
     records = []
-    for number, row, ruc in rows_with_valid_ruc(problems, table, "ruc"):
-        moment = submission_time(problems, number, row, ruc)
-        if moment is None:
-            continue
+    for number, row, ruc, moment in timed_submissions(problems, table):
         record: dict[str, object] = {
             "wave": wave, "ruc": ruc, "submission_uuid": as_text(row["_uuid"]), "submitted_at": moment,
             "respondent_role": as_text(row.get("cargo_informante")) or None, "source_row": number,

@@ -13,7 +13,12 @@ from score_pipeline.transform.project import WAVE_SELECTION, dbt_build_args, dbt
 from score_pipeline.transform.translator import ScoreDbtTranslator
 from score_pipeline.waves import wave_partitions
 
-translator = ScoreDbtTranslator()
+SHARED_OPTIONS = {
+    "manifest": dbt_project.manifest_path,
+    "project": dbt_project,
+    "dagster_dbt_translator": ScoreDbtTranslator(),
+    "pool": settings.WAREHOUSE_POOL,
+}
 
 
 def _stream_build(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, wave: str | None) -> Iterator[Any]:
@@ -22,28 +27,13 @@ def _stream_build(context: AssetExecutionContext, dbt: DbtCliResource, warehouse
     yield from dbt.cli(dbt_build_args(wave), context=context).stream()
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    select=WAVE_SELECTION,
-    partitions_def=wave_partitions,
-    dagster_dbt_translator=translator,
-    pool=settings.WAREHOUSE_POOL,
-    name="dbt_wave_models",
-)
+@dbt_assets(select=WAVE_SELECTION, partitions_def=wave_partitions, name="dbt_wave_models", **SHARED_OPTIONS)
 def dbt_wave_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource) -> Iterator[Any]:
     """Staging views and the wave-level scoring models, rebuilt for one wave."""
     yield from _stream_build(context, dbt, warehouse, context.partition_key)
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    exclude=WAVE_SELECTION,
-    dagster_dbt_translator=translator,
-    pool=settings.WAREHOUSE_POOL,
-    name="dbt_evaluation_models",
-)
+@dbt_assets(exclude=WAVE_SELECTION, name="dbt_evaluation_models", **SHARED_OPTIONS)
 def dbt_evaluation_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource) -> Iterator[Any]:
     """Cross-wave models: summaries, changes, indicators, data quality."""
     yield from _stream_build(context, dbt, warehouse, None)
