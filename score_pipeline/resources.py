@@ -11,12 +11,15 @@ import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
+from importlib.metadata import version as installed_version
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 from dagster import ConfigurableResource
 from dagster_dbt import DbtCliResource
+from packaging.version import Version
 
 from score_pipeline import settings
 from score_pipeline.ingest.instruments import REJECT_COLUMNS, SUPERSEDED_COLUMNS, Ingested, Instrument
@@ -108,6 +111,19 @@ def dbt_executable() -> str:
     return str(beside_python) if beside_python.exists() else (shutil.which("dbt") or "dbt")
 
 
+class ScoreDbtCliResource(DbtCliResource):
+    """The dbt CLI resource, minus a `dbt --version` subprocess (3 s) on every invocation.
+
+    dagster-dbt asks the executable for its version each time the resource is built, i.e. every
+    run; the executable is this environment's own dbt-core (`dbt_executable`), so its version is
+    read from the installed package instead.
+    """
+
+    @cached_property
+    def _cli_version(self) -> Version:
+        return Version(installed_version("dbt-core"))
+
+
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=str(settings.DBT_PROJECT_DIR), profiles_dir=str(settings.DBT_PROJECT_DIR),
+    return ScoreDbtCliResource(project_dir=str(settings.DBT_PROJECT_DIR), profiles_dir=str(settings.DBT_PROJECT_DIR),
                           dbt_executable=dbt_executable())

@@ -12,8 +12,9 @@ from score_pipeline.transform.project import dbt_build_args, dbt_vars_for_wave
 
 def test_vars_for_a_wave() -> None:
     assert json.loads(dbt_vars_for_wave("2021-followup")) == {"wave": "2021-followup"}
-    assert dbt_build_args("2017-baseline") == ["build", "--vars", '{"wave": "2017-baseline"}']
-    assert dbt_build_args(None) == ["build"]
+    assert dbt_build_args("2017-baseline") == [
+        "build", "--exclude-resource-type", "unit_test", "--vars", '{"wave": "2017-baseline"}']
+    assert dbt_build_args(None) == ["build", "--exclude-resource-type", "unit_test"]
 
 
 @pytest.mark.parametrize("bad", ["", "x' or '1'='1"])

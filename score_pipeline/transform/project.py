@@ -22,5 +22,10 @@ def dbt_vars_for_wave(wave: str) -> str:
 
 
 def dbt_build_args(wave: str | None = None) -> list[str]:
-    """`dbt build` for one wave partition, or for the cross-wave models when no wave is given."""
-    return ["build", "--vars", dbt_vars_for_wave(wave)] if wave else ["build"]
+    """`dbt build` for one wave partition, or for the cross-wave models when no wave is given.
+
+    Unit tests are left to the test suite (`tests/test_dbt_unit.py`): their inputs are fixed
+    rows, so running them on every wave proves nothing new and costs a second per build.
+    """
+    build = ["build", "--exclude-resource-type", "unit_test"]
+    return [*build, "--vars", dbt_vars_for_wave(wave)] if wave else build
