@@ -5,7 +5,6 @@ publication. Change the nightly time with NIGHTLY (cron, America/Lima).
 """
 
 import json
-from pathlib import Path
 
 from dagster import (
     AssetSelection, DagsterRunStatus, DefaultScheduleStatus, DefaultSensorStatus, RunRequest, RunStatusSensorContext,
@@ -18,7 +17,7 @@ from score_pipeline import settings
 from score_pipeline.analysis.assets import analysis_assets
 from score_pipeline.publish.assets import publish_assets
 from score_pipeline.transform.assets import dbt_evaluation_models, dbt_wave_models
-from score_pipeline.waves import DropStatus, complete_drops, wave_partitions
+from score_pipeline.waves import DropStatus, complete_drops, drop_statuses, wave_partitions
 
 WAVE_JOB = "ingest_and_score_wave"
 EVALUATION_JOB = "publish_evaluation_marts"
@@ -42,10 +41,16 @@ evaluation_job = define_asset_job(
 jobs = [wave_job, evaluation_job]
 
 
-def drops_to_run(raw_root: Path, seen: dict[str, str]) -> list[DropStatus]:
+def drops_to_run(statuses: list[DropStatus], seen: dict[str, str]) -> list[DropStatus]:
     """Complete drops that are new or whose SHA256SUMS changed since `seen` (wave -> fingerprint).
     A half-copied folder never verifies, so it is never returned."""
-    return [status for status in complete_drops(raw_root) if seen.get(status.wave) != status.fingerprint]
+    return [s for s in statuses if s.complete and seen.get(s.wave) != s.fingerprint]
+
+
+def not_ready(statuses: list[DropStatus]) -> str | None:
+    """Why folders of the raw root start no run, for the sensor's tick history in the UI."""
+    lines = [f"{s.wave}: {'; '.join(s.problems)}" for s in statuses if not s.complete]
+    return "not a complete wave drop: " + " | ".join(lines) if lines else None
 
 
 @sensor(job=wave_job, minimum_interval_seconds=60, default_status=DefaultSensorStatus.RUNNING,
@@ -53,7 +58,10 @@ def drops_to_run(raw_root: Path, seen: dict[str, str]) -> list[DropStatus]:
                     "registers the wave partition and starts its run.")
 def wave_drop_sensor(context: SensorEvaluationContext) -> SensorResult:
     seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
-    drops = drops_to_run(settings.raw_dir(), seen)
+    statuses = drop_statuses(settings.raw_dir())
+    drops = drops_to_run(statuses, seen)
+    if not drops:
+        return SensorResult(skip_reason=not_ready(statuses) or "no new or changed complete wave drop")
     known = set(context.instance.get_dynamic_partitions(wave_partitions.name))
     return SensorResult(
         run_requests=[RunRequest(partition_key=d.wave, run_key=f"{d.wave}:{d.fingerprint}") for d in drops],

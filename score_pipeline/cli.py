@@ -9,9 +9,12 @@ import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from score_pipeline import settings
+
+if TYPE_CHECKING:  # dagster is imported lazily: `score-pipeline sql` starts in a fraction of a second
+    from dagster import ExecuteInProcessResult
 
 QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 HEADLINE_QUERY = """
@@ -30,6 +33,22 @@ def ensure_dagster_home() -> Path:
     return home
 
 
+def failure_reasons(result: ExecuteInProcessResult) -> list[str]:
+    """What stopped a run, as a data engineer needs it: each failed step's error (it names the file
+    and the problem) and each failed blocking check."""
+    reasons = []
+    for event in result.all_events:
+        if event.is_step_failure:
+            error = event.step_failure_data.error
+            cause = error.cause if error.cause and "dagster" in error.cls_name.lower() else error
+            reasons.append(f"{event.step_key}: {cause.message.strip()}")
+        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
+            check = event.event_specific_data
+            if not check.passed and check.severity.value == "ERROR":
+                reasons.append(f"check {check.asset_key.to_user_string()}:{check.check_name} failed")
+    return reasons
+
+
 def run_all_waves(out: TextIO | None = None) -> int:
     """Materialize every complete wave, then the cross-wave marts and the publication."""
     out = out or sys.stdout
@@ -38,10 +57,10 @@ def run_all_waves(out: TextIO | None = None) -> int:
 
     from score_pipeline.automation import EVALUATION_JOB, WAVE_JOB
     from score_pipeline.definitions import defs
-    from score_pipeline.waves import verify_drop, wave_folders, wave_partitions
+    from score_pipeline.waves import drop_statuses, wave_partitions
 
     raw_root = settings.raw_dir()
-    statuses = [verify_drop(folder) for folder in wave_folders(raw_root)]
+    statuses = drop_statuses(raw_root)
     for status in statuses:
         if not status.complete:
             print(f"skipping {status.wave}: " + "; ".join(status.problems), file=out)
@@ -61,14 +80,18 @@ def run_all_waves(out: TextIO | None = None) -> int:
             result = wave_job.execute_in_process(partition_key=wave, instance=instance, run_config=QUIET_RUN_CONFIG,
                                                  raise_on_error=False)
             if not result.success:
-                print(f"wave {wave} failed (run {result.run_id}); nothing was published. "
-                      f"Details: {log_path}, or `make ui`.", file=out)
+                print(f"wave {wave} failed (run {result.run_id}); nothing was published.", file=out)
+                for reason in failure_reasons(result):
+                    print(f"  {reason}", file=out)
+                print(f"Details: {log_path}, or `make ui`.", file=out)
                 return 1
         print("cross-wave marts, statistics, publication ...", file=out, flush=True)
         result = evaluation_job.execute_in_process(instance=instance, run_config=QUIET_RUN_CONFIG, raise_on_error=False)
     if not result.success:
-        print(f"the evaluation run failed (run {result.run_id}); the previous publication is untouched. "
-              f"Details: {log_path}, or `make ui`.", file=out)
+        print(f"the evaluation run failed (run {result.run_id}); the previous publication is untouched.", file=out)
+        for reason in failure_reasons(result):
+            print(f"  {reason}", file=out)
+        print(f"Details: {log_path}, or `make ui`.", file=out)
         return 1
     database = settings.publish_dir() / "score_marts.duckdb"
     print(f"\npublished: {database}\n           {settings.publish_dir()}/<mart>.parquet\n", file=out)
@@ -100,10 +123,9 @@ def query_published(query: str, output_format: str) -> str:
 
 def list_waves(out: TextIO | None = None) -> int:
     out = out or sys.stdout
-    from score_pipeline.waves import verify_drop, wave_folders
+    from score_pipeline.waves import drop_statuses
 
-    for folder in wave_folders(settings.raw_dir()):
-        status = verify_drop(folder)
+    for status in drop_statuses(settings.raw_dir()):
         print(f"{status.wave}: {'complete' if status.complete else 'NOT READY - ' + '; '.join(status.problems)}", file=out)
     return 0
 

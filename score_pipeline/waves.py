@@ -86,15 +86,17 @@ def verify_drop(folder: Path) -> DropStatus:
     return DropStatus(wave, folder, problems, fingerprint)
 
 
-def wave_folders(raw_root: Path) -> list[Path]:
-    """Candidate wave folders (named like waves), in key order."""
+def drop_statuses(raw_root: Path) -> list[DropStatus]:
+    """Every visible folder of the raw root, verified, in key order: a folder named unlike a wave
+    is listed with that problem rather than skipped in silence (hidden folders are copies in progress)."""
     if not raw_root.is_dir():
         return []
-    return sorted(p for p in raw_root.iterdir() if p.is_dir() and is_wave_name(p.name))
+    folders = sorted(p for p in raw_root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    return [verify_drop(folder) for folder in folders]
 
 
 def complete_drops(raw_root: Path) -> list[DropStatus]:
-    return [status for status in map(verify_drop, wave_folders(raw_root)) if status.complete]
+    return [status for status in drop_statuses(raw_root) if status.complete]
 
 
 def verified_wave_folder(raw_root: Path, wave: str) -> Path:

@@ -3,16 +3,20 @@ any test runs, and one end-to-end run of all sample waves is shared by the mart 
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import os
 import shutil
+import subprocess
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from score_pipeline.settings import PROJECT_ROOT
+from score_pipeline.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 
 SAMPLE_RAW = PROJECT_ROOT / "data" / "raw"
 SAMPLE_WAVES = ("2017-baseline", "2018-midterm", "2019-endline")
@@ -85,3 +89,40 @@ def copy_wave(wave: str, raw_root: Path) -> Path:
     target = raw_root / wave
     shutil.copytree(SAMPLE_RAW / wave, target)
     return target
+
+
+def digests(folder: Path) -> dict[str, str]:
+    """sha256 of every file of a folder (the publication), by name."""
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def materialize_ingest(wave: str, warehouse: Path, instruments: Sequence[str] | None = None, *, raise_on_error: bool = True):
+    """A real Dagster run of the ingest assets (all, or the named instruments) and their GX checks."""
+    from dagster import DagsterInstance, materialize
+
+    from score_pipeline.ingest.assets import ingest_assets
+    from score_pipeline.ingest.instruments import INSTRUMENTS
+    from score_pipeline.quality.checks import ingest_checks
+    from score_pipeline.resources import WarehouseResource
+    from score_pipeline.waves import wave_partitions
+
+    chosen = [i for i, instrument in enumerate(INSTRUMENTS) if instruments is None or instrument.name in instruments]
+    instance = DagsterInstance.get()
+    if not instance.has_dynamic_partition(wave_partitions.name, wave):
+        instance.add_dynamic_partitions(wave_partitions.name, [wave])
+    return materialize([*(ingest_assets[i] for i in chosen), *(ingest_checks[i] for i in chosen)], partition_key=wave,
+                       instance=instance, resources={"warehouse": WarehouseResource(path=str(warehouse))},
+                       raise_on_error=raise_on_error)
+
+
+def run_dbt(args: list[str], warehouse: Path, scratch: Path) -> tuple[subprocess.CompletedProcess, list[dict]]:
+    """The real dbt CLI on a warehouse; returns the process and the results of run_results.json."""
+    from score_pipeline.resources import dbt_executable
+
+    env = {**os.environ, "SCORE_WAREHOUSE": str(warehouse), "DBT_TARGET_PATH": str(scratch / "target"),
+           "DBT_LOG_PATH": str(scratch / "logs")}
+    completed = subprocess.run([dbt_executable(), *args, "--profiles-dir", str(DBT_PROJECT_DIR)], cwd=DBT_PROJECT_DIR,
+                               env=env, capture_output=True, text=True, timeout=600)
+    results_file = scratch / "target" / "run_results.json"
+    results = json.loads(results_file.read_text())["results"] if results_file.exists() else []
+    return completed, results

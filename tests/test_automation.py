@@ -30,11 +30,13 @@ def test_the_sensor_starts_a_run_per_new_or_changed_complete_drop(isolated: Path
     assert first.dynamic_partitions_requests[0].partition_keys == ["2017-baseline"]
 
     instance.add_dynamic_partitions("wave", ["2017-baseline"])
-    assert evaluate(first.cursor, instance).run_requests == []  # nothing new
+    idle = evaluate(first.cursor, instance)
+    assert not idle.run_requests  # nothing new, and the tick history says why the midterm waits
+    assert idle.skip_reason.skip_message == "not a complete wave drop: 2018-midterm: SHA256SUMS is missing: the drop is not complete"
 
     with (folder / "autoevaluacion.csv").open("a", encoding="utf-8") as handle:
         handle.write("\n")
-    assert evaluate(first.cursor, instance).run_requests == []  # a mismatch is not a drop
+    assert not evaluate(first.cursor, instance).run_requests  # a mismatch is not a drop
     write_sha256sums(folder)
     write_sha256sums(half_copied)
     changed = evaluate(first.cursor, instance)

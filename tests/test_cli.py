@@ -35,5 +35,8 @@ def test_sql_without_a_publication_says_what_to_do(isolated: Path, capsys: pytes
 
 def test_waves_lists_complete_and_incomplete_drops(isolated: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (isolated / "raw" / "2021-followup").mkdir()
+    (isolated / "raw" / "Followup 2022").mkdir()
     assert main(["waves"]) == 0
-    assert "2021-followup: NOT READY - SHA256SUMS is missing" in capsys.readouterr().out
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == ["2021-followup: NOT READY - SHA256SUMS is missing: the drop is not complete",
+                     "Followup 2022: NOT READY - folder name 'Followup 2022' is not a wave key YYYY-name in lower case"]

@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 from pathlib import Path
 
-from conftest import PipelineRun
-
-from score_pipeline.resources import dbt_executable
-from score_pipeline.settings import DBT_PROJECT_DIR
+from conftest import PipelineRun, run_dbt
 
 UNIT_TESTS = {  # model -> the edge case its unit test pins down (dbt_project/models/**.yml)
     "int_category_scores_averaged": "category_with_fewer_than_half_of_its_practices_valid_is_null",
@@ -22,12 +16,7 @@ UNIT_TESTS = {  # model -> the edge case its unit test pins down (dbt_project/mo
 
 
 def test_every_dbt_unit_test_passes(pipeline: PipelineRun, tmp_path: Path) -> None:
-    env = {**os.environ, "SCORE_WAREHOUSE": str(pipeline.warehouse), "DBT_TARGET_PATH": str(tmp_path / "target"),
-           "DBT_LOG_PATH": str(tmp_path / "logs")}
-    completed = subprocess.run(
-        [dbt_executable(), "test", "--select", "test_type:unit", "--profiles-dir", str(DBT_PROJECT_DIR)],
-        cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=300)
-    results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+    completed, results = run_dbt(["test", "--select", "test_type:unit"], pipeline.warehouse, tmp_path)
     outcomes = {r["unique_id"].rsplit(".", 1)[-1]: r["status"] for r in results}
     assert outcomes == {name: "pass" for name in UNIT_TESTS.values()}, completed.stdout[-3000:]
     assert completed.returncode == 0

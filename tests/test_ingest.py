@@ -1,5 +1,4 @@
-"""Ingest: counts against the independent reference, idempotent re-runs, and files that stop a
-wave with an error naming them while the wave's loaded data stays as it was."""
+"""Ingest: counts against the independent reference and idempotent re-runs (bad files: test_bad_inputs.py)."""
 
 from __future__ import annotations
 
@@ -8,16 +7,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from conftest import SAMPLE_RAW, SAMPLE_WAVES, copy_wave
-from dagster import DagsterInstance, materialize
+from conftest import SAMPLE_RAW, SAMPLE_WAVES, copy_wave, materialize_ingest
 from reference import LABELS, Reference, fold, read_csv, ruc
 
-from score_pipeline.ingest.assets import ingest_assets
 from score_pipeline.ingest.instruments import INSTRUMENTS_BY_NAME
-from score_pipeline.quality.checks import ingest_checks
-from score_pipeline.resources import WarehouseResource
-from score_pipeline.sample_data.extracts import write_sha256sums
-from score_pipeline.waves import wave_partitions
 
 PRACTICE_CODES = {"1", "2", "3", "4", "5", "NA", "99", ""}
 
@@ -61,14 +54,6 @@ def test_profile_reads_every_firm_with_numbers_as_numbers(reference: Reference) 
     assert ingested.rejects == []
 
 
-def materialize_ingest(wave: str, warehouse: Path, *, expect_success: bool = True):
-    instance = DagsterInstance.get()
-    if not instance.has_dynamic_partition(wave_partitions.name, wave):
-        instance.add_dynamic_partitions(wave_partitions.name, [wave])
-    return materialize([*ingest_assets, *ingest_checks], partition_key=wave, instance=instance,
-                       resources={"warehouse": WarehouseResource(path=str(warehouse))}, raise_on_error=expect_success)
-
-
 def table_counts(warehouse: Path, wave: str) -> dict[str, int]:
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         return {
@@ -92,38 +77,3 @@ def test_a_wave_materializes_with_checks_passing_and_reruns_are_idempotent(isola
     for _ in range(2):
         materialize_ingest("2019-endline", warehouse)
     assert table_counts(warehouse, "2019-endline") == first
-
-
-def break_wave(folder: Path, how: str) -> str:
-    """Damage a drop; returns the text the error must contain."""
-    if how == "missing column":
-        path = folder / "practicas_gestion.csv"
-        text = path.read_text(encoding="utf-8-sig").replace("ruc;evaluador", "numero_ruc;evaluador", 1)
-        path.write_text(text, encoding="utf-8-sig")
-        write_sha256sums(folder)
-        return "practicas_gestion.csv: missing required column(s): ruc"
-    if how == "unreadable file":
-        (folder / "perfil_empresa.xlsx").write_bytes(b"this is not a workbook")
-        write_sha256sums(folder)
-        return "perfil_empresa.xlsx: is not a readable xlsx workbook"
-    with (folder / "encuesta_trabajadores.csv").open("ab") as handle:  # corrupt: the checksum no longer matches
-        handle.write(b"1;2;3\n")
-    return "encuesta_trabajadores.csv: checksum mismatch"
-
-
-@pytest.mark.parametrize("how", ["missing column", "unreadable file", "corrupt SHA256SUMS"])
-def test_a_broken_file_stops_the_wave_naming_it_and_keeps_the_loaded_data(isolated: Path, how: str) -> None:
-    folder = copy_wave("2018-midterm", isolated / "raw")
-    warehouse = isolated / "warehouse" / "score.duckdb"
-    materialize_ingest("2018-midterm", warehouse)
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
-        before = {t: connection.execute(f"select * from raw.{t} order by all").fetchall()
-                  for t in ("management_practices", "company_profile", "worker_survey")}
-    expected_message = break_wave(folder, how)
-    result = materialize_ingest("2018-midterm", warehouse, expect_success=False)
-    assert not result.success
-    messages = " ".join(str(e.event_specific_data.error) for e in result.all_events if e.is_step_failure)
-    assert expected_message in messages
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
-        after = {t: connection.execute(f"select * from raw.{t} order by all").fetchall() for t in before}
-    assert after == before

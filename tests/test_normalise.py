@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from score_pipeline.ingest.instruments import EFFECTS
 from score_pipeline.ingest.normalise import (
-    normalise_ruc, parse_number, parse_practice_score, parse_satisfaction, parse_sex, parse_yes_no,
-    ruc_check_digit,
+    Parsed, normalise_ruc, parse_choice, parse_number, parse_past_date, parse_practice_score,
+    parse_satisfaction, parse_sex, parse_yes_no, ruc_check_digit, within,
 )
 
 # 20100123453: weights 5,4,3,2,7,6,5,4,3,2 over 2010012345 -> 10+0+3+0+0+6+10+12+12+10 = 63,
@@ -127,3 +130,57 @@ def test_number_and_label_normalisers_never_raise(raw: object) -> None:
 def test_money_round_trips(value: float) -> None:
     for spelling in (f"{value:,.2f}", f"S/ {value:,.2f}", f"{value}"):
         assert parse_number(spelling).value == pytest.approx(value)
+
+
+TODAY = date(2026, 11, 25)
+
+
+@pytest.mark.parametrize("raw,expected", [
+    ("2019-05-14", Parsed(date(2019, 5, 14))), ("2019-05-14 00:00:00", Parsed(date(2019, 5, 14))),
+    (datetime(2018, 3, 2, 9, 30), Parsed(date(2018, 3, 2))), (date(2017, 1, 31), Parsed(date(2017, 1, 31))),
+    ("", Parsed(None)), (None, Parsed(None)), ("2026-11-25", Parsed(TODAY)),
+    ("2026-11-26", Parsed(None, "date 2026-11-26 is in the future")),
+    ("14/05/2019", Parsed(None, "'14/05/2019' is not a YYYY-MM-DD date")),
+    ("2019-02-30", Parsed(None, "'2019-02-30' is not a YYYY-MM-DD date")),
+])
+def test_dates_and_dates_in_the_future(raw: object, expected: Parsed) -> None:
+    assert parse_past_date(raw, today=TODAY) == expected
+
+
+@pytest.mark.parametrize("raw,high,expected", [
+    ("7,050,000", None, Parsed(7050000.0)), ("-7,050,000", None, Parsed(None, "'-7,050,000' is negative")),
+    ("163%", 100.0, Parsed(None, "'163%' is above 100")), ("100 %", 100.0, Parsed(100.0)), ("0", 100.0, Parsed(0.0)),
+    ("ND", 100.0, Parsed(None)), ("abc", None, Parsed(None, "'abc' is not a number")),
+])
+def test_amounts_and_shares_are_bounded(raw: str, high: float | None, expected: Parsed) -> None:
+    assert within(parse_number(raw), raw, high) == expected
+
+
+def test_the_cache_keeps_true_one_and_one_point_zero_apart() -> None:
+    assert parse_number(1) == (1.0, None) and parse_number(1.0) == (1.0, None)
+    assert parse_number(True).problem and parse_number(1) == (1.0, None)
+    assert normalise_ruc(["20100123453"]).problem  # unhashable (a YAML list): parsed, not cached, not raised
+
+
+@given(st.text())
+def test_choice_practice_and_date_parsers_never_raise(raw: str) -> None:
+    parsed = parse_choice(raw, EFFECTS)
+    assert parsed.value is None or parsed.value in EFFECTS
+    score, status = parse_practice_score(raw)
+    assert (score is not None) == (status == "valid")
+    day = parse_past_date(raw)
+    assert (day.value is None) or (day.problem is None and day.value <= date.today())
+
+
+@given(st.sampled_from(["Deficiente", "Regular", "Bueno", "Muy bueno", "Excelente"]),
+       st.sampled_from([str.lower, str.upper, str.title, lambda t: f"  {t} ", lambda t: t.replace(" ", "   "),
+                        lambda t: t.replace("e", "é", 1)]))
+def test_satisfaction_labels_round_trip_through_any_case_spacing_or_accent(label: str, spell) -> None:
+    expected = ["Deficiente", "Regular", "Bueno", "Muy bueno", "Excelente"].index(label) + 1
+    assert parse_satisfaction(spell(label)) == (expected, None)
+
+
+@given(st.dates(min_value=date(1990, 1, 1), max_value=date(2026, 1, 1)))
+def test_past_dates_round_trip(day: date) -> None:
+    assert parse_past_date(day.isoformat()) == (day, None)
+    assert parse_past_date(datetime.combine(day, datetime.min.time())) == (day, None)

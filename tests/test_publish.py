@@ -3,13 +3,12 @@ swapped atomically, readable while the pipeline republishes, and nothing worker-
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import PipelineRun
+from conftest import PipelineRun, digests
 
 from score_pipeline.publish.marts import publish_marts
 
@@ -34,10 +33,6 @@ CONTRACT_MARTS = {  # contract section 4, with the columns it promises at least
 }
 WORKER_LEVEL_COLUMNS = {"respondent_row", "response_id", "respondent_score", "sex", "age_band", "tenure_band",
                         *(f"w{i:02d}" for i in range(1, 16))}
-
-
-def digests(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
 
 
 def test_the_database_holds_the_contract_marts_and_nothing_else(pipeline: PipelineRun) -> None:

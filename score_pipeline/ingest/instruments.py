@@ -11,15 +11,15 @@ import csv
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
 from score_pipeline.ingest.normalise import (
-    Parsed, as_text, normalise_ruc, parse_choice, parse_number, parse_practice_score,
-    parse_satisfaction, parse_sex, parse_yes_no,
+    Parsed, as_text, normalise_ruc, parse_choice, parse_number, parse_past_date, parse_practice_score,
+    parse_satisfaction, parse_sex, parse_yes_no, within,
 )
 from score_pipeline.ingest.readers import IngestError, Table, read_delimited, read_profile_sheet
 from score_pipeline.settings import CODEBOOK_PRACTICES, CODEBOOK_WORKER_ITEMS
@@ -134,8 +134,19 @@ def keep_latest(records: list[dict[str, object]], problems: Problems) -> tuple[l
 
 
 def timed_submissions(problems: Problems, table: Table) -> Iterator[tuple[int, dict[str, object], str, datetime]]:
-    """Rows of a form export with a valid `ruc` and a valid `_submission_time` (the others go to the rejects)."""
+    """Rows of a form export with a valid `ruc` and `_submission_time` (the others go to the rejects).
+
+    A `_uuid` names one submission: a row repeating an earlier row's `_uuid` with other answers is
+    rejected, while a verbatim repeat (an export appended twice) passes and is then set aside as a
+    duplicate of its copy by `keep_latest`.
+    """
+    first_row_of: dict[str, tuple[int, dict[str, object]]] = {}
     for number, row, ruc in rows_with_valid_ruc(problems, table, "ruc"):
+        uuid = as_text(row["_uuid"])
+        first_number, first_row = first_row_of.setdefault(uuid, (number, row)) if uuid else (number, row)
+        if first_row != row:
+            problems.reject_row(number, uuid, f"_uuid {uuid} repeats row {first_number} with other answers", ruc)
+            continue
         moment = submission_time(problems, number, row, ruc)
         if moment is not None:
             yield number, row, ruc, moment
@@ -151,14 +162,10 @@ def submission_time(problems: Problems, number: int, row: dict[str, object], ruc
     if moment.tzinfo is None:
         problems.reject_row(number, text, f"_submission_time {text!r} has no UTC offset", ruc)
         return None
-    return moment
-
-
-def parse_date(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
+    if moment > datetime.now(timezone.utc):
+        problems.reject_row(number, text, f"_submission_time {text!r} is in the future", ruc)
         return None
+    return moment
 
 
 # -- management practices ------------------------------------------------------------------------
@@ -195,7 +202,9 @@ def ingest_practices(folder: Path, wave: str) -> Ingested:
         base = {
             "wave": wave, "ruc": ruc, "submission_uuid": submission["submission_uuid"],
             "submitted_at": submission["submitted_at"], "form_index": int(index) if index.isdigit() else None,
-            "evaluator": as_text(row.get("evaluador")) or None, "visit_date": parse_date(as_text(row.get("fecha_visita"))),
+            "evaluator": as_text(row.get("evaluador")) or None,
+            "visit_date": problems.value(parse_past_date(row.get("fecha_visita")), number, "fecha_visita",
+                                         row.get("fecha_visita"), ruc),
             "form_wave_label": as_text(row.get("onda")) or None, "source_row": number,
         }
         for pid in ids:
@@ -217,6 +226,7 @@ PROFILE_NUMBERS = {  # header as written -> warehouse column
     "Rotación de personal (%)": "staff_turnover_pct", "Productos defectuosos (%)": "defective_products_pct",
     "Desperdicio de materia prima (%)": "raw_material_waste_pct", "Costo por unidad (S/.)": "unit_cost",
 }
+PROFILE_SHARES = {"capacity_use_pct", "absenteeism_pct", "defective_products_pct", "raw_material_waste_pct"}  # of 100 %
 PROFILE_COLUMNS = {
     "wave": "VARCHAR", "ruc": "VARCHAR", "business_name": "VARCHAR", "region": "VARCHAR", "sector": "VARCHAR",
     "size": "VARCHAR", "cost_structure": "VARCHAR", **{name: "DOUBLE" for name in PROFILE_NUMBERS.values()},
@@ -245,10 +255,17 @@ def ingest_profile(folder: Path, wave: str) -> Ingested:
                                                            "Usa indicadores de productividad", row["Usa indicadores de productividad"], ruc),
             "gender_equality_policy": problems.value(parse_yes_no(row["Política de igualdad de género"]), number,
                                                      "Política de igualdad de género", row["Política de igualdad de género"], ruc),
-            "registered_on": _cell_date(row["Fecha de registro"]), "source_row": number,
+            "registered_on": problems.value(parse_past_date(row["Fecha de registro"]), number, "Fecha de registro",
+                                            row["Fecha de registro"], ruc),
+            "source_row": number,
         }
         for header, column in PROFILE_NUMBERS.items():
-            record[column] = problems.value(parse_number(row[header]), number, header, row[header], ruc)
+            parsed = within(parse_number(row[header]), row[header], 100.0 if column in PROFILE_SHARES else None)
+            record[column] = problems.value(parsed, number, header, row[header], ruc)
+        if None not in (record["workers"], record["female_workers"]) and record["female_workers"] > record["workers"]:
+            problems.invalid_value(number, "N° trabajadoras", row["N° trabajadoras"],
+                                   f"{record['female_workers']:g} women exceed {record['workers']:g} workers", ruc)
+            record["female_workers"] = None
         records.append(record)
     kept, superseded = _last_row_per_ruc(records, problems)
     return Ingested(frame_of(kept, PROFILE_COLUMNS), table.rows_received, problems.rejects, superseded)
@@ -260,14 +277,6 @@ def _one_of(raw: object, allowed: tuple[str, ...]) -> Parsed[str]:
         return Parsed(None)
     match = next((a for a in allowed if a.lower() == text.lower()), None)
     return Parsed(match) if match else Parsed(None, f"{text!r} is not one of {', '.join(allowed)}")
-
-
-def _cell_date(raw: object) -> date | None:
-    if isinstance(raw, datetime):
-        return raw.date()
-    if isinstance(raw, date):
-        return raw
-    return parse_date(as_text(raw)[:10])
 
 
 def _last_row_per_ruc(records: list[dict[str, object]], problems: Problems) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
@@ -372,7 +381,7 @@ TRAINING_REQUIRED = ["ruc", "modulo", "fecha_inicio", "fecha_fin", "sesiones_aul
 
 def ingest_training_records(folder: Path, wave: str) -> Ingested:
     path = folder / "registro_capacitacion.csv"
-    table = read_delimited(path, ",", TRAINING_REQUIRED)
+    table = read_delimited(path, ",", TRAINING_REQUIRED, may_be_empty=True)  # before any module has finished
     problems = Problems(wave, "registro_capacitacion", path)
     records = []
     for number, row, ruc in rows_with_valid_ruc(problems, table, "ruc"):
@@ -380,26 +389,25 @@ def ingest_training_records(folder: Path, wave: str) -> Ingested:
         if module not in {"1", "2", "3", "4", "5"}:
             problems.reject_row(number, module, f"modulo {module!r} is not 1..5", ruc)
             continue
-        started, finished = parse_date(as_text(row["fecha_inicio"])), parse_date(as_text(row["fecha_fin"]))
-        if started is None:
-            problems.reject_row(number, as_text(row["fecha_inicio"]), "fecha_inicio is not a YYYY-MM-DD date", ruc)
+        started = parse_past_date(row["fecha_inicio"])
+        if started.value is None:
+            problems.reject_row(number, as_text(row["fecha_inicio"]), f"fecha_inicio: {started.problem or 'empty'}", ruc)
             continue
         records.append({
-            "wave": wave, "ruc": ruc, "module": int(module), "started_on": started,
-            "finished_on": finished if finished else problems.value(
-                Parsed(None, "fecha_fin is not a YYYY-MM-DD date") if as_text(row["fecha_fin"]) else Parsed(None),
-                number, "fecha_fin", row["fecha_fin"], ruc),
+            "wave": wave, "ruc": ruc, "module": int(module), "started_on": started.value,
+            "finished_on": problems.value(parse_past_date(row["fecha_fin"]), number, "fecha_fin", row["fecha_fin"], ruc),
             "classroom_sessions": _count(problems, number, row, "sesiones_aula", ruc),
             "consulting_visits": _count(problems, number, row, "visitas_consultoria", ruc),
-            "contribution_usd": problems.value(parse_number(row["aporte_usd"]), number, "aporte_usd", row["aporte_usd"], ruc),
+            "contribution_usd": problems.value(within(parse_number(row["aporte_usd"]), row["aporte_usd"]), number,
+                                               "aporte_usd", row["aporte_usd"], ruc),
             "source_row": number,
         })
     return Ingested(frame_of(records, TRAINING_COLUMNS), table.rows_received, problems.rejects)
 
 
 def _count(problems: Problems, number: int, row: dict[str, object], column: str, ruc: str) -> int | None:
-    parsed = parse_number(row[column])
-    if parsed.value is not None and (parsed.value < 0 or not parsed.value.is_integer()):
+    parsed = within(parse_number(row[column]), row[column])
+    if parsed.value is not None and not parsed.value.is_integer():
         parsed = Parsed(None, f"{as_text(row[column])!r} is not a whole count")
     value = problems.value(parsed, number, column, row[column], ruc)
     return int(value) if value is not None else None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache, wraps
 from typing import Generic, NamedTuple, TypeVar
@@ -133,6 +134,18 @@ def parse_number(raw: object) -> Parsed[float]:
     return Parsed(float(body))
 
 
+def within(parsed: Parsed[float], raw: object, high: float | None = None) -> Parsed[float]:
+    """A parsed amount, count or share kept only from 0 to `high`: a negative amount or a share
+    above 100 % is a typing error, rejected rather than averaged into a figure."""
+    if parsed.value is None:
+        return parsed
+    if parsed.value < 0:
+        return Parsed(None, f"{as_text(raw)!r} is negative")
+    if high is not None and parsed.value > high:
+        return Parsed(None, f"{as_text(raw)!r} is above {high:g}")
+    return parsed
+
+
 @memoised
 def parse_yes_no(raw: object) -> Parsed[bool]:
     label = fold_label(raw)
@@ -185,3 +198,26 @@ def parse_choice(raw: object, allowed: frozenset[str]) -> Parsed[str]:
     if label in allowed:
         return Parsed(label)
     return Parsed(None, f"{as_text(raw)!r} is not one of {', '.join(sorted(allowed))}")
+
+
+def parse_past_date(raw: object, today: date | None = None) -> Parsed[date]:
+    """A date from an Excel date cell or `YYYY-MM-DD` text (a time after it is ignored).
+
+    Empty is no value; anything else that is not a date, or a date after `today` (a typing or
+    device-clock error), is rejected. Not memoised: the answer depends on the day.
+    """
+    if isinstance(raw, datetime):
+        day = raw.date()
+    elif isinstance(raw, date):
+        day = raw
+    else:
+        text = as_text(raw)
+        if text == "":
+            return Parsed(None)
+        try:
+            day = date.fromisoformat(text[:10])
+        except ValueError:
+            return Parsed(None, f"{text!r} is not a YYYY-MM-DD date")
+    if day > (today or date.today()):
+        return Parsed(None, f"date {day.isoformat()} is in the future")
+    return Parsed(day)

@@ -46,8 +46,15 @@ class Table:
 
 
 def decode(path: Path) -> tuple[str, str]:
-    """The file's text and the encoding it was read with: UTF-8 (BOM or not), else Windows-1252."""
+    """The file's text and the encoding it was read with: UTF-8 (BOM or not), else Windows-1252.
+
+    Windows-1252 decodes almost any bytes, so a UTF-16 export (NUL bytes) is caught first: read
+    as 1252 it would only fail later as "missing columns", which names the wrong problem.
+    """
     data = path.read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
+        raise IngestError(path, "is UTF-16 or binary (NUL bytes), not UTF-8 or Windows-1252 text: "
+                                "save it again as CSV UTF-8")
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
@@ -58,7 +65,9 @@ def decode(path: Path) -> tuple[str, str]:
         raise IngestError(path, f"is neither UTF-8 nor Windows-1252 (byte {error.start})") from error
 
 
-def read_delimited(path: Path, delimiter: str, required: list[str]) -> Table:
+def read_delimited(path: Path, delimiter: str, required: list[str], *, may_be_empty: bool = False) -> Table:
+    """Header and rows of a delimited file; a header without data rows stops the wave unless
+    `may_be_empty` (a file that can legitimately list nothing yet)."""
     if not path.is_file():
         raise IngestError(path, "required file is missing")
     text, _ = decode(path)
@@ -78,6 +87,8 @@ def read_delimited(path: Path, delimiter: str, required: list[str]) -> Table:
             table.unreadable.append((number, raw, f"row has {len(cells)} fields, the header has {len(header)}"))
             continue
         table.rows.append((number, dict(zip(header, cells))))
+    if not table.rows_received and not may_be_empty:
+        raise IngestError(path, "has a header but no data rows")
     return table
 
 
@@ -114,4 +125,6 @@ def read_profile_sheet(path: Path, required: list[str]) -> Table:
         if not any(as_text(cell) for cell in cells):
             continue
         table.rows.append((number, {name: value for name, value in zip(header, cells) if name}))
+    if not table.rows:
+        raise IngestError(path, f"sheet {PROFILE_SHEET!r} has a header but no enterprise rows")
     return table

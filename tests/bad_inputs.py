@@ -1,0 +1,462 @@
+"""The bad-input corpus: damaged copies of a shipped sample wave, each with the outcome it is owed.
+
+Every case is generated from `data/raw/` by the code below, never edited by hand. To look at them:
+
+    .venv/bin/python tests/bad_inputs.py --out /tmp/corpus      # one folder per case
+    .venv/bin/python tests/bad_inputs.py --markdown             # the table of docs/reliability.md
+
+`tests/test_bad_inputs.py` builds each case afresh and runs the real ingest asset and its checks on it.
+Outcomes, as the contract (section 3) puts them:
+- `Loaded`: the wave loads; the rows or cells set aside are counted (deltas against the clean wave);
+- `Refused`: the wave's ingest stops with an error naming the file and the problem, and what was
+  loaded and published before stays as it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import shutil
+import sys
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import openpyxl
+
+from score_pipeline.sample_data.extracts import write_sha256sums
+from score_pipeline.settings import PROJECT_ROOT
+
+SAMPLE_RAW = PROJECT_ROOT / "data" / "raw"
+
+MIDTERM, ENDLINE = "2018-midterm", "2019-endline"
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """The wave loads. Counts are the clean wave's times `scale`, plus these deltas."""
+
+    reason: str | None = None  # a reject (row or cell) with this text must be recorded
+    rows_received: int = 0
+    rows_rejected: int = 0
+    duplicates_removed: int = 0
+    values_invalid: int = 0
+    scale: int = 1
+    unknown_enterprises: int = 0  # rows counted as rejected by dbt (int_unknown_enterprise_rows)
+
+    def describe(self) -> str:
+        deltas = [f"{name.replace('_', ' ')} {value:+d}" for name, value in (
+            ("rows_received", self.rows_received), ("rows_rejected", self.rows_rejected),
+            ("duplicates_removed", self.duplicates_removed), ("values_invalid", self.values_invalid),
+            ("unknown enterprises", self.unknown_enterprises)) if value]
+        scaled = [f"every count x{self.scale}"] if self.scale != 1 else []
+        why = [f"reason: {self.reason}"] if self.reason else []
+        return "loaded; " + ("; ".join(scaled + deltas + why) or "counts as the clean wave")
+
+
+@dataclass(frozen=True)
+class Refused:
+    """The wave's ingest stops; the error contains `message` (the file and the problem)."""
+
+    message: str
+
+    def describe(self) -> str:
+        return f"refused: `{self.message}`"
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    instrument: str  # the contract's instrument (file name without extension), or "drop"
+    damage: str  # what was done to the sample, for the docs table
+    make: Callable[[Path], Path]  # damages the wave folder in place; returns the folder to run
+    expected: Loaded | Refused
+    wave: str = MIDTERM
+    reseal: bool = True  # rewrite SHA256SUMS after the damage (a drop that verifies)
+
+
+# -- editing helpers: the files are rewritten the way their producers write them ------------------
+
+@dataclass(frozen=True)
+class Delimited:
+    file: str
+    encoding: str  # as the sample writes it
+    delimiter: str
+
+
+PRACTICES = Delimited("practicas_gestion.csv", "utf-8-sig", ";")
+SELF_ASSESSMENT = Delimited("autoevaluacion.csv", "utf-8", ";")
+WORKERS = Delimited("encuesta_trabajadores.csv", "utf-8", ";")  # UTF-8 in the midterm
+TRAINING = Delimited("registro_capacitacion.csv", "utf-8", ",")
+
+
+def read_rows(folder: Path, spec: Delimited) -> list[list[str]]:
+    text = (folder / spec.file).read_text(encoding=spec.encoding)
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=spec.delimiter))
+
+
+def write_rows(folder: Path, spec: Delimited, rows: list[list[str]], *, encoding: str | None = None,
+               delimiter: str | None = None) -> None:
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, delimiter=delimiter or spec.delimiter, lineterminator="\r\n").writerows(rows)
+    (folder / spec.file).write_bytes(buffer.getvalue().encode(encoding or spec.encoding))
+
+
+def edit_rows(spec: Delimited, edit: Callable[[list[list[str]]], list[list[str]] | None], **write: str) -> Callable[[Path], Path]:
+    """A case maker that rewrites one delimited file through `edit` (which may change the rows in place)."""
+    def make(folder: Path) -> Path:
+        rows = read_rows(folder, spec)
+        write_rows(folder, spec, edit(rows) or rows, **write)
+        return folder
+    return make
+
+
+def single_submission_rows(rows: list[list[str]], ruc_column: str) -> list[int]:
+    """Indexes of data rows whose RUC appears once: damaging them changes no resubmission pair."""
+    column = rows[0].index(ruc_column)
+    counts = Counter(row[column].strip().replace("-", "") for row in rows[1:])
+    return [i for i, row in enumerate(rows) if i and counts[row[column].strip().replace("-", "")] == 1]
+
+
+def set_cells(spec: Delimited, ruc_column: str, values: dict[str, str]) -> Callable[[Path], Path]:
+    """Overwrite cells (column -> value) of the first row whose enterprise submitted once."""
+    def edit(rows: list[list[str]]) -> None:
+        target = rows[single_submission_rows(rows, ruc_column)[0]]
+        for column, value in values.items():
+            target[rows[0].index(column)] = value
+    return edit_rows(spec, edit)
+
+
+def practice_cells_with_valid_scores(rows: list[list[str]], index: int, count: int) -> list[str]:
+    header = rows[0]
+    return [header[c] for c in range(len(header)) if header[c].count("/") == 2 and rows[index][c] in set("12345")][:count]
+
+
+def bad_check_digit(ruc: str) -> str:
+    digits = ruc.strip().replace("-", "")
+    return digits[:10] + str((int(digits[10]) + 1) % 10)
+
+
+def truncate_last_row(spec: Delimited) -> Callable[[Path], Path]:
+    """The file cut off in the middle of its last line, as an interrupted copy leaves it."""
+    def make(folder: Path) -> Path:
+        path = folder / spec.file
+        data = path.read_bytes().rstrip(b"\r\n")
+        last_line_start = data.rfind(b"\n") + 1
+        path.write_bytes(data[: last_line_start + (len(data) - last_line_start) // 3])
+        return folder
+    return make
+
+
+def replace_file(spec_file: str, content: bytes) -> Callable[[Path], Path]:
+    def make(folder: Path) -> Path:
+        (folder / spec_file).write_bytes(content)
+        return folder
+    return make
+
+
+def header_only(spec: Delimited) -> Callable[[Path], Path]:
+    return edit_rows(spec, lambda rows: rows[:1])
+
+
+def rename_column(spec: Delimited, old: str, new: str) -> Callable[[Path], Path]:
+    def edit(rows: list[list[str]]) -> None:
+        rows[0][rows[0].index(old)] = new
+    return edit_rows(spec, edit)
+
+
+def drop_column(spec: Delimited, predicate: Callable[[str], bool]) -> Callable[[Path], Path]:
+    def edit(rows: list[list[str]]) -> list[list[str]]:
+        keep = [c for c, name in enumerate(rows[0]) if not predicate(name)]
+        return [[row[c] for c in keep] for row in rows]
+    return edit_rows(spec, edit)
+
+
+# practices
+
+def duplicate_uuid_same_answers(rows: list[list[str]]) -> list[list[str]]:
+    return [*rows, list(rows[single_submission_rows(rows, "ruc")[0]])]
+
+
+def duplicate_uuid_other_answers(rows: list[list[str]]) -> None:
+    first, second = single_submission_rows(rows, "ruc")[:2]
+    rows[second][0] = rows[first][0]
+
+
+def scores_out_of_range(rows: list[list[str]]) -> None:
+    index = single_submission_rows(rows, "ruc")[0]
+    for column, value in zip(practice_cells_with_valid_scores(rows, index, 3), ("0", "6", "3.5")):
+        rows[index][rows[0].index(column)] = value
+
+
+def practices_bad_ruc(rows: list[list[str]]) -> None:
+    index = single_submission_rows(rows, "ruc")[0]
+    rows[index][3] = bad_check_digit(rows[index][3])
+
+
+# company profile (xlsx): edited with openpyxl, the header on row 3
+
+def edit_profile(edit: Callable[[openpyxl.worksheet.worksheet.Worksheet], None]) -> Callable[[Path], Path]:
+    def make(folder: Path) -> Path:
+        path = folder / "perfil_empresa.xlsx"
+        workbook = openpyxl.load_workbook(path)
+        edit(workbook["perfil"])
+        workbook.save(path)
+        return folder
+    return make
+
+
+def profile_column(sheet: openpyxl.worksheet.worksheet.Worksheet, header: str) -> int:
+    return next(cell.column for cell in sheet[3] if cell.value == header)
+
+
+def set_profile_cell(header: str, value: Callable[[object], object]) -> Callable[[Path], Path]:
+    """Overwrite one enterprise's cell (the first one listed) with `value(old value)`."""
+    def edit(sheet: openpyxl.worksheet.worksheet.Worksheet) -> None:
+        cell = sheet.cell(4, profile_column(sheet, header))
+        cell.value = value(cell.value)
+    return edit_profile(edit)
+
+
+def more_women_than_workers(sheet: openpyxl.worksheet.worksheet.Worksheet) -> None:
+    workers = int(str(sheet.cell(4, profile_column(sheet, "N° trabajadores")).value))
+    sheet.cell(4, profile_column(sheet, "N° trabajadoras")).value = workers + 5
+
+
+def rename_sheet(sheet: openpyxl.worksheet.worksheet.Worksheet) -> None:
+    sheet.title = "Hoja1"
+
+
+def delete_title_rows(sheet: openpyxl.worksheet.worksheet.Worksheet) -> None:
+    sheet.delete_rows(1, 2)
+
+
+def delete_sales_column(sheet: openpyxl.worksheet.worksheet.Worksheet) -> None:
+    sheet.delete_cols(profile_column(sheet, "Ventas anuales (S/.)"))
+
+
+def delete_enterprise_rows(sheet: openpyxl.worksheet.worksheet.Worksheet) -> None:
+    sheet.delete_rows(4, sheet.max_row)
+
+
+# self-assessment
+
+def add_free_text_columns(rows: list[list[str]]) -> list[list[str]]:
+    extra = [["comentario", "gps_lat"]] + [["todo bien; gracias", "-12.05"] for _ in rows[1:]]
+    return [row + more for row, more in zip(rows, extra)]
+
+
+# worker survey
+
+def unknown_enterprise_respondent(rows: list[list[str]]) -> list[list[str]]:
+    stranger = rows[1][:]
+    stranger[0], stranger[1] = "2018-99999", "20100123453"  # a valid RUC (check digit 3) of no enterprise
+    return [*rows, stranger]
+
+
+def misspelt_answers(rows: list[list[str]]) -> None:
+    row = rows[1]
+    for column, value in zip((6, 7, 8), ("Exelentísimo", "bien", "5 estrellas")):
+        row[column] = value
+
+
+def rename_item_seven(rows: list[list[str]]) -> None:
+    column = next(c for c, name in enumerate(rows[0]) if name.startswith("P7. "))
+    rows[0][column] = "Pregunta siete"
+
+
+def hundredfold(rows: list[list[str]]) -> list[list[str]]:
+    return rows[:1] + rows[1:] * 100
+
+
+def reencode(spec: Delimited, encoding: str) -> Callable[[Path], Path]:
+    return edit_rows(spec, lambda rows: None, encoding=encoding)
+
+
+# training records
+
+def training_set(column: str, value: Callable[[str], str]) -> Callable[[list[list[str]]], None]:
+    def edit(rows: list[list[str]]) -> None:
+        rows[1][rows[0].index(column)] = value(rows[1][rows[0].index(column)])
+    return edit
+
+
+# case studies (endline)
+
+def edit_case_study(edit: Callable[[str], str]) -> Callable[[Path], Path]:
+    def make(folder: Path) -> Path:
+        path = sorted((folder / "estudios_caso").glob("*.md"))[0]
+        path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+        return folder
+    return make
+
+
+# the drop
+
+def append_to(file: str) -> Callable[[Path], Path]:
+    def make(folder: Path) -> Path:
+        with (folder / file).open("ab") as handle:
+            handle.write(b"2018-99998;20100123453;F;18-25;<1;Calidad\r\n")
+        return folder
+    return make
+
+
+def remove(file: str) -> Callable[[Path], Path]:
+    def make(folder: Path) -> Path:
+        (folder / file).unlink()
+        return folder
+    return make
+
+
+def rename_folder(new_name: str) -> Callable[[Path], Path]:
+    def make(folder: Path) -> Path:
+        return folder.rename(folder.with_name(new_name))
+    return make
+
+
+CASES: tuple[Case, ...] = (
+    # practicas_gestion.csv
+    Case("practices_truncated", "practicas_gestion",
+         "file cut off a third of the way into its last line (a submission with one invalid cell)",
+         truncate_last_row(PRACTICES), Loaded(rows_rejected=1, values_invalid=-1, reason="fields, the header has")),
+    Case("practices_comma_separated", "practicas_gestion", "saved with `,` instead of `;`",
+         edit_rows(PRACTICES, lambda rows: None, delimiter=","),
+         Refused("practicas_gestion.csv: header has one column; expected the separator ';'")),
+    Case("practices_missing_practice_column", "practicas_gestion", "the column of practice m1_com_01 removed",
+         drop_column(PRACTICES, lambda name: name.endswith("/m1_com_01")),
+         Refused("practicas_gestion.csv: missing practice column(s): m1_com_01")),
+    Case("practices_renamed_ruc_column", "practicas_gestion", "`ruc` renamed `RUC empresa`",
+         rename_column(PRACTICES, "ruc", "RUC empresa"), Refused("practicas_gestion.csv: missing required column(s): ruc")),
+    Case("practices_header_only", "practicas_gestion", "the header and no data row",
+         header_only(PRACTICES), Refused("practicas_gestion.csv: has a header but no data rows")),
+    Case("practices_duplicate_uuid_same_answers", "practicas_gestion", "a submission appended twice (same `_uuid`, same answers)",
+         edit_rows(PRACTICES, duplicate_uuid_same_answers), Loaded(rows_received=1, duplicates_removed=1)),
+    Case("practices_duplicate_uuid_other_answers", "practicas_gestion", "a second enterprise's row given the first one's `_uuid`",
+         edit_rows(PRACTICES, duplicate_uuid_other_answers), Loaded(rows_rejected=1, reason="with other answers")),
+    Case("practices_scores_out_of_range", "practicas_gestion", "three valid scores typed as `0`, `6` and `3.5`",
+         edit_rows(PRACTICES, scores_out_of_range), Loaded(values_invalid=3, reason="is not 1..5, NA, 99 or empty")),
+    Case("practices_visit_in_the_future", "practicas_gestion", "`fecha_visita` 2099-06-01",
+         set_cells(PRACTICES, "ruc", {"fecha_visita": "2099-06-01"}), Loaded(values_invalid=1, reason="is in the future")),
+    Case("practices_submitted_in_the_future", "practicas_gestion", "`_submission_time` 2099-06-01T10:00:00.000-05:00",
+         set_cells(PRACTICES, "ruc", {"_submission_time": "2099-06-01T10:00:00.000-05:00"}),
+         Loaded(rows_rejected=1, reason="is in the future")),
+    Case("practices_bad_check_digit", "practicas_gestion", "a RUC's check digit changed",
+         edit_rows(PRACTICES, practices_bad_ruc), Loaded(rows_rejected=1, reason="fails its check digit")),
+    # perfil_empresa.xlsx
+    Case("profile_without_perfil_sheet", "perfil_empresa", "sheet `perfil` renamed `Hoja1`",
+         edit_profile(rename_sheet), Refused("perfil_empresa.xlsx: has no sheet 'perfil' (sheets: Hoja1)")),
+    Case("profile_header_on_row_1", "perfil_empresa", "title and note rows deleted: the header moves to row 1",
+         edit_profile(delete_title_rows),
+         Refused("perfil_empresa.xlsx: sheet 'perfil' row 3 is not the header; a header was found on row 1")),
+    Case("profile_not_a_workbook", "perfil_empresa", "a CSV saved under the .xlsx name",
+         replace_file("perfil_empresa.xlsx", "RUC;Razón social\n20100123453;X\n".encode()),
+         Refused("perfil_empresa.xlsx: is not a readable xlsx workbook")),
+    Case("profile_missing_sales_column", "perfil_empresa", "column `Ventas anuales (S/.)` deleted",
+         edit_profile(delete_sales_column), Refused("perfil_empresa.xlsx: missing required column(s): Ventas anuales (S/.)")),
+    Case("profile_header_only", "perfil_empresa", "every enterprise row deleted",
+         edit_profile(delete_enterprise_rows), Refused("perfil_empresa.xlsx: sheet 'perfil' has a header but no enterprise rows")),
+    Case("profile_negative_sales", "perfil_empresa", "annual sales typed `-7,050,000`",
+         set_profile_cell("Ventas anuales (S/.)", lambda old: "-7,050,000"), Loaded(values_invalid=1, reason="is negative")),
+    Case("profile_more_women_than_workers", "perfil_empresa", "`N° trabajadoras` = `N° trabajadores` + 5",
+         edit_profile(more_women_than_workers), Loaded(values_invalid=1, reason="women exceed")),
+    Case("profile_share_above_100", "perfil_empresa", "capacity in use typed `163%`",
+         set_profile_cell("Capacidad instalada utilizada (%)", lambda old: "163%"), Loaded(values_invalid=1, reason="is above 100")),
+    Case("profile_registered_in_the_future", "perfil_empresa", "`Fecha de registro` 2099-01-31",
+         set_profile_cell("Fecha de registro", lambda old: "2099-01-31"), Loaded(values_invalid=1, reason="is in the future")),
+    # autoevaluacion.csv
+    Case("self_assessment_extra_columns", "autoevaluacion", "two free-text columns added (`comentario`, `gps_lat`)",
+         edit_rows(SELF_ASSESSMENT, add_free_text_columns), Loaded()),
+    Case("self_assessment_misspelt_labels", "autoevaluacion", "`posiitvo` and `bastante` in the perceptions block",
+         set_cells(SELF_ASSESSMENT, "ruc", {"efectos/ventas": "posiitvo", "influencia_score/ventas": "bastante"}),
+         Loaded(values_invalid=2, reason="is not one of")),
+    Case("self_assessment_rating_out_of_range", "autoevaluacion", "`autoeval/m3` = 7",
+         set_cells(SELF_ASSESSMENT, "ruc", {"autoeval/m3": "7"}), Loaded(values_invalid=1, reason="is not a rating 1..5")),
+    Case("self_assessment_empty_file", "autoevaluacion", "a file of 0 bytes",
+         replace_file("autoevaluacion.csv", b""), Refused("autoevaluacion.csv: is empty: no header row")),
+    Case("self_assessment_tab_separated", "autoevaluacion", "saved with tabs instead of `;`",
+         edit_rows(SELF_ASSESSMENT, lambda rows: None, delimiter="\t"),
+         Refused("autoevaluacion.csv: header has one column; expected the separator ';'")),
+    # encuesta_trabajadores.csv
+    Case("workers_utf16", "encuesta_trabajadores", "saved as UTF-16 (\"Unicode text\" in Excel)",
+         reencode(WORKERS, "utf-16"), Refused("encuesta_trabajadores.csv: is UTF-16 or binary (NUL bytes)")),
+    Case("workers_windows_1252", "encuesta_trabajadores", "the UTF-8 midterm file saved as Windows-1252 (accents in the header)",
+         reencode(WORKERS, "cp1252"), Loaded()),
+    Case("workers_unknown_enterprise", "encuesta_trabajadores", "a respondent of a valid RUC that no profile sheet lists",
+         edit_rows(WORKERS, unknown_enterprise_respondent), Loaded(rows_received=1, unknown_enterprises=1)),
+    Case("workers_misspelt_beyond_recognition", "encuesta_trabajadores", "`Exelentísimo`, `bien`, `5 estrellas` as answers",
+         edit_rows(WORKERS, misspelt_answers), Loaded(values_invalid=3, reason="is not a satisfaction label")),
+    Case("workers_renamed_item_column", "encuesta_trabajadores", "header `P7. Capacitación recibida` renamed `Pregunta siete`",
+         edit_rows(WORKERS, rename_item_seven), Refused("encuesta_trabajadores.csv: missing the column of item w07")),
+    Case("workers_hundredfold", "encuesta_trabajadores", "every respondent row repeated 100 times (a very large file)",
+         edit_rows(WORKERS, hundredfold), Loaded(scale=100)),
+    # registro_capacitacion.csv
+    Case("training_bad_check_digit", "registro_capacitacion", "a RUC's check digit changed",
+         edit_rows(TRAINING, training_set("ruc", bad_check_digit)), Loaded(rows_rejected=1, reason="fails its check digit")),
+    Case("training_start_in_the_future", "registro_capacitacion", "`fecha_inicio` 2099-03-01",
+         edit_rows(TRAINING, training_set("fecha_inicio", lambda old: "2099-03-01")),
+         Loaded(rows_rejected=1, reason="fecha_inicio: date 2099-03-01 is in the future")),
+    Case("training_negative_contribution", "registro_capacitacion", "`aporte_usd` -500",
+         edit_rows(TRAINING, training_set("aporte_usd", lambda old: "-500")), Loaded(values_invalid=1, reason="is negative")),
+    Case("training_module_out_of_range", "registro_capacitacion", "`modulo` 7",
+         edit_rows(TRAINING, training_set("modulo", lambda old: "7")), Loaded(rows_rejected=1, reason="modulo '7' is not 1..5")),
+    Case("training_header_only", "registro_capacitacion", "the header and no record (no module finished yet)",
+         header_only(TRAINING), Loaded(scale=0)),
+    Case("training_truncated", "registro_capacitacion", "file cut off a third of the way into its last line",
+         truncate_last_row(TRAINING), Loaded(rows_rejected=1, reason="fields, the header has")),
+    # estudios_caso/*.md
+    Case("case_study_without_front_matter", "estudios_caso", "the `---` front matter lines removed",
+         edit_case_study(lambda text: text.replace("---\n", "", 2)), Loaded(rows_rejected=1, reason="no YAML front matter"),
+         wave=ENDLINE),
+    Case("case_study_broken_yaml", "estudios_caso", "front matter `modulos: [1, 2` (unclosed list)",
+         edit_case_study(lambda text: text.replace("modulos: [", "modulos: [[", 1)),
+         Loaded(rows_rejected=1, reason="front matter is not YAML"), wave=ENDLINE),
+    # the drop
+    Case("drop_checksum_mismatch", "drop", "a row appended to the worker survey after SHA256SUMS was written",
+         append_to("encuesta_trabajadores.csv"), Refused("encuesta_trabajadores.csv: checksum mismatch"), reseal=False),
+    Case("drop_without_sha256sums", "drop", "SHA256SUMS not (yet) written",
+         remove("SHA256SUMS"), Refused("SHA256SUMS is missing: the drop is not complete"), reseal=False),
+    Case("drop_missing_required_file", "autoevaluacion", "autoevaluacion.csv left out of the drop (and of SHA256SUMS)",
+         remove("autoevaluacion.csv"), Refused("autoevaluacion.csv: required file is missing")),
+    Case("drop_bad_folder_name", "drop", "the wave folder named `2018-Midterm`",
+         rename_folder("2018-Midterm"), Refused("folder name '2018-Midterm' is not a wave key YYYY-name in lower case")),
+)
+CASES_BY_NAME = {case.name: case for case in CASES}
+
+
+def build(case: Case, raw_root: Path) -> Path:
+    """Copy the case's sample wave under `raw_root`, damage it, reseal it; returns the wave folder."""
+    folder = shutil.copytree(SAMPLE_RAW / case.wave, raw_root / case.wave)
+    folder = case.make(folder)
+    if case.reseal and (folder / "SHA256SUMS").exists():
+        (folder / "SHA256SUMS").unlink()
+        write_sha256sums(folder)
+    return folder
+
+
+def markdown_table() -> str:
+    lines = ["| # | case | instrument | damage | outcome |", "|---|---|---|---|---|"]
+    for number, case in enumerate(CASES, start=1):
+        lines.append(f"| {number} | `{case.name}` | {case.instrument} | {case.damage} | {case.expected.describe()} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, help="write every case as <out>/<case>/<wave folder>")
+    parser.add_argument("--markdown", action="store_true", help="print the cases as a markdown table")
+    args = parser.parse_args(argv)
+    if args.markdown:
+        print(markdown_table())
+    if args.out:
+        for case in CASES:
+            target = args.out / case.name
+            shutil.rmtree(target, ignore_errors=True)
+            target.mkdir(parents=True)
+            print(build(case, target))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

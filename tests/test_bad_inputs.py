@@ -1,0 +1,107 @@
+"""The bad-input corpus (tests/bad_inputs.py) through real Dagster runs of the ingest asset and its
+GX checks. Each case either loads with exactly the expected rows and cells set aside, or is refused
+with an error naming the file and the problem while the wave's loaded rows stay as they were; in
+both, the published marts stay byte-identical."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from bad_inputs import CASES, Case, Loaded, Refused, build
+from conftest import PipelineRun, digests, materialize_ingest, run_dbt
+
+from score_pipeline.cli import failure_reasons
+from score_pipeline.waves import drop_statuses, is_wave_name
+
+RAW_TABLES = ("management_practices", "company_profile", "self_assessment", "worker_survey", "training_records",
+              "case_studies", "rejects", "superseded", "ingest_log")
+COUNTS = ("rows_received", "rows_rejected", "duplicates_removed", "values_invalid")
+
+
+def test_the_corpus_has_25_cases_or_more_over_every_instrument() -> None:
+    instruments = {case.instrument for case in CASES}
+    assert len(CASES) >= 25 and instruments == {
+        "practicas_gestion", "perfil_empresa", "autoevaluacion", "encuesta_trabajadores", "registro_capacitacion",
+        "estudios_caso", "drop"}
+    assert len({case.name for case in CASES}) == len(CASES)
+
+
+@pytest.fixture(scope="module")
+def warehouse(pipeline: PipelineRun, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the session's warehouse (every sample wave loaded) for the cases to run against."""
+    copy = tmp_path_factory.mktemp("corpus_warehouse") / "score.duckdb"
+    shutil.copy(pipeline.warehouse, copy)
+    return copy
+
+
+def query(database: Path, sql: str, parameters: list[object] | None = None) -> list[tuple]:
+    with duckdb.connect(str(database), read_only=True) as connection:
+        return connection.execute(sql, parameters or []).fetchall()
+
+
+def wave_rows(database: Path, wave: str) -> dict[str, list[tuple]]:
+    return {table: query(database, f"select * exclude (loaded_at) from raw.{table} where wave = ? order by all"
+                         if table == "ingest_log" else f"select * from raw.{table} where wave = ? order by all", [wave])
+            for table in RAW_TABLES}
+
+
+def logged_counts(database: Path, wave: str, instrument: str) -> dict[str, int]:
+    row = query(database, f"select {', '.join(COUNTS)} from raw.ingest_log where wave = ? and instrument = ?",
+                [wave, instrument])
+    return dict(zip(COUNTS, row[0]))
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
+def test_bad_input(case: Case, pipeline: PipelineRun, warehouse: Path, tmp_path: Path,
+                   monkeypatch: pytest.MonkeyPatch) -> None:
+    published = digests(pipeline.publish_dir)
+    monkeypatch.setenv("SCORE_RAW_DIR", str(tmp_path / "raw"))
+    folder = build(case, tmp_path / "raw")
+    if isinstance(case.expected, Refused):
+        assert_refused(case, case.expected, folder, warehouse)
+    else:
+        assert_loaded(case, case.expected, pipeline, warehouse, tmp_path)
+    assert digests(pipeline.publish_dir) == published
+
+
+def assert_refused(case: Case, expected: Refused, folder: Path, warehouse: Path) -> None:
+    if case.instrument == "drop":  # not a wave yet: listed with the problem, no run is started for it
+        status = next(s for s in drop_statuses(folder.parent) if s.folder == folder)
+        assert not status.complete and any(expected.message in problem for problem in status.problems), status
+        if not is_wave_name(folder.name):
+            return
+    before = wave_rows(warehouse, case.wave)
+    instruments = None if case.instrument == "drop" else [case.instrument]  # a drop started by hand: all refuse it
+    result = materialize_ingest(case.wave, warehouse, instruments, raise_on_error=False)
+    assert not result.success
+    reasons = failure_reasons(result)
+    assert reasons and all(expected.message in reason for reason in reasons), reasons
+    assert wave_rows(warehouse, case.wave) == before
+
+
+def assert_loaded(case: Case, expected: Loaded, pipeline: PipelineRun, warehouse: Path, tmp_path: Path) -> None:
+    result = materialize_ingest(case.wave, warehouse, [case.instrument])
+    assert all(check.passed for check in result.get_asset_check_evaluations() if check.check_name == "structure")
+    clean = logged_counts(pipeline.warehouse, case.wave, case.instrument)
+    deltas = {"rows_received": expected.rows_received, "rows_rejected": expected.rows_rejected,
+              "duplicates_removed": expected.duplicates_removed, "values_invalid": expected.values_invalid}
+    assert logged_counts(warehouse, case.wave, case.instrument) == {
+        name: clean[name] * expected.scale + deltas[name] for name in COUNTS}
+    if expected.reason:
+        reasons = [r for (r,) in query(warehouse, "select reason from raw.rejects where wave = ? and instrument = ?",
+                                       [case.wave, case.instrument])]
+        assert any(expected.reason in reason for reason in reasons), reasons
+    if expected.unknown_enterprises:
+        assert_counted_as_unknown(case, expected.unknown_enterprises, pipeline, warehouse, tmp_path)
+
+
+def assert_counted_as_unknown(case: Case, unknown: int, pipeline: PipelineRun, warehouse: Path, tmp_path: Path) -> None:
+    """Whether a RUC belongs to the evaluation needs every wave's profile: dbt decides it (decisions.md)."""
+    completed, _ = run_dbt(["build", "--select", "int_unknown_enterprise_rows", "data_quality"], warehouse, tmp_path)
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    sql = "select rows_rejected, rows_loaded from marts.data_quality where wave = ? and instrument = ?"
+    (clean_rejected, clean_loaded), = query(pipeline.warehouse, sql, [case.wave, case.instrument])
+    assert query(warehouse, sql, [case.wave, case.instrument]) == [(clean_rejected + unknown, clean_loaded)]
