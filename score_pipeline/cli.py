@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import os
 import shutil
+import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,9 +15,10 @@ from typing import TYPE_CHECKING, TextIO
 from score_pipeline import settings
 
 if TYPE_CHECKING:  # dagster is imported lazily: `score-pipeline sql` starts in a fraction of a second
-    from dagster import ExecuteInProcessResult
+    from dagster import DagsterInstance, ExecuteInProcessResult
 
 QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+PROCESS_TAG, HOST_TAG = "score-pipeline/pid", "score-pipeline/host"
 HEADLINE_QUERY = """
     select indicator, unit, round(baseline, 2) as baseline, round(endline, 2) as endline,
            round(change, 2) as change, round(change_pct, 1) as change_pct
@@ -31,6 +33,36 @@ def ensure_dagster_home() -> Path:
     if not (home / "dagster.yaml").exists():
         shutil.copy(settings.PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
     return home
+
+
+def process_tags() -> dict[str, str]:
+    """Tags naming the process that runs a run, so that a later process can tell it was abandoned."""
+    return {PROCESS_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+
+
+def process_is_gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
+
+
+def fail_abandoned_runs(instance: DagsterInstance) -> list[str]:
+    """Fail the runs of this host's score-pipeline processes that died (SIGKILL, out of memory) and free
+    their pool slots: left alone, a dead run keeps `duckdb_warehouse` claimed and every later run waits."""
+    from dagster import DagsterRunStatus, RunsFilter
+
+    abandoned = []
+    for run in instance.get_runs(RunsFilter(statuses=[DagsterRunStatus.STARTED, DagsterRunStatus.STARTING])):
+        pid, host = run.tags.get(PROCESS_TAG), run.tags.get(HOST_TAG)
+        if pid and host == socket.gethostname() and process_is_gone(int(pid)):
+            instance.report_run_failed(run, f"the score-pipeline process {pid} that ran it ended before the run did")
+            instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+            abandoned.append(run.run_id)
+    return abandoned
 
 
 def failure_reasons(result: ExecuteInProcessResult) -> list[str]:
@@ -69,6 +101,9 @@ def run_all_waves(out: TextIO | None = None) -> int:
         print(f"no complete wave drop under {raw_root}", file=out)
         return 1
     instance = DagsterInstance.get()
+    for run_id in fail_abandoned_runs(instance):
+        print(f"run {run_id} was abandoned by a process that ended (killed?): marked failed, its pool slot freed",
+              file=out)
     known = set(instance.get_dynamic_partitions(wave_partitions.name))
     instance.add_dynamic_partitions(wave_partitions.name, [w for w in waves if w not in known])
     wave_job, evaluation_job = defs.resolve_job_def(WAVE_JOB), defs.resolve_job_def(EVALUATION_JOB)
@@ -78,7 +113,7 @@ def run_all_waves(out: TextIO | None = None) -> int:
         for wave in waves:
             print(f"wave {wave}: ingest, checks, wave-level models ...", file=out, flush=True)
             result = wave_job.execute_in_process(partition_key=wave, instance=instance, run_config=QUIET_RUN_CONFIG,
-                                                 raise_on_error=False)
+                                                 tags=process_tags(), raise_on_error=False)
             if not result.success:
                 print(f"wave {wave} failed (run {result.run_id}); nothing was published.", file=out)
                 for reason in failure_reasons(result):
@@ -86,7 +121,8 @@ def run_all_waves(out: TextIO | None = None) -> int:
                 print(f"Details: {log_path}, or `make ui`.", file=out)
                 return 1
         print("cross-wave marts, statistics, publication ...", file=out, flush=True)
-        result = evaluation_job.execute_in_process(instance=instance, run_config=QUIET_RUN_CONFIG, raise_on_error=False)
+        result = evaluation_job.execute_in_process(instance=instance, run_config=QUIET_RUN_CONFIG, tags=process_tags(),
+                                                   raise_on_error=False)
     if not result.success:
         print(f"the evaluation run failed (run {result.run_id}); the previous publication is untouched.", file=out)
         for reason in failure_reasons(result):

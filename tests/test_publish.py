@@ -1,5 +1,5 @@
 """The analysts' publication: exactly the contract's marts, Parquet equal to the database,
-swapped atomically, readable while the pipeline republishes, and nothing worker-level."""
+swapped atomically and readable while the pipeline republishes (privacy: test_privacy.py)."""
 
 from __future__ import annotations
 
@@ -31,8 +31,6 @@ CONTRACT_MARTS = {  # contract section 4, with the columns it promises at least
     "participation": {"ruc", "size", "modules_completed", "contribution_usd"},
     "case_studies": {"ruc", "title", "modules", "themes", "word_count"},
 }
-WORKER_LEVEL_COLUMNS = {"respondent_row", "response_id", "respondent_score", "sex", "age_band", "tenure_band",
-                        *(f"w{i:02d}" for i in range(1, 16))}
 
 
 def test_the_database_holds_the_contract_marts_and_nothing_else(pipeline: PipelineRun) -> None:
@@ -56,18 +54,6 @@ def test_each_parquet_file_equals_its_mart(pipeline: PipelineRun) -> None:
                        (select count(*) from (select * from {parquet} except all select * from marts.{mart}))
             """).fetchone()
             assert counts[0] == counts[1] > 0 and counts[2:] == (0, 0), mart
-
-
-def test_no_worker_level_row_and_no_enterprise_worker_figure_is_published(pipeline: PipelineRun) -> None:
-    with duckdb.connect(str(pipeline.database), read_only=True) as connection:
-        columns = connection.execute("select table_name, column_name from duckdb_columns()").fetchall()
-    published_columns = {c for _, c in columns}
-    assert not published_columns & WORKER_LEVEL_COLUMNS
-    worker_tables = {t for t, c in columns if c == "n_respondents"}
-    assert worker_tables == {"worker_satisfaction"}
-    assert "ruc" not in {c for t, c in columns if t in worker_tables}
-    report = (pipeline.publish_dir / "report.html").read_text(encoding="utf-8")
-    assert "respondent_row" not in report and "n_respondents" in report  # only the wave-level worker table
 
 
 @pytest.fixture

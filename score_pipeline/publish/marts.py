@@ -16,6 +16,9 @@ from pathlib import Path
 
 import duckdb
 
+from score_pipeline.publish.privacy import PrivacyError, privacy_problems
+from score_pipeline.resources import DETERMINISTIC
+
 PUBLISHED_MARTS = (
     "enterprise_scores", "category_scores", "wave_summary", "score_change", "kpi_change", "business_results",
     "worker_satisfaction", "perceived_effects", "module_spillover", "headline_indicators", "data_quality",
@@ -25,19 +28,24 @@ DATABASE_NAME = "score_marts.duckdb"
 
 
 def build_publication(warehouse: Path, staging: Path) -> list[Path]:
-    """Write the database and the Parquet files of every mart into `staging`."""
+    """Write the database and the Parquet files of every mart into `staging`; PrivacyError if they
+    would disclose worker-level data (publish/privacy.py)."""
     database = staging / DATABASE_NAME
-    connection = duckdb.connect(str(database))
+    connection = duckdb.connect(str(database), config=DETERMINISTIC)
     try:
         connection.execute(f"attach '{warehouse}' as warehouse (read_only)")
         connection.execute("create schema marts")
         files = []
         for mart in PUBLISHED_MARTS:
-            connection.execute(f"create table marts.{mart} as select * from warehouse.marts.{mart}")
+            # Rows in a fixed order: the same marts give byte-identical Parquet files run after run.
+            connection.execute(f"create table marts.{mart} as select * from warehouse.marts.{mart} order by all")
             parquet = staging / f"{mart}.parquet"
             connection.execute(f"copy marts.{mart} to '{parquet}' (format parquet)")
             files.append(parquet)
         connection.execute("detach warehouse")
+        problems = privacy_problems(connection)
+        if problems:
+            raise PrivacyError("not published: " + "; ".join(problems))
         connection.execute("checkpoint")
     finally:
         connection.close()

@@ -1,0 +1,163 @@
+"""Faults: a run killed in the middle of dbt, a wave re-run three times, a new wave dropped in.
+
+What must hold: the publication is never damaged by a run that did not finish, the next run
+completes on its own, and the marts change only where the data did (to the last bit: the same
+data gives byte-identical Parquet files)."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from conftest import SAMPLE_RAW, PipelineRun, digests
+from dagster import DagsterInstance
+from reference import Reference
+
+from score_pipeline.automation import EVALUATION_JOB, WAVE_JOB
+from score_pipeline.cli import QUIET_RUN_CONFIG, run_all_waves
+from score_pipeline.publish.marts import PUBLISHED_MARTS, publish_marts
+from score_pipeline.sample_data.extracts import write_sha256sums
+
+WAVE_MARTS = ("enterprise_scores", "category_scores")  # built by the wave runs, per wave
+
+
+def parquet_digests(folder: Path) -> dict[str, str]:
+    return {name: digest for name, digest in digests(folder).items() if name.endswith(".parquet")}
+
+
+def child_pids(pid: int) -> list[int]:
+    children = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            children += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:  # the thread ended meanwhile
+            continue
+    return children
+
+
+def command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def wait_for_dbt(run: subprocess.Popen, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while not any("dbt build" in command_line(child) for child in child_pids(run.pid)):
+        assert run.poll() is None, "the run ended before dbt started"
+        assert time.monotonic() < deadline, "dbt never started"
+        time.sleep(0.05)
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads child processes from /proc")
+def test_a_run_killed_during_dbt_leaves_the_publication_and_the_next_run_completes(
+        pipeline: PipelineRun, isolated: Path) -> None:
+    """The warehouse and publication of the session, and a raw root with the endline only: the runs
+    re-run that wave over every wave's data, so the next run must publish exactly the same marts."""
+    shutil.copytree(SAMPLE_RAW / "2019-endline", isolated / "raw" / "2019-endline")
+    warehouse, published = Path(os.environ["SCORE_WAREHOUSE"]), Path(os.environ["SCORE_PUBLISH_DIR"])
+    warehouse.parent.mkdir(parents=True)
+    shutil.copy(pipeline.warehouse, warehouse)
+    publish_marts(warehouse, published)
+    before = digests(published)
+
+    run = subprocess.Popen([sys.executable, "-m", "score_pipeline.cli", "run"], env=os.environ.copy(),
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for_dbt(run)
+    time.sleep(1.0)  # well into the build
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    assert digests(published) == before  # its dbt child may still be writing the warehouse: not the publication
+
+    out = io.StringIO()
+    assert run_all_waves(out=out) == 0, out.getvalue()  # waits out the orphan's lock, frees the dead run's slot
+    assert "was abandoned by a process that ended" in out.getvalue()
+    assert parquet_digests(published) == parquet_digests(pipeline.publish_dir)
+    assert not [p for p in published.iterdir() if p.name.startswith(".staging")]
+    abandoned = [r for r in DagsterInstance.get().get_runs() if r.tags.get("score-pipeline/pid") == str(run.pid)]
+    assert abandoned and all(r.is_failure for r in abandoned)
+
+
+def run_job(name: str, **kwargs) -> None:
+    from score_pipeline.definitions import defs
+
+    result = defs.resolve_job_def(name).execute_in_process(instance=DagsterInstance.get(), run_config=QUIET_RUN_CONFIG,
+                                                           raise_on_error=False, **kwargs)
+    assert result.success, name
+
+
+def table(database: Path, mart: str) -> pd.DataFrame:
+    with duckdb.connect(str(database), read_only=True) as connection:
+        return connection.execute(f"select * from marts.{mart} order by all").df()
+
+
+@pytest.fixture
+def own_warehouse(pipeline: PipelineRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the session's warehouse and a publication folder of its own (the session's instance)."""
+    warehouse = tmp_path / "score.duckdb"
+    shutil.copy(pipeline.warehouse, warehouse)
+    monkeypatch.setenv("SCORE_WAREHOUSE", str(warehouse))
+    monkeypatch.setenv("SCORE_PUBLISH_DIR", str(tmp_path / "published"))
+    return warehouse
+
+
+def test_a_wave_rerun_three_times_then_a_new_wave_changes_only_what_it_should(
+        pipeline: PipelineRun, own_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Re-runs change nothing (the marts after a re-run and republication are byte-identical Parquet:
+    test_a_run_killed_during_dbt...); a new wave adds its rows and becomes the endline, nothing else."""
+    session_marts = {mart: table(pipeline.warehouse, mart) for mart in PUBLISHED_MARTS}
+    for _ in range(3):
+        run_job(WAVE_JOB, partition_key="2018-midterm")
+        for mart in WAVE_MARTS:
+            pd.testing.assert_frame_equal(table(own_warehouse, mart), session_marts[mart], check_exact=True)
+
+    # A follow-up wave arrives: here the midterm's extracts again, so every figure it brings is known.
+    raw = tmp_path / "raw"
+    for wave in ("2017-baseline", "2018-midterm", "2019-endline"):
+        shutil.copytree(SAMPLE_RAW / wave, raw / wave)
+    shutil.copytree(SAMPLE_RAW / "2018-midterm", raw / "2021-followup")
+    write_sha256sums(raw / "2021-followup")
+    monkeypatch.setenv("SCORE_RAW_DIR", str(raw))
+    DagsterInstance.get().add_dynamic_partitions("wave", ["2021-followup"])
+    run_job(WAVE_JOB, partition_key="2021-followup")
+    run_job(EVALUATION_JOB)
+
+    per_wave = ("enterprise_scores", "category_scores", "wave_summary", "business_results", "worker_satisfaction",
+                "perceived_effects", "data_quality")
+    for mart in per_wave:
+        now, before = table(own_warehouse, mart), session_marts[mart]
+        old_waves = now[now["wave"] != "2021-followup"].reset_index(drop=True)
+        pd.testing.assert_frame_equal(old_waves, before, check_exact=True, obj=f"{mart}, waves already published")
+        followup = now[now["wave"] == "2021-followup"].assign(wave="2018-midterm").reset_index(drop=True)
+        midterm = before[before["wave"] == "2018-midterm"].reset_index(drop=True)
+        pd.testing.assert_frame_equal(followup, midterm, check_exact=True, obj=f"{mart}, the new wave")
+
+    # The endline is now the follow-up: the changes are those from the baseline to the midterm's data.
+    midterm_as_endline = Reference(baseline_and(raw, "2018-midterm", tmp_path / "two_waves"))
+    changes = table(own_warehouse, "score_change").set_index("code")
+    for code in ("global", "m1", "m3.eficiencia"):
+        pairs = midterm_as_endline.pairs(code)
+        assert changes.loc[code, "n_pairs"] == len(pairs)
+        assert changes.loc[code, "endline_mean"] == pytest.approx(pairs["endline"].mean(), abs=1e-9)
+        assert changes.loc[code, "mean_change"] == pytest.approx(pairs["change"].mean(), abs=1e-9)
+    headline = table(own_warehouse, "headline_indicators").set_index("indicator")
+    assert headline.loc["global_score", "endline"] == pytest.approx(midterm_as_endline.global_mean(midterm_as_endline.endline))
+    coverage = table(own_warehouse, "panel_coverage")
+    assert "wave_2021_followup" in coverage.columns and coverage["wave_2021_followup"].notna().all()
+
+
+def baseline_and(raw: Path, wave: str, root: Path) -> Path:
+    """A raw root holding the baseline and one other wave, for the reference to take as the endline."""
+    for name in ("2017-baseline", wave):
+        shutil.copytree(raw / name, root / name)
+    return root
