@@ -48,6 +48,10 @@ ui: manifest
 backfill: manifest
 	$(PY) -m score_pipeline.cli run
 
+# The scale benchmark (not part of `make test`): 52, 520 and 5,200 enterprises; see docs/benchmarks.md.
+bench: manifest
+	$(PY) -m score_pipeline.benchmark
+
 sample-data: install
 	$(PY) -m score_pipeline.sample_data --out data/raw
 

@@ -72,12 +72,19 @@ def reference():
     return Reference(SAMPLE_RAW)
 
 
+def new_dagster_home(folder: Path) -> Path:
+    """An empty Dagster instance with the project's dagster.yaml. Tests that run jobs on broken or
+    extra waves use one, so that the session's instance (read by the UI tests) stays as a run left it."""
+    folder.mkdir(parents=True)
+    shutil.copy(PROJECT_ROOT / "dagster.yaml", folder / "dagster.yaml")
+    return folder
+
+
 @pytest.fixture
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A raw root, warehouse, publish folder and Dagster home of the test's own."""
-    for name in ("raw", "dagster_home"):
-        (tmp_path / name).mkdir()
-    shutil.copy(PROJECT_ROOT / "dagster.yaml", tmp_path / "dagster_home" / "dagster.yaml")
+    (tmp_path / "raw").mkdir()
+    new_dagster_home(tmp_path / "dagster_home")
     monkeypatch.setenv("SCORE_RAW_DIR", str(tmp_path / "raw"))
     monkeypatch.setenv("SCORE_WAREHOUSE", str(tmp_path / "warehouse" / "score.duckdb"))
     monkeypatch.setenv("SCORE_PUBLISH_DIR", str(tmp_path / "published"))

@@ -6,12 +6,13 @@ both, the published marts stay byte-identical."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
 from bad_inputs import CASES, Case, Loaded, Refused, build
-from conftest import PipelineRun, digests, materialize_ingest, run_dbt
+from conftest import PipelineRun, digests, materialize_ingest, new_dagster_home, run_dbt
 
 from score_pipeline.cli import failure_reasons
 from score_pipeline.waves import drop_statuses, is_wave_name
@@ -27,6 +28,15 @@ def test_the_corpus_has_25_cases_or_more_over_every_instrument() -> None:
         "practicas_gestion", "perfil_empresa", "autoevaluacion", "encuesta_trabajadores", "registro_capacitacion",
         "estudios_caso", "drop"}
     assert len({case.name for case in CASES}) == len(CASES)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def own_instance(pipeline: PipelineRun, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The cases' runs (refused ones among them) go to an instance of their own."""
+    home = new_dagster_home(tmp_path_factory.mktemp("corpus") / "dagster_home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DAGSTER_HOME", str(home))
+        yield home
 
 
 @pytest.fixture(scope="module")

@@ -102,19 +102,22 @@ def table(database: Path, mart: str) -> pd.DataFrame:
 
 
 @pytest.fixture
-def own_warehouse(pipeline: PipelineRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the session's warehouse and a publication folder of its own (the session's instance)."""
-    warehouse = tmp_path / "score.duckdb"
+def own_warehouse(pipeline: PipelineRun, isolated: Path) -> Path:
+    """A copy of the session's warehouse, with the sample's waves registered in an instance of its own."""
+    warehouse = Path(os.environ["SCORE_WAREHOUSE"])
+    warehouse.parent.mkdir(parents=True)
     shutil.copy(pipeline.warehouse, warehouse)
-    monkeypatch.setenv("SCORE_WAREHOUSE", str(warehouse))
-    monkeypatch.setenv("SCORE_PUBLISH_DIR", str(tmp_path / "published"))
+    DagsterInstance.get().add_dynamic_partitions("wave", ["2017-baseline", "2018-midterm", "2019-endline"])
     return warehouse
 
 
 def test_a_wave_rerun_three_times_then_a_new_wave_changes_only_what_it_should(
-        pipeline: PipelineRun, own_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        pipeline: PipelineRun, own_warehouse: Path, tmp_path: Path) -> None:
     """Re-runs change nothing (the marts after a re-run and republication are byte-identical Parquet:
     test_a_run_killed_during_dbt...); a new wave adds its rows and becomes the endline, nothing else."""
+    raw = tmp_path / "raw"  # the isolated raw root
+    for wave in ("2017-baseline", "2018-midterm", "2019-endline"):
+        shutil.copytree(SAMPLE_RAW / wave, raw / wave)
     session_marts = {mart: table(pipeline.warehouse, mart) for mart in PUBLISHED_MARTS}
     for _ in range(3):
         run_job(WAVE_JOB, partition_key="2018-midterm")
@@ -122,12 +125,8 @@ def test_a_wave_rerun_three_times_then_a_new_wave_changes_only_what_it_should(
             pd.testing.assert_frame_equal(table(own_warehouse, mart), session_marts[mart], check_exact=True)
 
     # A follow-up wave arrives: here the midterm's extracts again, so every figure it brings is known.
-    raw = tmp_path / "raw"
-    for wave in ("2017-baseline", "2018-midterm", "2019-endline"):
-        shutil.copytree(SAMPLE_RAW / wave, raw / wave)
     shutil.copytree(SAMPLE_RAW / "2018-midterm", raw / "2021-followup")
     write_sha256sums(raw / "2021-followup")
-    monkeypatch.setenv("SCORE_RAW_DIR", str(raw))
     DagsterInstance.get().add_dynamic_partitions("wave", ["2021-followup"])
     run_job(WAVE_JOB, partition_key="2021-followup")
     run_job(EVALUATION_JOB)

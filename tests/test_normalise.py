@@ -126,6 +126,21 @@ def test_number_and_label_normalisers_never_raise(raw: object) -> None:
         assert parsed.value is None or parsed.problem is None
 
 
+NO_VALUE_SPELLINGS = {  # the contract's ways of saying "no value"; anything else is a value or a rejection
+    parse_number: {"", "nd", "-"}, parse_satisfaction: {"", "ns/nr"}, parse_sex: {""}, parse_yes_no: {"", "nd", "-"},
+}
+
+
+@given(st.text())
+def test_any_text_is_a_value_a_stated_rejection_or_a_no_value_spelling(raw: str) -> None:
+    for parse, no_value in NO_VALUE_SPELLINGS.items():
+        parsed = parse(raw)
+        if parsed == (None, None):
+            assert " ".join(raw.split()).lower() in no_value, (parse.__name__, raw)
+        else:
+            assert (parsed.value is None) == bool(parsed.problem) and (parsed.problem is None or repr(raw.strip()) in parsed.problem)
+
+
 @given(st.floats(min_value=0, max_value=1e9, allow_nan=False).map(lambda x: round(x, 2)))
 def test_money_round_trips(value: float) -> None:
     for spelling in (f"{value:,.2f}", f"S/ {value:,.2f}", f"{value}"):

@@ -64,6 +64,12 @@ def as_text(raw: object) -> str:
     return str(raw).strip()
 
 
+def plain(raw: object) -> str:
+    """Lower case, inner runs of spaces collapsed, accents kept: how "no value" spellings are matched.
+    (Matching them on the folded label would take a cell of bare combining marks for an empty one.)"""
+    return " ".join(as_text(raw).lower().split())
+
+
 @memoised
 def fold_label(raw: object) -> str:
     """Lower case, accents removed, inner runs of spaces collapsed."""
@@ -148,9 +154,9 @@ def within(parsed: Parsed[float], raw: object, high: float | None = None) -> Par
 
 @memoised
 def parse_yes_no(raw: object) -> Parsed[bool]:
-    label = fold_label(raw)
-    if label in NOT_AVAILABLE:
+    if plain(raw) in NOT_AVAILABLE:
         return Parsed(None)
+    label = fold_label(raw)
     if label in YES_NO_LABELS:
         return Parsed(YES_NO_LABELS[label])
     return Parsed(None, f"{as_text(raw)!r} is not Sí or No")
@@ -159,9 +165,9 @@ def parse_yes_no(raw: object) -> Parsed[bool]:
 @memoised
 def parse_satisfaction(raw: object) -> Parsed[int]:
     """A worker's hand-typed answer (`Muy bueno`, ` muy  BUENO `) as 1..5; `NS/NR` or empty: no answer."""
-    label = fold_label(raw)
-    if label in NO_ANSWER_LABELS:
+    if plain(raw) in NO_ANSWER_LABELS:
         return Parsed(None)
+    label = fold_label(raw)
     if label in SATISFACTION_LABELS:
         return Parsed(SATISFACTION_LABELS[label])
     return Parsed(None, f"{as_text(raw)!r} is not a satisfaction label")
@@ -169,9 +175,9 @@ def parse_satisfaction(raw: object) -> Parsed[int]:
 
 @memoised
 def parse_sex(raw: object) -> Parsed[str]:
-    label = fold_label(raw)
-    if label == "":
+    if plain(raw) == "":
         return Parsed(None)
+    label = fold_label(raw)
     if label in SEX_LABELS:
         return Parsed(SEX_LABELS[label])
     return Parsed(None, f"{as_text(raw)!r} is not F, M, Mujer or Hombre")
@@ -192,9 +198,9 @@ def parse_practice_score(raw: object) -> tuple[int | None, str]:
 @memoised
 def parse_choice(raw: object, allowed: frozenset[str]) -> Parsed[str]:
     """A coded answer (`positivo`, `mucho`, ...) folded to lower case; empty is no answer."""
-    label = fold_label(raw).replace(" ", "_")
-    if label == "":
+    if plain(raw) == "":
         return Parsed(None)
+    label = fold_label(raw).replace(" ", "_")
     if label in allowed:
         return Parsed(label)
     return Parsed(None, f"{as_text(raw)!r} is not one of {', '.join(sorted(allowed))}")

@@ -1,0 +1,169 @@
+"""One benchmark size, in a process of its own: the pipeline end to end (`score-pipeline run`) under
+a memory sampler, its time and peak memory per stage from the run's event log, then the baseline
+SQL script on the same raw tables. Writes a JSON result.
+
+    python -m score_pipeline.benchmark.measure RESULT.json   (paths from the SCORE_* variables)
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from score_pipeline import settings
+
+STAGES = {  # step key prefix -> stage
+    "raw__": "ingest", "validate_": "checks", "dbt_": "dbt", "marts__": "statistics", "published__": "publish",
+}
+BASELINE_SQL = Path(__file__).with_name("baseline.sql")
+PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def tree_rss_bytes(pid: int) -> int:
+    """Resident memory of a process and all its descendants (the dbt subprocesses), from /proc."""
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            total += int(Path(f"/proc/{current}/statm").read_text().split()[1]) * PAGE
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(child) for child in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            continue  # ended meanwhile
+    return total
+
+
+@dataclass
+class MemorySampler:
+    """Samples the memory of this process tree every `interval` seconds in a background thread."""
+
+    interval: float = 0.05
+    samples: list[tuple[float, int]] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def __enter__(self) -> MemorySampler:
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.samples.append((time.time(), tree_rss_bytes(os.getpid())))
+            time.sleep(self.interval)
+
+    def peak(self, start: float = 0.0, end: float = float("inf")) -> int:
+        return max((rss for t, rss in self.samples if start <= t <= end), default=0)
+
+
+def step_intervals(run_ids: list[str]) -> list[tuple[str, float, float]]:
+    """(step key, start, end) of every step of the runs, from the instance's event log."""
+    from dagster import DagsterEventType, DagsterInstance
+
+    instance = DagsterInstance.get()
+    intervals = []
+    for run_id in run_ids:
+        started = {}
+        for record in instance.all_logs(run_id):
+            event = record.dagster_event
+            if event is None:
+                continue
+            if event.event_type == DagsterEventType.STEP_START:
+                started[event.step_key] = record.timestamp
+            elif event.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE):
+                intervals.append((event.step_key, started[event.step_key], record.timestamp))
+    return intervals
+
+
+def stage_of(step_key: str) -> str:
+    return next(stage for prefix, stage in STAGES.items() if step_key.startswith(prefix))
+
+
+def run_pipeline() -> dict[str, object]:
+    from dagster import DagsterInstance
+
+    from score_pipeline.cli import run_all_waves
+
+    began = time.time()
+    with MemorySampler() as sampler:
+        out = io.StringIO()
+        code = run_all_waves(out=out)
+    ended = time.time()
+    if code != 0:
+        raise SystemExit(f"the pipeline failed:\n{out.getvalue()}")
+    runs = [r.run_id for r in DagsterInstance.get().get_runs() if r.start_time and r.start_time >= began - 1]
+    stages: dict[str, dict[str, float]] = {}
+    for step, start, end in step_intervals(runs):
+        stage = stages.setdefault(stage_of(step), {"seconds": 0.0, "peak_mb": 0.0})
+        stage["seconds"] += end - start
+        stage["peak_mb"] = max(stage["peak_mb"], sampler.peak(start, end) / 2**20)
+    stages["orchestration"] = {"seconds": ended - began - sum(s["seconds"] for s in stages.values()),
+                               "peak_mb": sampler.peak() / 2**20}
+    return {"wall_seconds": ended - began, "peak_mb": sampler.peak() / 2**20, "stages": stages}
+
+
+def raw_row_counts(warehouse: Path) -> dict[str, int]:
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        tables = [t for (t,) in connection.execute(
+            "select table_name from duckdb_tables() where schema_name = 'raw' order by 1").fetchall()]
+        return {t: connection.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in tables}
+
+
+def run_baseline(warehouse: Path, scratch: Path) -> tuple[float, dict[str, str]]:
+    """The baseline script on a copy of the warehouse (same DuckDB settings as the pipeline), and how
+    each of its marts compares with the pipeline's on the columns both have."""
+    from score_pipeline.resources import DETERMINISTIC
+
+    copy = scratch / "warehouse_for_the_baseline.duckdb"
+    shutil.copy(warehouse, copy)
+    began = time.perf_counter()
+    with duckdb.connect(str(copy), config=DETERMINISTIC) as connection:
+        connection.execute(BASELINE_SQL.read_text(encoding="utf-8"))
+        seconds = time.perf_counter() - began
+        comparison = {mart: compare(connection, mart) for (mart,) in connection.execute(
+            "select table_name from duckdb_tables() where schema_name = 'baseline' and table_name in "
+            "(select table_name from duckdb_tables() where schema_name = 'marts') order by 1").fetchall()}
+    copy.unlink()
+    return seconds, comparison
+
+
+def compare(connection: duckdb.DuckDBPyConnection, mart: str) -> str:
+    """'equal (n rows, k columns)' when both sides hold the same rows on their shared columns
+    (doubles to 6 decimals: they differ only by float noise), else how many rows differ."""
+    columns = connection.execute(
+        "select column_name, any_value(data_type) from duckdb_columns() where table_name = ? "
+        "and schema_name in ('marts', 'baseline') group by column_name having count(*) = 2 order by 1", [mart]).fetchall()
+    select = ", ".join(f'round("{c}", 6) as "{c}"' if kind == "DOUBLE" else f'"{c}"' for c, kind in columns)
+    differing = connection.execute(f"""
+        select (select count(*) from (select {select} from marts.{mart} except all select {select} from baseline.{mart}))
+             + (select count(*) from (select {select} from baseline.{mart} except all select {select} from marts.{mart}))
+    """).fetchone()[0]
+    rows = connection.execute(f"select count(*) from marts.{mart}").fetchone()[0]
+    return f"equal ({rows} rows, {len(columns)} columns)" if not differing else f"{differing} rows differ"
+
+
+def main(argv: list[str]) -> int:
+    result_path = Path(argv[0])
+    pipeline = run_pipeline()
+    warehouse = settings.warehouse_path()
+    baseline_seconds, comparison = run_baseline(warehouse, result_path.parent)
+    result = {**pipeline, "raw_rows": raw_row_counts(warehouse), "baseline_seconds": baseline_seconds,
+              "baseline_comparison": comparison}
+    result_path.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
