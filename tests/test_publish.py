@@ -43,6 +43,18 @@ def test_the_database_holds_the_contract_marts_and_nothing_else(pipeline: Pipeli
         assert promised <= {c for t, c in columns if t == mart}, mart
 
 
+def test_the_headline_reads_in_the_contracts_order(pipeline: PipelineRun) -> None:
+    contract_order = [  # contract section 4, headline_indicators
+        "global_score", "pct_enterprises_gain_gt1", "accidents", "absenteeism", "turnover", "defects",
+        "raw_material_waste", "unit_cost", "capacity_use_pct", "annual_sales", "workers", "monthly_payroll",
+        "sales_per_worker", "pct_using_productivity_indicators", "female_share_pct", "n_gender_policy",
+        "worker_satisfaction", "pct_positive_effects"]
+    with duckdb.connect(str(pipeline.database), read_only=True) as connection:
+        assert [i for (i,) in connection.execute("select indicator from marts.headline_indicators").fetchall()] == contract_order
+    printed_at = [pipeline.output.index(f"│ {indicator} ") for indicator in contract_order]  # make run's table
+    assert printed_at == sorted(printed_at)
+
+
 def test_each_parquet_file_equals_its_mart(pipeline: PipelineRun) -> None:
     assert {p.name for p in pipeline.publish_dir.glob("*.parquet")} == {f"{m}.parquet" for m in CONTRACT_MARTS}
     with duckdb.connect(str(pipeline.database), read_only=True) as connection:
