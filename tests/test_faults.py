@@ -23,6 +23,7 @@ from dagster import DagsterInstance
 from reference import Reference
 
 from score_pipeline.automation import EVALUATION_JOB, WAVE_JOB
+from score_pipeline.benchmark.measure import child_pids
 from score_pipeline.cli import QUIET_RUN_CONFIG, run_all_waves
 from score_pipeline.publish.marts import PUBLISHED_MARTS, publish_marts
 from score_pipeline.sample_data.extracts import write_sha256sums
@@ -32,16 +33,6 @@ WAVE_MARTS = ("enterprise_scores", "category_scores")  # built by the wave runs,
 
 def parquet_digests(folder: Path) -> dict[str, str]:
     return {name: digest for name, digest in digests(folder).items() if name.endswith(".parquet")}
-
-
-def child_pids(pid: int) -> list[int]:
-    children = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            children += [int(child) for child in (task / "children").read_text().split()]
-        except OSError:  # the thread ended meanwhile
-            continue
-    return children
 
 
 def command_line(pid: int) -> str:

@@ -28,6 +28,21 @@ BASELINE_SQL = Path(__file__).with_name("baseline.sql")
 PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
+def child_pids(pid: int) -> list[int]:
+    """The direct children of a process (started by any of its threads), from /proc."""
+    children = []
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:  # the process ended meanwhile
+        return []
+    for task in tasks:
+        try:
+            children += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:  # the thread ended meanwhile
+            continue
+    return children
+
+
 def tree_rss_bytes(pid: int) -> int:
     """Resident memory of a process and all its descendants (the dbt subprocesses), from /proc."""
     total, pending = 0, [pid]
@@ -35,10 +50,9 @@ def tree_rss_bytes(pid: int) -> int:
         current = pending.pop()
         try:
             total += int(Path(f"/proc/{current}/statm").read_text().split()[1]) * PAGE
-            for task in Path(f"/proc/{current}/task").iterdir():
-                pending += [int(child) for child in (task / "children").read_text().split()]
         except (OSError, ValueError):
             continue  # ended meanwhile
+        pending += child_pids(current)
     return total
 
 
