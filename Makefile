@@ -4,7 +4,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed-stamp
-MANIFEST := dbt_project/target/manifest.json
+INSTANCE_CONFIG := deploy/local/dagster.yaml
+UI_PORT ?= 3000
+SAY := @printf '\n==> %s\n'
 
 export DAGSTER_HOME ?= $(CURDIR)/.dagster
 export DO_NOT_TRACK := 1
@@ -17,43 +19,56 @@ export PYTHONDONTWRITEBYTECODE := 1
 install: $(INSTALLED) $(DAGSTER_HOME)/dagster.yaml
 
 $(INSTALLED): pyproject.toml
+	$(SAY) "creating $(VENV) with $(PYTHON)"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(SAY) "upgrading pip"
+	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(SAY) "installing the pinned project and its test tools into $(VENV) (about 2 minutes the first time)"
+	@time $(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]' 2> >(grep -v -e 'is ignored: it is neither' -e 'BuildBackendWarning' >&2)
 	@touch $@
 
-$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+$(DAGSTER_HOME)/dagster.yaml: $(INSTANCE_CONFIG)
 	@mkdir -p $(DAGSTER_HOME)
-	cp dagster.yaml $@
+	@cp $(INSTANCE_CONFIG) $@
 
 manifest: install
-	cd dbt_project && ../$(VENV)/bin/dbt parse --quiet --profiles-dir .
+	$(SAY) "parsing the dbt project (dbt_project/target/manifest.json)"
+	@cd dbt_project && ../$(VENV)/bin/dbt parse --quiet --profiles-dir .
 
 run: manifest
-	$(PY) -m score_pipeline.cli run
+	$(SAY) "running every wave of data/raw end to end, then publishing"
+	@$(PY) -m score_pipeline.cli run
 
 test: manifest browser
-	$(PY) -m pytest
+	$(SAY) "running the test suite (about 8 minutes; each test is named as it starts)"
+	@$(PY) -m pytest -v
 
-# Debian's chromium for the browser tests (the UI and the report); playwright drives it.
+# Debian's chromium for the browser tests (the UI and the report); playwright drives it. Installing it
+# needs root (apt-get); without it, the browser tests are skipped with a message saying so.
 browser:
-	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
-		|| echo "could not install chromium: the browser tests will be skipped"
+	@if command -v chromium >/dev/null; then :; \
+	elif [ "$$(id -u)" != 0 ]; then \
+		echo "==> chromium is not installed and installing it needs root: the browser tests will be skipped"; \
+	else \
+		echo "==> installing Debian's chromium for the browser tests (apt-get install chromium, once)"; \
+		(apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
+			|| echo "==> could not install chromium: the browser tests will be skipped"; \
+	fi
 
-# The webserver and the daemon (drop sensor, follow-up sensor, nightly schedule) on 127.0.0.1.
+# The webserver and the daemon (drop sensor, publication sensor, nightly schedule) on 127.0.0.1.
 ui: manifest
-	$(VENV)/bin/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
+	$(SAY) "Dagster UI on http://127.0.0.1:$(UI_PORT) (webserver and daemon; Ctrl-C stops both)"
+	@$(VENV)/bin/dagster dev -h 127.0.0.1 -p $(UI_PORT) -w workspace.yaml --log-level warning
 
 # Every complete wave again, then the cross-wave marts and the publication.
-backfill: manifest
-	$(PY) -m score_pipeline.cli run
+backfill: run
 
 # The scale benchmark (not part of `make test`): 52, 520 and 5,200 enterprises; see docs/benchmarks.md.
 bench: manifest
-	$(PY) -m score_pipeline.benchmark
+	@$(PY) -m score_pipeline.benchmark
 
 sample-data: install
-	$(PY) -m score_pipeline.sample_data --out data/raw
+	@$(PY) -m score_pipeline.sample_data --out data/raw
 
 clean:
 	rm -rf data/warehouse data/published dbt_project/target dbt_project/logs

@@ -4,30 +4,35 @@ One run per wave (ingest, checks, wave-level dbt), then one for the cross-wave m
 publication. Change the nightly time with NIGHTLY (cron, America/Lima).
 """
 
-import json
+from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
 
 from dagster import (
-    AssetSelection, DagsterRunStatus, DefaultScheduleStatus, DefaultSensorStatus, RunRequest, RunStatusSensorContext,
-    ScheduleEvaluationContext, SensorEvaluationContext, SensorResult, SkipReason, define_asset_job,
-    in_process_executor, run_status_sensor, schedule, sensor,
+    AssetSelection, DagsterInstance, DagsterRunStatus, DefaultScheduleStatus, DefaultSensorStatus, RunRequest,
+    RunsFilter, ScheduleEvaluationContext, SensorEvaluationContext, SensorResult, SkipReason, define_asset_job,
+    in_process_executor, schedule, sensor,
 )
 
 from score_pipeline import settings
-
 from score_pipeline.analysis.assets import analysis_assets
+from score_pipeline.ingest.assets import ingest_assets
 from score_pipeline.publish.assets import publish_assets
 from score_pipeline.transform.assets import dbt_evaluation_models, dbt_wave_models
-from score_pipeline.waves import DropStatus, complete_drops, drop_statuses, wave_partitions
+from score_pipeline.waves import DROP_TAG, DropStatus, complete_drops, drop_statuses, wave_partitions
 
 WAVE_JOB = "ingest_and_score_wave"
 EVALUATION_JOB = "publish_evaluation_marts"
 NIGHTLY = "0 3 * * *"
+# What a run prints to the console of `make ui`: its INFO lines (a few per step), not Dagster's DEBUG
+# events; the UI's event log keeps everything at every level.
+CONSOLE_LOG_CONFIG = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 wave_job = define_asset_job(
     WAVE_JOB,
-    selection=AssetSelection.groups("ingest") | AssetSelection.assets(dbt_wave_models),
+    selection=AssetSelection.assets(*ingest_assets, dbt_wave_models),
     partitions_def=wave_partitions,
     executor_def=in_process_executor,
+    config=CONSOLE_LOG_CONFIG,
     description="One wave: ingest every instrument, validate it (GX checks), build the wave-level dbt models.",
 )
 
@@ -35,16 +40,21 @@ evaluation_job = define_asset_job(
     EVALUATION_JOB,
     selection=AssetSelection.assets(dbt_evaluation_models, *analysis_assets, *publish_assets),
     executor_def=in_process_executor,
+    config=CONSOLE_LOG_CONFIG,
     description="Across waves: summaries, changes and indicators, statistics, then publication.",
 )
 
 jobs = [wave_job, evaluation_job]
 
 
-def drops_to_run(statuses: list[DropStatus], seen: dict[str, str]) -> list[DropStatus]:
-    """Complete drops that are new or whose SHA256SUMS changed since `seen` (wave -> fingerprint).
+IN_PROGRESS = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING,
+               DagsterRunStatus.STARTED]
+
+
+def drops_to_run(statuses: list[DropStatus], has_run: Callable[[DropStatus], bool]) -> list[DropStatus]:
+    """Complete drops that no run has ingested yet: new waves, and waves whose SHA256SUMS changed.
     A half-copied folder never verifies, so it is never returned."""
-    return [s for s in statuses if s.complete and seen.get(s.wave) != s.fingerprint]
+    return [s for s in statuses if s.complete and not has_run(s)]
 
 
 def not_ready(statuses: list[DropStatus]) -> str | None:
@@ -53,33 +63,63 @@ def not_ready(statuses: list[DropStatus]) -> str | None:
     return "not a complete wave drop: " + " | ".join(lines) if lines else None
 
 
+def drop_has_run(instance: DagsterInstance, status: DropStatus) -> bool:
+    """Whether a run already ingested this very drop (any outcome: a refused drop waits for a change).
+
+    The runs say it, not the sensor's cursor: the cursor of a new daemon starts empty, and the waves
+    `make run` loaded before it would all run again."""
+    return instance.get_runs_count(RunsFilter(job_name=WAVE_JOB, tags=status.run_tags)) > 0
+
+
 @sensor(job=wave_job, minimum_interval_seconds=60, default_status=DefaultSensorStatus.RUNNING,
-        description="Watches the raw root; a new or changed complete wave drop (verified SHA256SUMS) "
-                    "registers the wave partition and starts its run.")
+        description="Watches the raw root; a complete wave drop (verified SHA256SUMS) that no run has ingested "
+                    "yet registers the wave partition and starts its run.")
 def wave_drop_sensor(context: SensorEvaluationContext) -> SensorResult:
-    seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
     statuses = drop_statuses(settings.raw_dir())
-    drops = drops_to_run(statuses, seen)
+    drops = drops_to_run(statuses, lambda status: drop_has_run(context.instance, status))
     if not drops:
         return SensorResult(skip_reason=not_ready(statuses) or "no new or changed complete wave drop")
     known = set(context.instance.get_dynamic_partitions(wave_partitions.name))
     return SensorResult(
-        run_requests=[RunRequest(partition_key=d.wave, run_key=f"{d.wave}:{d.fingerprint}") for d in drops],
+        run_requests=[RunRequest(partition_key=d.wave, run_key=d.run_tags[DROP_TAG], tags=d.run_tags) for d in drops],
         dynamic_partitions_requests=[wave_partitions.build_add_request([d.wave for d in drops if d.wave not in known])],
-        cursor=json.dumps({**seen, **{d.wave: d.fingerprint for d in drops}}),
     )
 
 
-@run_status_sensor(run_status=DagsterRunStatus.SUCCESS, monitored_jobs=[wave_job], request_job=evaluation_job,
-                   default_status=DefaultSensorStatus.RUNNING,
-                   description="After a wave run succeeds, rebuild the cross-wave marts and publish them.")
-def publish_after_wave(context: RunStatusSensorContext) -> RunRequest:
-    return RunRequest(run_key=f"after:{context.dagster_run.run_id}")
+def publication_due(waves_in_progress: int, waves_done_since_publication: Sequence[str]) -> RunRequest | SkipReason:
+    """One publication after a batch of wave runs: none while a wave run is queued or running, then
+    one for every wave run that succeeded since the last publication started (`run_key` names the newest)."""
+    if waves_in_progress:
+        return SkipReason(f"{waves_in_progress} wave run(s) queued or running: the publication follows the batch")
+    if not waves_done_since_publication:
+        return SkipReason("no wave run has succeeded since the last publication")
+    return RunRequest(run_key=f"after:{waves_done_since_publication[0]}")
+
+
+@sensor(job=evaluation_job, minimum_interval_seconds=30, default_status=DefaultSensorStatus.RUNNING,
+        description="When wave runs have succeeded and none is queued or running any more, rebuild the "
+                    "cross-wave marts and publish them: one publication per batch of waves.")
+def publish_after_waves(context: SensorEvaluationContext) -> RunRequest | SkipReason:
+    instance = context.instance
+    in_progress = instance.get_runs_count(RunsFilter(job_name=WAVE_JOB, statuses=IN_PROGRESS))
+    return publication_due(in_progress, waves_done_since_last_publication(instance))
+
+
+def waves_done_since_last_publication(instance: DagsterInstance) -> list[str]:
+    """Successful wave runs, newest first, that ended after the last publication run started (or was
+    created, while it waits): that publication may not hold their rows. Event times, to the microsecond;
+    the storage's update timestamps are whole seconds."""
+    last = instance.get_run_records(RunsFilter(job_name=EVALUATION_JOB), limit=1)
+    since = (last[0].start_time or last[0].create_timestamp.timestamp()) if last else 0.0
+    window = datetime.fromtimestamp(since - 1, tz=timezone.utc)
+    succeeded = instance.get_run_records(
+        RunsFilter(job_name=WAVE_JOB, statuses=[DagsterRunStatus.SUCCESS], updated_after=window))
+    return [record.dagster_run.run_id for record in succeeded if (record.end_time or 0.0) > since]
 
 
 @schedule(job=wave_job, cron_schedule=NIGHTLY, execution_timezone="America/Lima",
           default_status=DefaultScheduleStatus.RUNNING,
-          description="Nightly re-run of the latest wave (the cross-wave marts follow through publish_after_wave).")
+          description="Nightly re-run of the latest wave (the cross-wave marts follow through publish_after_waves).")
 def nightly_latest_wave(context: ScheduleEvaluationContext) -> RunRequest | SkipReason:
     drops = complete_drops(settings.raw_dir())
     if not drops:
@@ -87,5 +127,5 @@ def nightly_latest_wave(context: ScheduleEvaluationContext) -> RunRequest | Skip
     return RunRequest(partition_key=drops[-1].wave, run_key=None)
 
 
-sensors = [wave_drop_sensor, publish_after_wave]
+sensors = [wave_drop_sensor, publish_after_waves]
 schedules = [nightly_latest_wave]

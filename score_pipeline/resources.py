@@ -1,4 +1,4 @@
-"""The DuckDB warehouse resource and the dbt CLI resource.
+"""The DuckDB warehouse resource.
 
 Connections are opened only inside asset and check bodies (never at import),
 and every step that opens the warehouse runs in the `duckdb_warehouse` pool
@@ -7,20 +7,14 @@ and every step that opens the warehouse runs in the `duckdb_warehouse` pool
 
 from __future__ import annotations
 
-import shutil
-import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cached_property
-from importlib.metadata import version as installed_version
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 from dagster import ConfigurableResource
-from dagster_dbt import DbtCliResource
-from packaging.version import Version
 
 from score_pipeline import settings
 from score_pipeline.ingest.instruments import REJECT_COLUMNS, SUPERSEDED_COLUMNS, Ingested, Instrument
@@ -127,33 +121,3 @@ def replace_wave(connection: duckdb.DuckDBPyConnection, instrument: Instrument, 
     except Exception:
         connection.execute("rollback")
         raise
-
-
-def dbt_executable() -> str:
-    """The venv's dbt, so the resource loads even when `dbt` is not on PATH (e.g. a bare webserver)."""
-    beside_python = Path(sys.executable).with_name("dbt")
-    return str(beside_python) if beside_python.exists() else (shutil.which("dbt") or "dbt")
-
-
-class ScoreDbtCliResource(DbtCliResource):
-    """The dbt CLI resource, minus two costs dagster-dbt pays on every invocation for nothing here.
-
-    - It asks the executable for its version (`dbt --version`, 3 s) each time the resource is built,
-      i.e. every run; the executable is this environment's own dbt-core (`dbt_executable`), so the
-      version is read from the installed package instead.
-    - It loads the project and profile into a dbt adapter in this process (3 s the first time, then
-      1 s), which serves only `fetch_row_counts` / `fetch_column_metadata`. They are not used: they
-      would open the warehouse from here while dbt holds it.
-    """
-
-    @cached_property
-    def _cli_version(self) -> Version:
-        return Version(installed_version("dbt-core"))
-
-    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:
-        return None
-
-
-def dbt_resource() -> DbtCliResource:
-    return ScoreDbtCliResource(project_dir=str(settings.DBT_PROJECT_DIR), profiles_dir=str(settings.DBT_PROJECT_DIR),
-                          dbt_executable=dbt_executable())

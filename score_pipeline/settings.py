@@ -15,6 +15,10 @@ DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 CODEBOOK_PRACTICES = DBT_PROJECT_DIR / "seeds" / "codebook_practices.csv"
 CODEBOOK_WORKER_ITEMS = DBT_PROJECT_DIR / "seeds" / "codebook_worker_items.csv"
+# The local Dagster instance's configuration, copied into DAGSTER_HOME (not kept at the top level:
+# `dagster dev` warns about a dagster.yaml in its working folder that is not DAGSTER_HOME's).
+LOCAL_INSTANCE_CONFIG = PROJECT_ROOT / "deploy" / "local" / "dagster.yaml"
+PUBLISHED_DATABASE_NAME = "score_marts.duckdb"
 
 RAW_DIR_ENV = "SCORE_RAW_DIR"
 WAREHOUSE_ENV = "SCORE_WAREHOUSE"
@@ -41,6 +45,11 @@ def warehouse_path() -> Path:
 def publish_dir() -> Path:
     """Where the analysts' copy of the marts (DuckDB, Parquet) and the report go."""
     return _path_from_env(PUBLISH_DIR_ENV, PROJECT_ROOT / "data" / "published")
+
+
+def published_database() -> Path:
+    """The analysts' DuckDB file."""
+    return publish_dir() / PUBLISHED_DATABASE_NAME
 
 
 def validation_docs_dir() -> Path:

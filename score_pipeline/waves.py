@@ -15,6 +15,7 @@ from dagster import DynamicPartitionsDefinition
 
 WAVE_NAME = re.compile(r"^\d{4}-[a-z][a-z0-9_]*(-[a-z0-9_]+)*$")
 CHECKSUMS = "SHA256SUMS"
+DROP_TAG = "score-pipeline/drop"
 
 wave_partitions = DynamicPartitionsDefinition(name="wave")
 
@@ -33,6 +34,11 @@ class DropStatus:
     @property
     def complete(self) -> bool:
         return not self.problems
+
+    @property
+    def run_tags(self) -> dict[str, str]:
+        """Tags of the run that ingests this drop: the drop sensor runs a drop whose tag no run carries yet."""
+        return {DROP_TAG: f"{self.wave}:{self.fingerprint}"}
 
 
 def is_wave_name(name: str) -> bool:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from score_pipeline.settings import DBT_PROJECT_DIR, PROJECT_ROOT
+from score_pipeline.settings import DBT_PROJECT_DIR, LOCAL_INSTANCE_CONFIG, PROJECT_ROOT
 
 SAMPLE_RAW = PROJECT_ROOT / "data" / "raw"
 SAMPLE_WAVES = ("2017-baseline", "2018-midterm", "2019-endline")
@@ -28,7 +28,7 @@ _SESSION_DIR = Path(tempfile.mkdtemp(prefix="score_pipeline_tests_"))
 def pytest_configure(config: pytest.Config) -> None:
     base = _SESSION_DIR
     (base / "dagster_home").mkdir()
-    shutil.copy(PROJECT_ROOT / "dagster.yaml", base / "dagster_home" / "dagster.yaml")
+    shutil.copy(LOCAL_INSTANCE_CONFIG, base / "dagster_home" / "dagster.yaml")
     os.environ.update({
         "DAGSTER_HOME": str(base / "dagster_home"),
         "SCORE_RAW_DIR": str(SAMPLE_RAW),
@@ -76,7 +76,7 @@ def new_dagster_home(folder: Path) -> Path:
     """An empty Dagster instance with the project's dagster.yaml. Tests that run jobs on broken or
     extra waves use one, so that the session's instance (read by the UI tests) stays as a run left it."""
     folder.mkdir(parents=True)
-    shutil.copy(PROJECT_ROOT / "dagster.yaml", folder / "dagster.yaml")
+    shutil.copy(LOCAL_INSTANCE_CONFIG, folder / "dagster.yaml")
     return folder
 
 
@@ -124,7 +124,7 @@ def materialize_ingest(wave: str, warehouse: Path, instruments: Sequence[str] | 
 
 def run_dbt(args: list[str], warehouse: Path, scratch: Path) -> tuple[subprocess.CompletedProcess, list[dict]]:
     """The real dbt CLI on a warehouse; returns the process and the results of run_results.json."""
-    from score_pipeline.resources import dbt_executable
+    from score_pipeline.transform.resource import dbt_executable
 
     env = {**os.environ, "SCORE_WAREHOUSE": str(warehouse), "DBT_TARGET_PATH": str(scratch / "target"),
            "DBT_LOG_PATH": str(scratch / "logs")}

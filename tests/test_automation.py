@@ -5,43 +5,101 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import duckdb
-from conftest import copy_wave
-from dagster import DagsterInstance, RunRequest, build_schedule_context, build_sensor_context
+from conftest import PipelineRun, copy_wave
+from dagster import (
+    DagsterEvent, DagsterEventType, DagsterInstance, DagsterRun, DagsterRunStatus, RunRequest, SkipReason,
+    build_schedule_context, build_sensor_context,
+)
+from dagster._core.utils import make_new_run_id
 
-from score_pipeline.automation import nightly_latest_wave, wave_drop_sensor
+from score_pipeline.automation import (
+    EVALUATION_JOB, WAVE_JOB, nightly_latest_wave, publication_due, publish_after_waves, wave_drop_sensor,
+)
+from score_pipeline.waves import DROP_TAG
 from score_pipeline.sample_data.extracts import write_sha256sums
 
 
-def evaluate(cursor: str | None, instance: DagsterInstance):
-    return wave_drop_sensor(build_sensor_context(instance=instance, cursor=cursor))
+def evaluate(instance: DagsterInstance):
+    return wave_drop_sensor(build_sensor_context(instance=instance))
 
 
-def test_the_sensor_starts_a_run_per_new_or_changed_complete_drop(isolated: Path) -> None:
+RUN_EVENTS = {DagsterRunStatus.STARTED: [DagsterEventType.RUN_START],
+              DagsterRunStatus.SUCCESS: [DagsterEventType.RUN_START, DagsterEventType.RUN_SUCCESS]}
+
+
+def record_run(instance: DagsterInstance, job: str, status: DagsterRunStatus, tags: dict[str, str] | None = None) -> str:
+    """A run in the instance's storage as a run that got to `status` leaves it (start and end events)."""
+    run = DagsterRun(job_name=job, run_id=make_new_run_id(), status=DagsterRunStatus.NOT_STARTED, tags=tags or {})
+    instance.add_run(run)
+    for event_type in RUN_EVENTS[status]:
+        time.sleep(0.01)
+        instance.run_storage.handle_run_event(run.run_id, DagsterEvent(event_type.value, job_name=job))
+    return run.run_id
+
+
+def test_the_sensor_starts_a_run_per_drop_no_run_has_ingested(isolated: Path) -> None:
     instance = DagsterInstance.get()
     folder = copy_wave("2017-baseline", isolated / "raw")
     half_copied = copy_wave("2018-midterm", isolated / "raw")
     (half_copied / "SHA256SUMS").unlink()  # still being copied
 
-    first = evaluate(None, instance)
+    first = evaluate(instance)
     assert [r.partition_key for r in first.run_requests] == ["2017-baseline"]
     assert first.dynamic_partitions_requests[0].partition_keys == ["2017-baseline"]
+    tags = first.run_requests[0].tags
+    assert tags[DROP_TAG].startswith("2017-baseline:")
 
+    # A new daemon starts with an empty cursor: what decides is whether a run carries the drop's tag.
     instance.add_dynamic_partitions("wave", ["2017-baseline"])
-    idle = evaluate(first.cursor, instance)
+    record_run(instance, WAVE_JOB, DagsterRunStatus.SUCCESS, {DROP_TAG: tags[DROP_TAG]})
+    idle = evaluate(instance)
     assert not idle.run_requests  # nothing new, and the tick history says why the midterm waits
     assert idle.skip_reason.skip_message == "not a complete wave drop: 2018-midterm: SHA256SUMS is missing: the drop is not complete"
 
     with (folder / "autoevaluacion.csv").open("a", encoding="utf-8") as handle:
         handle.write("\n")
-    assert not evaluate(first.cursor, instance).run_requests  # a mismatch is not a drop
+    assert not evaluate(instance).run_requests  # a mismatch is not a drop
     write_sha256sums(folder)
     write_sha256sums(half_copied)
-    changed = evaluate(first.cursor, instance)
+    changed = evaluate(instance)
     assert sorted(r.partition_key for r in changed.run_requests) == ["2017-baseline", "2018-midterm"]
     assert changed.dynamic_partitions_requests[0].partition_keys == ["2018-midterm"]
+
+
+def test_after_make_run_the_sensors_have_nothing_to_do(pipeline: PipelineRun) -> None:
+    """The session's instance as `make run` left it: a daemon starting now re-runs no wave and publishes nothing."""
+    instance = DagsterInstance.get()
+    drops = evaluate(instance)
+    assert not drops.run_requests and drops.skip_reason.skip_message == "no new or changed complete wave drop"
+    publication = publish_after_waves(build_sensor_context(instance=instance))
+    assert isinstance(publication, SkipReason)
+
+
+def test_a_batch_of_wave_runs_ends_in_one_publication(isolated: Path) -> None:
+    instance = DagsterInstance.get()
+    context = lambda: build_sensor_context(instance=instance)  # noqa: E731
+    assert publish_after_waves(context()).skip_message == "no wave run has succeeded since the last publication"
+    record_run(instance, EVALUATION_JOB, DagsterRunStatus.SUCCESS)
+    done = [record_run(instance, WAVE_JOB, DagsterRunStatus.SUCCESS) for _ in range(2)]
+    running = record_run(instance, WAVE_JOB, DagsterRunStatus.STARTED)
+    assert "1 wave run(s) queued or running" in publish_after_waves(context()).skip_message
+    instance.delete_run(running)
+    last = record_run(instance, WAVE_JOB, DagsterRunStatus.SUCCESS)
+    request = publish_after_waves(context())
+    assert isinstance(request, RunRequest) and request.run_key == f"after:{last}"
+    assert done[0] != last
+    record_run(instance, EVALUATION_JOB, DagsterRunStatus.STARTED)  # the publication it asked for
+    assert isinstance(publish_after_waves(context()), SkipReason)
+
+
+def test_publication_due_waits_for_the_batch() -> None:
+    assert isinstance(publication_due(2, ["b", "a"]), SkipReason)
+    assert isinstance(publication_due(0, []), SkipReason)
+    assert publication_due(0, ["b", "a"]).run_key == "after:b"
 
 
 def test_the_schedule_reruns_the_latest_wave(isolated: Path) -> None:

@@ -1,27 +1,29 @@
-"""A real browser (Debian's chromium, driven by playwright): the Dagster UI on a materialized
-instance, and the report. Screenshots go to tests/artifacts/ (git-ignored)."""
+"""A real browser (Debian's chromium, driven by playwright): the Dagster UI started with `make ui`
+as the README says, on the instance `make run` materialized, and the report. Screenshots go to
+tests/artifacts/ (git-ignored)."""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from conftest import PipelineRun
+from dagster import DagsterInstance
 
 from score_pipeline.settings import PROJECT_ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).with_name("artifacts")
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make browser)")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 
@@ -29,6 +31,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 @pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed: `make browser` installs it, as root")
 
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
@@ -50,31 +55,90 @@ def graphql(base: str, query: str) -> dict:
         return json.load(response)
 
 
+def ui_environment(port: int) -> dict[str, str]:
+    """The shell of a newcomer who never activated the venv: system PATH only, the session's settings."""
+    keep = ("HOME", "DAGSTER_HOME", "SCORE_RAW_DIR", "SCORE_WAREHOUSE", "SCORE_PUBLISH_DIR")
+    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "UI_PORT": str(port), **{k: os.environ[k] for k in keep}}
+
+
+@dataclass
+class UI:
+    base: str
+    console: Path
+
+
 @pytest.fixture(scope="module")
-def webserver(pipeline: PipelineRun) -> Iterator[str]:
-    """dagster-webserver on 127.0.0.1 against the session's materialized instance."""
+def ui(pipeline: PipelineRun, tmp_path_factory: pytest.TempPathFactory) -> Iterator[UI]:
+    """`make ui` as the README tells users to start it, after `make run` (the session's pipeline)."""
     port = free_port()
-    process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("dagster-webserver")), "-h", "127.0.0.1", "-p", str(port), "-w", "workspace.yaml"],
-        cwd=PROJECT_ROOT, env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    console = tmp_path_factory.mktemp("ui") / "console.log"
+    with console.open("w") as output:
+        process = subprocess.Popen(["make", "ui"], cwd=PROJECT_ROOT, env=ui_environment(port), stdout=output,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(120):
+        for _ in range(180):
             try:
                 urllib.request.urlopen(f"{base}/server_info", timeout=2)
                 break
             except OSError:
+                assert process.poll() is None, console.read_text()
                 time.sleep(1)
         else:
-            pytest.fail("the webserver did not start")
+            pytest.fail("the UI did not start:\n" + console.read_text())
         graphql(base, "mutation { setNuxSeen }")  # the community dialog would cover the page
-        yield base
+        yield UI(base, console)
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C does: dagster dev stops webserver and daemon
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
-def test_lineage_from_a_raw_instrument_to_the_headline(browser, webserver: str) -> None:
+LOCATION_QUERY = """{ workspaceOrError { ... on Workspace { locationEntries { name
+    locationOrLoadError { __typename ... on PythonError { message } } } } } }"""
+TICKS_QUERY = """{ sensorOrError(sensorSelector: {repositoryName: "__repository__",
+    repositoryLocationName: "score_pipeline", sensorName: "%s"}) {
+    ... on Sensor { sensorState { ticks(limit: 5) { status skipReason runIds } } } } }"""
+
+
+def test_make_ui_loads_the_code_location_without_the_venv_on_path(ui: UI) -> None:
+    entries = graphql(ui.base, LOCATION_QUERY)["data"]["workspaceOrError"]["locationEntries"]
+    loaded = {e["name"]: e["locationOrLoadError"] for e in entries}
+    assert loaded["score_pipeline"]["__typename"] == "RepositoryLocation", loaded
+
+
+def test_the_daemon_does_not_redo_what_make_run_did(ui: UI) -> None:
+    """The first ticks of a new daemon after `make run`: no wave re-run, no publication."""
+    instance = DagsterInstance.get()
+    runs_before = instance.get_runs_count()
+    ticks: dict[str, list[dict]] = {}
+    for _ in range(150):
+        for sensor in ("wave_drop_sensor", "publish_after_waves"):
+            state = graphql(ui.base, TICKS_QUERY % sensor)["data"]["sensorOrError"]["sensorState"]
+            ticks[sensor] = [t for t in state["ticks"] if t["status"] in ("SKIPPED", "SUCCESS", "FAILURE")]
+        if all(ticks.values()):
+            break
+        time.sleep(2)
+    else:
+        pytest.fail(f"the daemon evaluated no sensor: {ticks}\n{ui.console.read_text()}")
+    assert [t["status"] for t in ticks["wave_drop_sensor"]] == ["SKIPPED"], ticks
+    assert ticks["wave_drop_sensor"][0]["skipReason"] == "no new or changed complete wave drop"
+    assert [t["status"] for t in ticks["publish_after_waves"]] == ["SKIPPED"], ticks
+    assert instance.get_runs_count() == runs_before
+
+
+def test_the_ui_console_stays_readable(ui: UI) -> None:
+    console = ui.console.read_text()
+    assert "will not be used" not in console  # no dagster.yaml in the working folder to warn about
+    assert "Traceback" not in console
+    assert len(console.splitlines()) < 40, console
+
+
+def test_lineage_from_a_raw_instrument_to_the_headline(browser, ui: UI) -> None:
+    webserver = ui.base
     page = browser.new_page(viewport={"width": 1600, "height": 1000})
     page.goto(f"{webserver}/assets/marts/headline_indicators?view=lineage&lineageScope=upstream&lineageDepth=12")
     for group in ("ingest", "staging", "intermediate", "marts", "reference"):
@@ -92,9 +156,14 @@ def test_lineage_from_a_raw_instrument_to_the_headline(browser, webserver: str) 
         assert upstream in parents[downstream], (upstream, downstream)
     kinds = {"/".join(n["assetKey"]["path"]): set(n["kinds"]) for n in nodes["data"]["assetNodes"]}
     assert "dbt" in kinds["marts/headline_indicators"] and "duckdb" in kinds["raw/management_practices"]
+    groups = {"/".join(n["assetKey"]["path"]): n["groupName"] for n in nodes["data"]["assetNodes"]}
+    assert [key for key, group in groups.items() if group == "default"] == []
+    assert {groups[f"raw/{table}"] for table in ("ingest_log", "rejects", "superseded")} == {"ingest"}
+    assert all(kinds[key] for key in kinds), [key for key in kinds if not kinds[key]]
 
 
-def test_checks_and_partitions_of_an_ingest_asset(browser, webserver: str) -> None:
+def test_checks_and_partitions_of_an_ingest_asset(browser, ui: UI) -> None:
+    webserver = ui.base
     page = browser.new_page(viewport={"width": 1600, "height": 1000})
     page.goto(f"{webserver}/assets/raw/management_practices?view=checks")
     page.get_by_text("structure", exact=True).first.wait_for(timeout=60_000)

@@ -5,12 +5,18 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 from conftest import PipelineRun
+from scipy import stats
 
-from score_pipeline.cli import main
+from score_pipeline.cli import main, stage_seconds
+from score_pipeline.settings import PROJECT_ROOT
 
 
 def test_sql_as_csv_and_json(pipeline: PipelineRun, capsys: pytest.CaptureFixture[str]) -> None:
@@ -40,3 +46,84 @@ def test_waves_lists_complete_and_incomplete_drops(isolated: Path, capsys: pytes
     lines = capsys.readouterr().out.splitlines()
     assert lines == ["2021-followup: NOT READY - SHA256SUMS is missing: the drop is not complete",
                      "Followup 2022: NOT READY - folder name 'Followup 2022' is not a wave key YYYY-name in lower case"]
+
+
+def test_json_and_csv_keep_every_digit(pipeline: PipelineRun, reference, capsys: pytest.CaptureFixture[str]) -> None:
+    """3.5e-10 once printed as 0.0000000004: the printed value must be the stored double, to the bit."""
+    query = "select code, p_wilcoxon, p_holm from marts.score_change where level = 'global'"
+    with duckdb.connect(str(pipeline.database), read_only=True) as connection:
+        stored = connection.execute(query).fetchone()
+    pairs = reference.pairs("global")["change"]
+    assert stored[1] == pytest.approx(stats.wilcoxon(pairs[pairs != 0]).pvalue, rel=1e-6)  # scipy on the raw files
+    assert stored[1] < 1e-6
+    assert main(["sql", query, "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == [{"code": "global", "p_wilcoxon": stored[1], "p_holm": stored[2]}]
+    assert main(["sql", query, "--format", "csv"]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert [float(rows[1][1]), float(rows[1][2])] == [stored[1], stored[2]]
+
+
+def test_csv_writes_list_columns_as_json_arrays_on_one_line(pipeline: PipelineRun, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sql", "select ruc, wave_2017_baseline from marts.panel_coverage order by ruc", "--format", "csv"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 1 + 52  # one physical line per enterprise
+    first = next(csv.reader(io.StringIO(lines[1])))
+    assert json.loads(first[1]) == sorted(["autoevaluacion", "encuesta_trabajadores", "perfil_empresa",
+                                           "practicas_gestion", "registro_capacitacion"])
+
+
+def test_a_closed_pipe_is_not_an_error(pipeline: PipelineRun) -> None:
+    """`score-pipeline sql ... | head -1`: the reader goes away; nothing is printed on stderr."""
+    executable = Path(sys.executable).with_name("score-pipeline")
+    sql = subprocess.Popen([str(executable), "sql", "select * from marts.category_scores"], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE)
+    sql.stdout.readline()
+    sql.stdout.close()  # as `head` does
+    _, errors = sql.communicate(timeout=60)
+    assert errors == b""
+    assert sql.returncode in (0, 141)
+
+
+def readme_sql_examples() -> list[list[str]]:
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    return [shlex.split(line.split("score-pipeline", 1)[1]) for line in readme.splitlines()
+            if line.startswith(".venv/bin/score-pipeline sql")]
+
+
+def test_the_readme_examples_run_and_fit_a_100_column_terminal(pipeline: PipelineRun, capsys: pytest.CaptureFixture[str]) -> None:
+    examples = readme_sql_examples()
+    assert len(examples) >= 3
+    for argv in examples:
+        assert main(argv) == 0, argv
+        output = capsys.readouterr().out
+        if "--format" not in argv or argv[argv.index("--format") + 1] in ("table", "markdown"):
+            assert max(len(line) for line in output.splitlines()) <= 100, output
+
+
+def test_the_table_rounds_for_reading_and_keeps_text_whole() -> None:
+    from score_pipeline.query import render
+
+    table = render(["code", "mean", "p", "sales", "modules"],
+                   [["m1.comunicacion", 3.0576923076923075, 3.503864964208263e-10, 7050000.0, [1, 2]]], "table")
+    assert table.splitlines()[2].split() == ["m1.comunicacion", "3.058", "3.50e-10", "7,050,000", "1;", "2"]
+
+
+def test_the_published_file_opens_in_a_duckdb_1x_client(pipeline: PipelineRun) -> None:
+    """Analysts' tools lag behind DuckDB 2: the file is written in a storage version 1.4+ reads,
+    checked with the 1.x CLI the project installs (duckdb-cli, pinned in pyproject.toml)."""
+    cli = Path(sys.executable).with_name("duckdb")
+    version = subprocess.run([str(cli), "--version"], capture_output=True, text=True, check=True).stdout
+    assert version.startswith("v1."), version
+    query = "select round(endline, 2) from marts.headline_indicators where indicator = 'global_score'"
+    opened = subprocess.run([str(cli), "-readonly", "-csv", "-noheader", str(pipeline.database), query],
+                            capture_output=True, text=True, timeout=60)
+    assert opened.returncode == 0, opened.stderr
+    assert opened.stdout.strip() == "3.06"
+
+
+def test_stage_seconds_add_up_the_steps_of_each_stage() -> None:
+    events = [("raw__worker_survey", "STEP_START", 10.0), ("raw__worker_survey", "STEP_SUCCESS", 12.5),
+              ("raw__company_profile", "STEP_START", 12.5), ("raw__company_profile", "STEP_SUCCESS", 13.0),
+              ("validate_worker_survey", "STEP_START", 13.0), ("validate_worker_survey", "STEP_FAILURE", 14.0),
+              ("dbt_wave_models", "STEP_START", 14.0)]  # still running: not counted
+    assert stage_seconds(events) == {"ingest": 3.0, "checks": 1.0}

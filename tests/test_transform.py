@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from functools import cached_property
 
 import pytest
 from dagster import AssetKey
+
+from score_pipeline.settings import PROJECT_ROOT
 
 from score_pipeline.transform.project import dbt_build_args, dbt_vars_for_wave
 
@@ -38,3 +44,36 @@ def test_lineage_runs_from_a_raw_instrument_to_the_headline_and_the_publication(
     assert graph.get(AssetKey(["marts", "enterprise_scores"])).partitions_def is not None
     assert graph.get(AssetKey(["marts", "headline_indicators"])).partitions_def is None
     assert graph.get(AssetKey(["marts", "headline_indicators"])).group_name == "marts"
+
+
+def test_the_private_methods_the_dbt_resource_overrides_still_exist() -> None:
+    """ScoreDbtCliResource overrides two private methods of dagster-dbt 0.29: an upgrade that renames them
+    would silently bring back `dbt --version` and the in-process adapter on every run."""
+    from dagster_dbt import DbtCliResource
+
+    assert isinstance(DbtCliResource.__dict__["_cli_version"], cached_property)
+    assert callable(DbtCliResource.__dict__["_initialize_dbt_core_adapter"])
+
+
+def test_the_code_location_loads_as_dagster_dev_loads_it() -> None:
+    """`make ui` imports the definitions with DAGSTER_IS_DEV_CLI set and without the venv on PATH."""
+    environment = {"PATH": "/usr/bin:/bin", "HOME": os.environ.get("HOME", "/root"), "DAGSTER_IS_DEV_CLI": "1",
+                   **{k: v for k, v in os.environ.items() if k.startswith(("SCORE_", "DAGSTER_HOME"))}}
+    loaded = subprocess.run([sys.executable, "-c", "import score_pipeline.definitions"], env=environment,
+                            capture_output=True, text=True, timeout=300, cwd=PROJECT_ROOT)
+    assert loaded.returncode == 0, loaded.stderr[-2000:]
+
+
+def test_dbt_materializations_carry_row_counts_and_column_types(pipeline) -> None:
+    from dagster import DagsterInstance
+
+    instance = DagsterInstance.get()
+    event = instance.get_latest_materialization_event(AssetKey(["marts", "enterprise_scores"]))
+    metadata = event.asset_materialization.metadata
+    assert metadata["dagster/row_count"].value == 52  # the wave built last: one row per enterprise of the sample
+    columns = {c.name: c for c in metadata["dagster/column_schema"].value.columns}
+    assert (columns["ruc"].type, columns["global_score"].type, columns["n_practices_scored"].type) == (
+        "VARCHAR", "DOUBLE", "BIGINT")
+    assert "RUC" in columns["ruc"].description  # from models/marts/enterprise_scores.yml
+    headline = instance.get_latest_materialization_event(AssetKey(["marts", "headline_indicators"]))
+    assert headline.asset_materialization.metadata["dagster/row_count"].value == 18  # the contract's 18 indicators

@@ -40,7 +40,7 @@ def measure(workdir: Path, enterprises: int) -> dict[str, object]:
     run = workdir / f"run_{enterprises}"
     shutil.rmtree(run, ignore_errors=True)
     (run / "dagster_home").mkdir(parents=True)
-    shutil.copy(settings.PROJECT_ROOT / "dagster.yaml", run / "dagster_home" / "dagster.yaml")
+    shutil.copy(settings.settings.LOCAL_INSTANCE_CONFIG, run / "dagster_home" / "dagster.yaml")
     env = {**os.environ, "SCORE_RAW_DIR": str(raw), "SCORE_WAREHOUSE": str(run / "warehouse" / "score.duckdb"),
            "SCORE_PUBLISH_DIR": str(run / "published"), "DAGSTER_HOME": str(run / "dagster_home"),
            "DO_NOT_TRACK": "1", "GX_ANALYTICS_ENABLED": "False", "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}

@@ -1,6 +1,6 @@
 """One asset per instrument, partitioned by wave, writing `raw.<table>` of the warehouse."""
 
-from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, AssetsDefinition, AssetSpec, MaterializeResult, MetadataValue, asset
 
 from score_pipeline import settings
 from score_pipeline.ingest.instruments import INSTRUMENTS, Ingested, Instrument
@@ -49,3 +49,18 @@ def build_ingest_asset(instrument: Instrument) -> AssetsDefinition:
 
 
 ingest_assets = [build_ingest_asset(instrument) for instrument in INSTRUMENTS]
+
+
+# Tables every ingest asset writes its wave's rows of: declared so that the UI shows them in the ingest
+# group, downstream of the ingest assets, instead of as unowned stubs in `default`.
+BOOKKEEPING_TABLES = {
+    "ingest_log": "One row per wave x instrument ingested, with the counts of that load.",
+    "rejects": "Rows set aside and invalid cells: file, row, column, raw value and reason.",
+    "superseded": "Submissions replaced by a later one of the same enterprise in the same wave.",
+}
+bookkeeping_specs = [
+    AssetSpec(key=["raw", table], description=f"{text} Written by every ingest asset, per wave.",
+              deps=[ingest.key for ingest in ingest_assets], group_name="ingest", kinds={"duckdb"},
+              owners=["team:data-engineering"], metadata={"table": f"raw.{table}"})
+    for table, text in BOOKKEEPING_TABLES.items()
+]

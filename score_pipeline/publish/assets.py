@@ -4,7 +4,7 @@ from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 
 from score_pipeline import settings
 from score_pipeline.resources import WarehouseResource
-from score_pipeline.publish.marts import DATABASE_NAME, PUBLISHED_MARTS, publish_marts
+from score_pipeline.publish.marts import PUBLISHED_MARTS, publish_marts
 from score_pipeline.publish.report import write_report
 
 MART_KEYS = [AssetKey(["marts", name]) for name in PUBLISHED_MARTS]
@@ -12,7 +12,7 @@ MART_KEYS = [AssetKey(["marts", name]) for name in PUBLISHED_MARTS]
 
 @asset(key=["published", "score_marts"], deps=MART_KEYS, group_name="published", kinds={"duckdb", "parquet"},
        pool=settings.WAREHOUSE_POOL, owners=["team:data-engineering"],
-       description=f"{DATABASE_NAME} (schema marts only) and one Parquet file per mart in SCORE_PUBLISH_DIR, "
+       description=f"{settings.PUBLISHED_DATABASE_NAME} (schema marts only) and one Parquet file per mart in SCORE_PUBLISH_DIR, "
                    "swapped in atomically at the end of a successful run.")
 def published_marts(warehouse: WarehouseResource) -> MaterializeResult:
     published = publish_marts(warehouse.database, settings.publish_dir())

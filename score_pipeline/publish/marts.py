@@ -18,25 +18,30 @@ import duckdb
 
 from score_pipeline.publish.privacy import PrivacyError, privacy_problems
 from score_pipeline.resources import DETERMINISTIC
+from score_pipeline.settings import PUBLISHED_DATABASE_NAME
 
 PUBLISHED_MARTS = (
     "enterprise_scores", "category_scores", "wave_summary", "score_change", "kpi_change", "business_results",
     "worker_satisfaction", "perceived_effects", "module_spillover", "headline_indicators", "data_quality",
     "panel_coverage", "participation", "case_studies",
 )
-DATABASE_NAME = "score_marts.duckdb"
 # Published rows are sorted, so the same data gives byte-identical files whatever order the waves were
 # built in. The headline keeps the reading order its model gives it (rebuilt whole, so deterministic).
 KEEPS_MODEL_ORDER = {"headline_indicators"}
+# DuckDB 2.x writes a storage format that the 1.x clients analysts use (the CLI, R, DBeaver, older
+# Python) cannot open; files written at this version open in DuckDB 1.4 and later.
+PUBLISHED_STORAGE_VERSION = "v1.4.0"
 
 
 def build_publication(warehouse: Path, staging: Path) -> list[Path]:
     """Write the database and the Parquet files of every mart into `staging`; PrivacyError if they
     would disclose worker-level data (publish/privacy.py)."""
-    database = staging / DATABASE_NAME
-    connection = duckdb.connect(str(database), config=DETERMINISTIC)
+    database = staging / PUBLISHED_DATABASE_NAME
+    connection = duckdb.connect(":memory:", config=DETERMINISTIC)
     try:
+        connection.execute(f"attach '{database}' as published (storage_version '{PUBLISHED_STORAGE_VERSION}')")
         connection.execute(f"attach '{warehouse}' as warehouse (read_only)")
+        connection.execute("use published")
         connection.execute("create schema marts")
         files = []
         for mart in PUBLISHED_MARTS:

@@ -28,7 +28,7 @@ def privacy_problems(connection: duckdb.DuckDBPyConnection, schema: str = "marts
     """Every breach of the rule among the tables and views of `schema`, in words."""
     tables = connection.execute(
         "select table_name, list(column_name order by column_index) from duckdb_columns() "
-        "where schema_name = ? group by table_name order by table_name", [schema]).fetchall()
+        "where database_name = current_database() and schema_name = ? group by table_name order by table_name", [schema]).fetchall()
     problems = []
     for table, columns in tables:
         worker_level = sorted(RESPONDENT_COLUMNS.intersection(columns))

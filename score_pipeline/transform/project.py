@@ -5,11 +5,25 @@ from __future__ import annotations
 import json
 
 from dagster_dbt import DbtProject
+from dagster_dbt.dbt_project import using_dagster_dev
 
 from score_pipeline import settings
+from score_pipeline.transform.resource import dbt_resource
+
+
+def prepare_if_dev(project: DbtProject) -> None:
+    """Under `dagster dev` (make ui), parse the project so that edited models show without a restart.
+
+    dagster-dbt's own `DbtProject.prepare_if_dev` runs a bare `dbt` from PATH, which `dagster dev`
+    does not have (the venv is not activated there): the code location failed to load. This runs
+    the same `dbt parse` with the resource's executable, the venv's own dbt.
+    """
+    if using_dagster_dev():
+        dbt_resource().cli(["parse", "--quiet"], target_path=project.target_path).wait()
+
 
 dbt_project = DbtProject(project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROJECT_DIR)
-dbt_project.prepare_if_dev()
+prepare_if_dev(dbt_project)
 
 WAVE_SELECTION = "tag:wave"
 

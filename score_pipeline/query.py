@@ -1,0 +1,124 @@
+"""`score-pipeline sql`: a query on the published marts, printed for a person or for another tool.
+
+`table` and `markdown` are for reading (numbers rounded for the eye, lists joined); `csv` and
+`json` are for other tools and keep every value exact: a double prints with all its digits
+(Python's shortest round-trip repr), a list column is a JSON array.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import decimal
+import io
+import json
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from score_pipeline import settings
+
+FORMATS = ("table", "csv", "json", "markdown")
+TABLE_ROW_LIMIT = 10_000
+
+
+def query_published(query: str, output_format: str) -> str:
+    """Run a query on the published marts, read-only (the analysts' file, never the warehouse)."""
+    import duckdb
+
+    database = settings.published_database()
+    if not database.exists():
+        raise FileNotFoundError(f"{database} does not exist yet: run `make run` first")
+    connection = duckdb.connect(str(database), read_only=True)
+    try:
+        cursor = connection.execute(query)
+        if cursor.description is None:
+            return ""
+        columns = [column[0] for column in cursor.description]
+        rows = cursor.fetchmany(TABLE_ROW_LIMIT) if output_format in ("table", "markdown") else cursor.fetchall()
+    finally:
+        connection.close()
+    return render(columns, rows, output_format)
+
+
+def render(columns: Sequence[str], rows: Sequence[Sequence[Any]], output_format: str) -> str:
+    if output_format == "csv":
+        return to_csv(columns, rows)
+    if output_format == "json":
+        return to_json(columns, rows)
+    from tabulate import tabulate
+
+    readable = [[for_reading(value) for value in row] for row in rows]
+    style = "github" if output_format == "markdown" else "simple"
+    alignment = ["right" if is_numeric_column(rows, index) else "left" for index in range(len(columns))]
+    return tabulate(readable, headers=list(columns), tablefmt=style, disable_numparse=True, colalign=alignment)
+
+
+def is_numeric_column(rows: Sequence[Sequence[Any]], index: int) -> bool:
+    values = [row[index] for row in rows if row[index] is not None]
+    return bool(values) and all(isinstance(v, int | float | decimal.Decimal) and not isinstance(v, bool) for v in values)
+
+
+def for_reading(value: Any) -> str:
+    """A cell as a person reads it: about four significant digits, thousands separated, lists joined."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float | decimal.Decimal):
+        number = float(value)
+        if math.isnan(number):
+            return "NaN"
+        if number == 0 or math.isinf(number):
+            return f"{number:g}"
+        if abs(number) >= 1000:
+            return f"{number:,.0f}"
+        if abs(number) < 0.001:
+            return f"{number:.2e}"
+        return f"{number:.4g}"
+    if isinstance(value, int):
+        return f"{value:,}" if abs(value) >= 10_000 else str(value)
+    if isinstance(value, list | tuple):
+        return "; ".join(for_reading(item) for item in value)
+    return str(value)
+
+
+def exact(value: Any) -> Any:
+    """A value as JSON holds it without loss: floats as they are (NaN and infinities as null),
+    decimals as exact text, dates in ISO 8601."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, datetime.timedelta):
+        return value.total_seconds()
+    if isinstance(value, list | tuple):
+        return [exact(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): exact(item) for key, item in value.items()}
+    return value
+
+
+def to_json(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    records = [{column: exact(value) for column, value in zip(columns, row)} for row in rows]
+    return json.dumps(records, ensure_ascii=False, allow_nan=False)
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV field: one line always; a list or struct is written as JSON."""
+    value = exact(value)
+    if value is None:
+        return ""
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return repr(value) if isinstance(value, float) else value
+
+
+def to_csv(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows([csv_cell(value) for value in row] for row in rows)
+    return buffer.getvalue().rstrip("\n")
