@@ -184,4 +184,9 @@ def test_the_report_renders_its_charts_and_tables(browser, pipeline: PipelineRun
     assert page.locator("section table").count() >= 8
     assert page.get_by_text("Headline indicators").count() == 1
     assert "3.06" in page.locator("section").first.inner_text()
+    changes = page.locator("section", has_text="Module and category changes").locator("table")
+    header = changes.locator("th").all_inner_texts()
+    global_row = changes.locator("tr", has_text="global").first.locator("td").all_inner_texts()
+    p_holm = global_row[header.index("p_holm")]
+    assert p_holm != "0.0" and float(p_holm) < 1e-20, p_holm  # 6.1e-25 from scipy on the sample
     page.screenshot(path=ARTIFACTS / "report.png", full_page=True)

@@ -14,6 +14,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from score_pipeline.query import for_reading  # noqa: E402
+
 REPORT_NAME = "report.html"
 SUMMARY_FIGURES = {  # what the evaluation summary says, beside each headline indicator
     "global_score": "2.04 -> 3.06", "pct_enterprises_gain_gt1": "about half", "accidents": "-42 %",
@@ -39,7 +41,11 @@ def svg(figure: plt.Figure) -> str:
 
 
 def table(frame: pd.DataFrame, digits: int = 2) -> str:
-    return frame.round(digits).to_html(index=False, na_rep="", border=0, escape=True)
+    """An HTML table; p-values keep their magnitude (`3.50e-10`, not 0.0)."""
+    shown = frame.round(digits)
+    for column in [c for c in frame.columns if c.startswith("p_")]:
+        shown[column] = frame[column].map(for_reading)
+    return shown.to_html(index=False, na_rep="", border=0, escape=True)
 
 
 def score_distribution_chart(scores: pd.DataFrame) -> str:
