@@ -67,19 +67,22 @@ def fail_abandoned_runs(instance: DagsterInstance) -> list[str]:
     return abandoned
 
 
+def plain_message(message: str, class_name: str) -> str:
+    """An error's own sentence, without the `module.ClassName: ` that Python puts before it."""
+    first = message.strip()
+    head, separator, rest = first.partition(": ")
+    return rest if separator and head.rsplit(".", 1)[-1] == class_name else first
+
+
 def failure_reasons(result: ExecuteInProcessResult) -> list[str]:
-    """What stopped a run, as a data engineer needs it: each failed step's error (it names the file
-    and the problem) and each failed blocking check."""
+    """What stopped a run, as a data engineer needs it: each failed step's error in one sentence (it
+    names the file and the problem; an ingest step refused by its blocking checks says which)."""
     reasons = []
     for event in result.all_events:
         if event.is_step_failure:
             error = event.step_failure_data.error
-            cause = error.cause if error.cause and "dagster" in error.cls_name.lower() else error
-            reasons.append(f"{event.step_key}: {cause.message.strip()}")
-        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
-            check = event.event_specific_data
-            if not check.passed and check.severity.value == "ERROR":
-                reasons.append(f"check {check.asset_key.to_user_string()}:{check.check_name} failed")
+            cause = error.cause if error.cause and error.cls_name.startswith("Dagster") else error
+            reasons.append(f"{event.step_key}: {plain_message(cause.message, cause.cls_name)}")
     return reasons
 
 
@@ -153,7 +156,9 @@ def run_all_waves(out: TextIO | None = None) -> int:
     log_path = Path(os.environ["DAGSTER_HOME"]) / "logs" / "last_run.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+    # What runs print (dbt, Dagster's own error reports with their stack traces) goes to the log; the
+    # terminal gets one line per wave and, on failure, one sentence per reason.
+    with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
         for number, drop in enumerate(drops, start=1):
             print(f"[{number}/{len(drops)}] wave {drop.wave}: ingest, checks, wave-level models ...", file=out, flush=True)
             step_started = time.monotonic()

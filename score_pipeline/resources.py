@@ -13,18 +13,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 from dagster import ConfigurableResource
 
 from score_pipeline import settings
-from score_pipeline.ingest.instruments import REJECT_COLUMNS, SUPERSEDED_COLUMNS, Ingested, Instrument
-
-INGEST_LOG_COLUMNS = {
-    "wave": "VARCHAR", "instrument": "VARCHAR", "source_file": "VARCHAR", "rows_received": "INTEGER",
-    "rows_loaded": "INTEGER", "rows_rejected": "INTEGER", "duplicates_removed": "INTEGER",
-    "values_invalid": "INTEGER", "loaded_at": "TIMESTAMP WITH TIME ZONE",
-}
-
 
 # One DuckDB thread, here and in dbt's profile: parallel aggregation adds floats in a varying order,
 # so the same raw data gave marts differing in the last bit from run to run.
@@ -67,57 +58,3 @@ class WarehouseResource(ConfigurableResource):
             yield connection
         finally:
             connection.close()
-
-    def read_wave(self, table: str, wave: str) -> pd.DataFrame:
-        with self.connect(read_only=True) as connection:
-            return connection.execute(f"select * from raw.{table} where wave = ?", [wave]).df()
-
-    def describe(self, table: str) -> dict[str, str]:
-        """Column -> DuckDB type of a raw table."""
-        with self.connect(read_only=True) as connection:
-            rows = connection.execute(
-                "select column_name, data_type from information_schema.columns "
-                "where table_schema = 'raw' and table_name = ? order by ordinal_position", [table]).fetchall()
-        return dict(rows)
-
-
-def ddl(table: str, columns: dict[str, str]) -> str:
-    body = ", ".join(f'"{name}" {kind}' for name, kind in columns.items())
-    return f"create table if not exists raw.{table} ({body})"
-
-
-def insert(connection: duckdb.DuckDBPyConnection, table: str, columns: dict[str, str], frame: pd.DataFrame) -> None:
-    if frame.empty:
-        return
-    connection.register("incoming", frame)
-    casts = ", ".join(f'cast("{name}" as {kind}) as "{name}"' for name, kind in columns.items())
-    connection.execute(f"insert into raw.{table} select {casts} from incoming")
-    connection.unregister("incoming")
-
-
-def replace_wave(connection: duckdb.DuckDBPyConnection, instrument: Instrument, wave: str, ingested: Ingested) -> None:
-    """Replace exactly this wave's rows of the instrument (table, rejects, superseded, log) in one transaction."""
-    connection.execute("create schema if not exists raw")
-    for table, columns in ((instrument.table, instrument.columns), ("rejects", REJECT_COLUMNS),
-                           ("superseded", SUPERSEDED_COLUMNS), ("ingest_log", INGEST_LOG_COLUMNS)):
-        connection.execute(ddl(table, columns))
-    connection.execute("begin transaction")
-    try:
-        connection.execute(f"delete from raw.{instrument.table} where wave = ?", [wave])
-        for table in ("rejects", "superseded", "ingest_log"):
-            connection.execute(f"delete from raw.{table} where wave = ? and instrument = ?", [wave, instrument.name])
-        insert(connection, instrument.table, instrument.columns, ingested.frame)
-        insert(connection, "rejects", REJECT_COLUMNS, pd.DataFrame(ingested.rejects, columns=list(REJECT_COLUMNS)))
-        insert(connection, "superseded", SUPERSEDED_COLUMNS, pd.DataFrame(ingested.superseded, columns=list(SUPERSEDED_COLUMNS)))
-        log = {
-            "wave": wave, "instrument": instrument.name, "source_file": f"{wave}/{instrument.name}",
-            "rows_received": ingested.rows_received, "rows_loaded": ingested.rows_loaded,
-            "rows_rejected": ingested.rows_rejected,
-            "duplicates_removed": len(ingested.superseded), "values_invalid": ingested.values_invalid,
-            "loaded_at": pd.Timestamp.now(tz="UTC"),
-        }
-        insert(connection, "ingest_log", INGEST_LOG_COLUMNS, pd.DataFrame([log]))
-        connection.execute("commit")
-    except Exception:
-        connection.execute("rollback")
-        raise

@@ -19,6 +19,8 @@ CODEBOOK_WORKER_ITEMS = DBT_PROJECT_DIR / "seeds" / "codebook_worker_items.csv"
 # `dagster dev` warns about a dagster.yaml in its working folder that is not DAGSTER_HOME's).
 LOCAL_INSTANCE_CONFIG = PROJECT_ROOT / "deploy" / "local" / "dagster.yaml"
 PUBLISHED_DATABASE_NAME = "score_marts.duckdb"
+# The surveys' time zone: a submission time re-saved by a spreadsheet without its UTC offset is read in it.
+SURVEY_TIMEZONE = "America/Lima"
 
 RAW_DIR_ENV = "SCORE_RAW_DIR"
 WAREHOUSE_ENV = "SCORE_WAREHOUSE"

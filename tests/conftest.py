@@ -104,12 +104,11 @@ def digests(folder: Path) -> dict[str, str]:
 
 
 def materialize_ingest(wave: str, warehouse: Path, instruments: Sequence[str] | None = None, *, raise_on_error: bool = True):
-    """A real Dagster run of the ingest assets (all, or the named instruments) and their GX checks."""
+    """A real Dagster run of the ingest assets (all, or the named instruments) and their checks."""
     from dagster import DagsterInstance, materialize
 
     from score_pipeline.ingest.assets import ingest_assets
     from score_pipeline.ingest.instruments import INSTRUMENTS
-    from score_pipeline.quality.checks import ingest_checks
     from score_pipeline.resources import WarehouseResource
     from score_pipeline.waves import wave_partitions
 
@@ -117,7 +116,7 @@ def materialize_ingest(wave: str, warehouse: Path, instruments: Sequence[str] | 
     instance = DagsterInstance.get()
     if not instance.has_dynamic_partition(wave_partitions.name, wave):
         instance.add_dynamic_partitions(wave_partitions.name, [wave])
-    return materialize([*(ingest_assets[i] for i in chosen), *(ingest_checks[i] for i in chosen)], partition_key=wave,
+    return materialize([ingest_assets[i] for i in chosen], partition_key=wave,
                        instance=instance, resources={"warehouse": WarehouseResource(path=str(warehouse))},
                        raise_on_error=raise_on_error)
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -10,8 +11,8 @@ from hypothesis import strategies as st
 
 from score_pipeline.ingest.instruments import EFFECTS
 from score_pipeline.ingest.normalise import (
-    Parsed, normalise_ruc, parse_choice, parse_number, parse_past_date, parse_practice_score,
-    parse_satisfaction, parse_sex, parse_yes_no, ruc_check_digit, within,
+    QUANTITY_KINDS, Parsed, date_order, normalise_ruc, parse_choice, parse_past_date, parse_practice_score,
+    parse_quantity, parse_satisfaction, parse_sex, parse_timestamp, parse_yes_no, ruc_check_digit, within,
 )
 
 # 20100123453: weights 5,4,3,2,7,6,5,4,3,2 over 2010012345 -> 10+0+3+0+0+6+10+12+12+10 = 63,
@@ -46,23 +47,35 @@ def test_invalid_rucs_are_rejected_with_a_reason(spelling: object, problem: str)
     assert parsed.value is None and problem in parsed.problem
 
 
-@pytest.mark.parametrize("raw,value", [
-    ("7,050,000", 7050000.0), ("S/ 56,069.50", 56069.5), ("S/. 56,069.50", 56069.5), ("63%", 63.0),
-    ("63.5 %", 63.5), (63, 63.0), (4.5, 4.5), ("12", 12.0), ("-5", -5.0),
+@pytest.mark.parametrize("raw,kind,value", [
+    ("7,050,000", "money", 7050000.0), ("S/ 56,069.50", "money", 56069.5), ("S/. 56,069.50", "money", 56069.5),
+    ("US$ 500", "money", 500.0), ("63%", "percent", 63.0), ("63.5 %", "percent", 63.5), (63, "percent", 63.0),
+    (4.5, "money", 4.5), ("12", "count", 12.0), ("-5", "count", -5.0), (33.0, "count", 33.0),
 ])
-def test_numbers_typed_as_text(raw: object, value: float) -> None:
-    assert parse_number(raw) == (value, None)
+def test_numbers_typed_as_text(raw: object, kind: str, value: float) -> None:
+    assert parse_quantity(raw, kind) == (value, None)
 
 
 @pytest.mark.parametrize("raw", ["ND", "nd", "-", "", "  ", None])
-def test_not_available_is_null_without_a_problem(raw: object) -> None:
-    assert parse_number(raw) == (None, None)
+@pytest.mark.parametrize("kind", QUANTITY_KINDS)
+def test_not_available_is_null_without_a_problem(raw: object, kind: str) -> None:
+    assert parse_quantity(raw, kind) == (None, None)
 
 
 @pytest.mark.parametrize("raw", ["1,5", "abc", "7.050.000", "S/", "12 34", "--5"])
 def test_numbers_that_are_not_numbers_are_rejected(raw: str) -> None:
-    parsed = parse_number(raw)
+    parsed = parse_quantity(raw, "money")
     assert parsed.value is None and parsed.problem
+
+
+@pytest.mark.parametrize("raw,kind,problem", [
+    ("12%", "count", "'12%' is a percentage, not a count"), ("12 %", "money", "'12 %' is a percentage, not an amount"),
+    ("S/ 12", "count", "'S/ 12' is an amount of money, not a count"),
+    ("S/ 63", "percent", "'S/ 63' is an amount of money, not a percentage"),
+    ("12.5", "count", "'12.5' is not a whole count"), (12.5, "count", "'12.5' is not a whole count"),
+])
+def test_a_unit_of_another_kind_is_rejected(raw: object, kind: str, problem: str) -> None:
+    assert parse_quantity(raw, kind) == (None, problem)
 
 
 @pytest.mark.parametrize("raw,value", [
@@ -119,15 +132,25 @@ def test_every_valid_ruc_round_trips_through_its_spellings(prefix: str, body: st
         assert normalise_ruc(spelling).value == ruc
 
 
+def parse_money(raw: object) -> Parsed[float]:
+    return parse_quantity(raw, "money")
+
+
+@given(st.text(), st.sampled_from([None, "dmy", "mdy"]))
+def test_dates_and_times_never_raise(raw: str, order: str | None) -> None:
+    for parsed in (parse_past_date(raw, today=TODAY, order=order), parse_timestamp(raw, LIMA, order, now=NOW)):
+        assert (parsed.value is None) != (parsed.problem is None) or parsed == (None, None)
+
+
 @given(anything)
 def test_number_and_label_normalisers_never_raise(raw: object) -> None:
-    for parse in (parse_number, parse_satisfaction, parse_sex, parse_yes_no):
+    for parse in (parse_money, parse_satisfaction, parse_sex, parse_yes_no):
         parsed = parse(raw)
         assert parsed.value is None or parsed.problem is None
 
 
 NO_VALUE_SPELLINGS = {  # the contract's ways of saying "no value"; anything else is a value or a rejection
-    parse_number: {"", "nd", "-"}, parse_satisfaction: {"", "ns/nr"}, parse_sex: {""}, parse_yes_no: {"", "nd", "-"},
+    parse_money: {"", "nd", "-"}, parse_satisfaction: {"", "ns/nr"}, parse_sex: {""}, parse_yes_no: {"", "nd", "-"},
 }
 
 
@@ -144,7 +167,7 @@ def test_any_text_is_a_value_a_stated_rejection_or_a_no_value_spelling(raw: str)
 @given(st.floats(min_value=0, max_value=1e9, allow_nan=False).map(lambda x: round(x, 2)))
 def test_money_round_trips(value: float) -> None:
     for spelling in (f"{value:,.2f}", f"S/ {value:,.2f}", f"{value}"):
-        assert parse_number(spelling).value == pytest.approx(value)
+        assert parse_quantity(spelling, "money").value == pytest.approx(value)
 
 
 TODAY = date(2026, 11, 25)
@@ -155,11 +178,52 @@ TODAY = date(2026, 11, 25)
     (datetime(2018, 3, 2, 9, 30), Parsed(date(2018, 3, 2))), (date(2017, 1, 31), Parsed(date(2017, 1, 31))),
     ("", Parsed(None)), (None, Parsed(None)), ("2026-11-25", Parsed(TODAY)),
     ("2026-11-26", Parsed(None, "date 2026-11-26 is in the future")),
-    ("14/05/2019", Parsed(None, "'14/05/2019' is not a YYYY-MM-DD date")),
-    ("2019-02-30", Parsed(None, "'2019-02-30' is not a YYYY-MM-DD date")),
+    ("14/05/2019", Parsed(date(2019, 5, 14))), ("14-may-2019", Parsed(date(2019, 5, 14))),
+    ("14-Ago-19", Parsed(date(2019, 8, 14))), ("43599", Parsed(date(2019, 5, 14))), (43599, Parsed(date(2019, 5, 14))),
+    ("05/06/2019", Parsed(None, "'05/06/2019' is ambiguous: day/month or month/day (no date of its column has a "
+                                "number above 12 to tell)")),
+    ("06/06/2019", Parsed(date(2019, 6, 6))),
+    ("2019-02-30", Parsed(None, "'2019-02-30' is not a valid date")), ("31/02/2019", Parsed(None, "'31/02/2019' is not a valid date")),
+    ("mayo 2019", Parsed(None, "'mayo' is not a date (YYYY-MM-DD, DD/MM/YYYY)")),
 ])
 def test_dates_and_dates_in_the_future(raw: object, expected: Parsed) -> None:
     assert parse_past_date(raw, today=TODAY) == expected
+
+
+def test_a_columns_dates_settle_the_day_month_order() -> None:
+    assert date_order(["14/06/2017", "05/06/2017", ""]) == "dmy"
+    assert date_order(["6/14/2017 3:22 PM", "6/5/2017 9:00 AM"]) == "mdy"
+    assert date_order(["05/06/2017", "2017-06-14"]) is None  # nothing past 12
+    assert date_order(["14/06/2017", "06/14/2017"]) is None  # the column contradicts itself
+    assert parse_past_date("05/06/2017", today=TODAY, order="dmy") == Parsed(date(2017, 6, 5))
+    assert parse_past_date("05/06/2017", today=TODAY, order="mdy") == Parsed(date(2017, 5, 6))
+
+
+LIMA = ZoneInfo("America/Lima")
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("raw,order,expected", [
+    ("2017-06-14T15:22:03.000-05:00", None, datetime(2017, 6, 14, 20, 22, 3, tzinfo=timezone.utc)),
+    ("2017-06-14 15:22:03", None, datetime(2017, 6, 14, 20, 22, 3, tzinfo=timezone.utc)),  # Lima is UTC-5
+    ("14/06/2017 15:22", None, datetime(2017, 6, 14, 20, 22, tzinfo=timezone.utc)),
+    ("6/14/2017 3:22 PM", None, datetime(2017, 6, 14, 20, 22, tzinfo=timezone.utc)),
+    ("6/5/2017 12:05 AM", "mdy", datetime(2017, 6, 5, 5, 5, tzinfo=timezone.utc)),
+    ("2017-06-14T15:22:03Z", None, datetime(2017, 6, 14, 15, 22, 3, tzinfo=timezone.utc)),
+])
+def test_submission_times_as_exported_or_resaved(raw: str, order: str | None, expected: datetime) -> None:
+    assert parse_timestamp(raw, LIMA, order, now=NOW) == Parsed(expected)
+
+
+@pytest.mark.parametrize("raw,problem", [
+    ("", "_submission_time is empty"), ("ayer", "_submission_time 'ayer' is not a date and time"),
+    ("14/06/2017 25:61", "_submission_time '14/06/2017 25:61' is not a date and time"),
+    ("2099-01-01T00:00:00-05:00", "_submission_time '2099-01-01T00:00:00-05:00' is in the future"),
+    ("05/06/2017 10:00", "_submission_time: '05/06/2017' is ambiguous"),
+])
+def test_submission_times_that_cannot_be_read(raw: str, problem: str) -> None:
+    parsed = parse_timestamp(raw, LIMA, None, now=NOW)
+    assert parsed.value is None and parsed.problem.startswith(problem)
 
 
 @pytest.mark.parametrize("raw,high,expected", [
@@ -168,12 +232,12 @@ def test_dates_and_dates_in_the_future(raw: object, expected: Parsed) -> None:
     ("ND", 100.0, Parsed(None)), ("abc", None, Parsed(None, "'abc' is not a number")),
 ])
 def test_amounts_and_shares_are_bounded(raw: str, high: float | None, expected: Parsed) -> None:
-    assert within(parse_number(raw), raw, high) == expected
+    assert within(parse_quantity(raw, "percent" if high else "money"), raw, high) == expected
 
 
 def test_the_cache_keeps_true_one_and_one_point_zero_apart() -> None:
-    assert parse_number(1) == (1.0, None) and parse_number(1.0) == (1.0, None)
-    assert parse_number(True).problem and parse_number(1) == (1.0, None)
+    assert parse_quantity(1, "count") == (1.0, None) and parse_quantity(1.0, "count") == (1.0, None)
+    assert parse_quantity(True, "count").problem and parse_quantity(1, "count") == (1.0, None)
     assert normalise_ruc(["20100123453"]).problem  # unhashable (a YAML list): parsed, not cached, not raised
 
 

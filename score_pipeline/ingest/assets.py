@@ -1,10 +1,22 @@
-"""One asset per instrument, partitioned by wave, writing `raw.<table>` of the warehouse."""
+"""One asset per instrument, partitioned by wave, writing `raw.<table>` of the warehouse.
 
-from dagster import AssetExecutionContext, AssetsDefinition, AssetSpec, MaterializeResult, MetadataValue, asset
+Stage, check, then swap: the wave's new rows replace its old ones inside one transaction, the
+checks run on what that transaction sees, and it commits only when no blocking check failed. A
+refused wave keeps the rows it had, and the step fails with one sentence naming the file and why.
+"""
+
+from collections.abc import Iterator
+
+from dagster import (
+    AssetCheckResult, AssetExecutionContext, AssetsDefinition, AssetSpec, Failure, MaterializeResult, MetadataValue,
+    asset,
+)
 
 from score_pipeline import settings
 from score_pipeline.ingest.instruments import INSTRUMENTS, Ingested, Instrument
-from score_pipeline.resources import WarehouseResource, replace_wave
+from score_pipeline.ingest.load import create_tables, stage_wave
+from score_pipeline.quality.checks import check_specs, evaluate_staged
+from score_pipeline.resources import WarehouseResource
 from score_pipeline.waves import verified_wave_folder, wave_partitions
 
 PREVIEW_ROWS = 10
@@ -18,7 +30,7 @@ def ingest_metadata(ingested: Ingested) -> dict[str, object]:
         "rows_rejected": ingested.rows_rejected,
         "duplicates_removed": len(ingested.superseded),
         "values_invalid": ingested.values_invalid,
-        "table_rows": len(ingested.frame),
+        "dagster/row_count": len(ingested.frame),
         "preview": MetadataValue.md(preview.to_markdown(index=False) if not preview.empty else "(no rows)"),
     }
 
@@ -28,28 +40,42 @@ def build_ingest_asset(instrument: Instrument) -> AssetsDefinition:
         name=instrument.table,
         key_prefix="raw",
         partitions_def=wave_partitions,
+        check_specs=check_specs(instrument),
         pool=settings.WAREHOUSE_POOL,
         group_name="ingest",
-        kinds={"python", "duckdb"},
+        kinds={"python", "duckdb", "great_expectations"},
         owners=["team:data-engineering"],
-        description=f"{instrument.label}: `{instrument.name}` of a wave folder, normalised into raw.{instrument.table} "
-                    f"(rejected rows and invalid cells in raw.rejects, resubmissions in raw.superseded).",
-        metadata={"source_file": instrument.name, "table": f"raw.{instrument.table}"},
+        description=f"{instrument.label}: `{instrument.source}` of a wave folder, normalised into raw.{instrument.table} "
+                    f"(rejected rows and invalid cells in raw.rejects, resubmissions in raw.superseded), "
+                    f"checked before it replaces the wave's rows.",
+        metadata={"source_file": instrument.source, "table": f"raw.{instrument.table}"},
     )
-    def _ingest(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    def _ingest(context: AssetExecutionContext, warehouse: WarehouseResource) -> Iterator[MaterializeResult | AssetCheckResult]:
         wave = context.partition_key
         folder = verified_wave_folder(settings.raw_dir(), wave)
         ingested = instrument.ingest(folder, wave)
+        in_file = instrument.count_received(folder)
         with warehouse.connect() as connection:
-            replace_wave(connection, instrument, wave, ingested)
-        context.log.info(f"{wave} {instrument.name}: {ingested.rows_loaded} of {ingested.rows_received} rows loaded")
-        return MaterializeResult(metadata=ingest_metadata(ingested))
+            create_tables(connection, instrument)
+            connection.execute("begin transaction")
+            try:
+                stage_wave(connection, instrument, wave, ingested)
+                checks = evaluate_staged(connection, instrument, wave, in_file)
+                connection.execute("rollback" if checks.blocking_failed else "commit")
+            except BaseException:
+                connection.execute("rollback")
+                raise
+        if checks.blocking_failed:
+            yield from checks.results
+            raise Failure(description=f"{wave}/{instrument.source}: refused, the wave's loaded rows are unchanged: "
+                                      + "; ".join(checks.refusals))
+        context.log.info(f"{wave} {instrument.source}: {ingested.rows_loaded} of {ingested.rows_received} rows loaded")
+        yield MaterializeResult(metadata=ingest_metadata(ingested), check_results=checks.results)
 
     return _ingest
 
 
 ingest_assets = [build_ingest_asset(instrument) for instrument in INSTRUMENTS]
-
 
 # Tables every ingest asset writes its wave's rows of: declared so that the UI shows them in the ingest
 # group, downstream of the ingest assets, instead of as unowned stubs in `default`.

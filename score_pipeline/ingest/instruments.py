@@ -9,20 +9,24 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import yaml
 
 from score_pipeline.ingest.normalise import (
-    Parsed, as_text, normalise_ruc, parse_choice, parse_number, parse_past_date, parse_practice_score,
-    parse_satisfaction, parse_sex, parse_yes_no, within,
+    Parsed, as_text, date_order, normalise_ruc, parse_choice, parse_past_date, parse_practice_score, parse_quantity,
+    parse_satisfaction, parse_sex, parse_timestamp, parse_yes_no, within,
 )
-from score_pipeline.ingest.readers import IngestError, Table, read_delimited, read_profile_sheet
-from score_pipeline.settings import CODEBOOK_PRACTICES, CODEBOOK_WORKER_ITEMS
+from score_pipeline.ingest.readers import (
+    IngestError, Table, count_delimited_records, count_sheet_rows, decode, read_delimited, read_profile_sheet,
+    unique_column,
+)
+from score_pipeline.settings import CODEBOOK_PRACTICES, CODEBOOK_WORKER_ITEMS, SURVEY_TIMEZONE
 
 PERCEIVED_OUTCOMES = (
     "condiciones_trabajo", "accidentes", "ausentismo", "defectos", "desperdicio",
@@ -116,18 +120,23 @@ def frame_of(records: list[dict[str, object]], columns: dict[str, str]) -> pd.Da
     return frame.astype({name: "object" for name in columns})
 
 
-def keep_latest(records: list[dict[str, object]], problems: Problems) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
-    """One submission per enterprise: the latest `_submission_time` wins (then the later row)."""
-    latest: dict[str, dict[str, object]] = {}
+def by_enterprise(record: dict[str, object]) -> Hashable:
+    return record["ruc"]
+
+
+def keep_latest(records: list[dict[str, object]], problems: Problems,
+                key: Callable[[dict[str, object]], Hashable] = by_enterprise) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """One record per key (the enterprise): the latest `_submission_time` wins (then the later row)."""
+    latest: dict[Hashable, dict[str, object]] = {}
     for record in records:
-        current = latest.get(record["ruc"])
+        current = latest.get(key(record))
         if current is None or (record["submitted_at"], record["source_row"]) > (current["submitted_at"], current["source_row"]):
-            latest[record["ruc"]] = record
+            latest[key(record)] = record
     superseded = [
         {"wave": problems.wave, "instrument": problems.instrument, "source_file": problems.source_file,
          "row_number": r["source_row"], "ruc": r["ruc"], "submission_uuid": r.get("submission_uuid"),
-         "submitted_at": r.get("submitted_at"), "superseded_by_row": latest[r["ruc"]]["source_row"]}
-        for r in records if latest[r["ruc"]] is not r
+         "submitted_at": r.get("submitted_at"), "superseded_by_row": latest[key(r)]["source_row"]}
+        for r in records if latest[key(r)] is not r
     ]
     kept_ids = {id(r) for r in latest.values()}
     return [r for r in records if id(r) in kept_ids], superseded
@@ -141,31 +150,23 @@ def timed_submissions(problems: Problems, table: Table) -> Iterator[tuple[int, d
     duplicate of its copy by `keep_latest`.
     """
     first_row_of: dict[str, tuple[int, dict[str, object]]] = {}
+    order = date_order(row["_submission_time"] for _, row in table.rows)
     for number, row, ruc in rows_with_valid_ruc(problems, table, "ruc"):
         uuid = as_text(row["_uuid"])
         first_number, first_row = first_row_of.setdefault(uuid, (number, row)) if uuid else (number, row)
         if first_row != row:
             problems.reject_row(number, uuid, f"_uuid {uuid} repeats row {first_number} with other answers", ruc)
             continue
-        moment = submission_time(problems, number, row, ruc)
-        if moment is not None:
-            yield number, row, ruc, moment
+        moment = parse_timestamp(row["_submission_time"], ZoneInfo(SURVEY_TIMEZONE), order)
+        if moment.problem:
+            problems.reject_row(number, as_text(row["_submission_time"]), moment.problem, ruc)
+            continue
+        yield number, row, ruc, moment.value
 
 
-def submission_time(problems: Problems, number: int, row: dict[str, object], ruc: str) -> datetime | None:
-    text = as_text(row["_submission_time"])
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        problems.reject_row(number, text, f"_submission_time {text!r} is not an ISO 8601 time", ruc)
-        return None
-    if moment.tzinfo is None:
-        problems.reject_row(number, text, f"_submission_time {text!r} has no UTC offset", ruc)
-        return None
-    if moment > datetime.now(timezone.utc):
-        problems.reject_row(number, text, f"_submission_time {text!r} is in the future", ruc)
-        return None
-    return moment
+def column_order(table: Table, column: str) -> str | None:
+    """The day/month order of a date column of the file (normalise.date_order)."""
+    return date_order(row.get(column) for _, row in table.rows)
 
 
 # -- management practices ------------------------------------------------------------------------
@@ -186,10 +187,13 @@ def ingest_practices(folder: Path, wave: str) -> Ingested:
     path = folder / "practicas_gestion.csv"
     ids = practice_ids()
     table = read_delimited(path, ";", ["_uuid", "_submission_time", "ruc"])
-    column_of = {name.rsplit("/", 1)[-1]: name for name in table.header if "/" in name}
-    missing = [pid for pid in ids if pid not in column_of]
+    practice_columns = [name for name in table.header if "/" in name]
+    missing = [pid for pid in ids if not any(name.rsplit("/", 1)[-1] == pid for name in practice_columns)]
     if missing:
         raise IngestError(path, f"missing practice column(s): {', '.join(missing)}")
+    column_of = {pid: unique_column(path, table.header, [n for n in practice_columns if n.rsplit("/", 1)[-1] == pid],
+                                    f"practice {pid}") for pid in ids}
+    visit_order = column_order(table, "fecha_visita")
     problems = Problems(wave, "practicas_gestion", path)
     submissions = []
     for number, row, ruc, moment in timed_submissions(problems, table):
@@ -203,8 +207,8 @@ def ingest_practices(folder: Path, wave: str) -> Ingested:
             "wave": wave, "ruc": ruc, "submission_uuid": submission["submission_uuid"],
             "submitted_at": submission["submitted_at"], "form_index": int(index) if index.isdigit() else None,
             "evaluator": as_text(row.get("evaluador")) or None,
-            "visit_date": problems.value(parse_past_date(row.get("fecha_visita")), number, "fecha_visita",
-                                         row.get("fecha_visita"), ruc),
+            "visit_date": problems.value(parse_past_date(row.get("fecha_visita"), order=visit_order), number,
+                                         "fecha_visita", row.get("fecha_visita"), ruc),
             "form_wave_label": as_text(row.get("onda")) or None, "source_row": number,
         }
         for pid in ids:
@@ -219,17 +223,21 @@ def ingest_practices(folder: Path, wave: str) -> Ingested:
 
 # -- company profile -------------------------------------------------------------------------------
 
-PROFILE_NUMBERS = {  # header as written -> warehouse column
-    "N° trabajadores": "workers", "N° trabajadoras": "female_workers", "Ventas anuales (S/.)": "annual_sales",
-    "Planilla mensual (S/.)": "monthly_payroll", "Capacidad instalada utilizada (%)": "capacity_use_pct",
-    "Accidentes de trabajo (año)": "work_accidents", "Ausentismo (%)": "absenteeism_pct",
-    "Rotación de personal (%)": "staff_turnover_pct", "Productos defectuosos (%)": "defective_products_pct",
-    "Desperdicio de materia prima (%)": "raw_material_waste_pct", "Costo por unidad (S/.)": "unit_cost",
+PROFILE_NUMBERS = {  # header as written -> (warehouse column, kind of quantity: normalise.QUANTITY_KINDS)
+    "N° trabajadores": ("workers", "count"), "N° trabajadoras": ("female_workers", "count"),
+    "Ventas anuales (S/.)": ("annual_sales", "money"), "Planilla mensual (S/.)": ("monthly_payroll", "money"),
+    "Capacidad instalada utilizada (%)": ("capacity_use_pct", "percent"),
+    "Accidentes de trabajo (año)": ("work_accidents", "count"), "Ausentismo (%)": ("absenteeism_pct", "percent"),
+    "Rotación de personal (%)": ("staff_turnover_pct", "percent"),
+    "Productos defectuosos (%)": ("defective_products_pct", "percent"),
+    "Desperdicio de materia prima (%)": ("raw_material_waste_pct", "percent"),
+    "Costo por unidad (S/.)": ("unit_cost", "money"),
 }
-PROFILE_SHARES = {"capacity_use_pct", "absenteeism_pct", "defective_products_pct", "raw_material_waste_pct"}  # of 100 %
+# Shares of a whole, at most 100 % (staff turnover can exceed it: more leavers than the average headcount).
+PROFILE_SHARES = {"capacity_use_pct", "absenteeism_pct", "defective_products_pct", "raw_material_waste_pct"}
 PROFILE_COLUMNS = {
     "wave": "VARCHAR", "ruc": "VARCHAR", "business_name": "VARCHAR", "region": "VARCHAR", "sector": "VARCHAR",
-    "size": "VARCHAR", "cost_structure": "VARCHAR", **{name: "DOUBLE" for name in PROFILE_NUMBERS.values()},
+    "size": "VARCHAR", "cost_structure": "VARCHAR", **{name: "DOUBLE" for name, _ in PROFILE_NUMBERS.values()},
     "uses_productivity_indicators": "BOOLEAN", "gender_equality_policy": "BOOLEAN", "registered_on": "DATE",
     "source_row": "INTEGER",
 }
@@ -243,6 +251,7 @@ def ingest_profile(folder: Path, wave: str) -> Ingested:
     path = folder / "perfil_empresa.xlsx"
     table = read_profile_sheet(path, PROFILE_REQUIRED)
     problems = Problems(wave, "perfil_empresa", path)
+    registered_order = column_order(table, "Fecha de registro")
     records = []
     for number, row, ruc in rows_with_valid_ruc(problems, table, "RUC"):
         record: dict[str, object] = {
@@ -255,12 +264,12 @@ def ingest_profile(folder: Path, wave: str) -> Ingested:
                                                            "Usa indicadores de productividad", row["Usa indicadores de productividad"], ruc),
             "gender_equality_policy": problems.value(parse_yes_no(row["Política de igualdad de género"]), number,
                                                      "Política de igualdad de género", row["Política de igualdad de género"], ruc),
-            "registered_on": problems.value(parse_past_date(row["Fecha de registro"]), number, "Fecha de registro",
-                                            row["Fecha de registro"], ruc),
+            "registered_on": problems.value(parse_past_date(row["Fecha de registro"], order=registered_order), number,
+                                            "Fecha de registro", row["Fecha de registro"], ruc),
             "source_row": number,
         }
-        for header, column in PROFILE_NUMBERS.items():
-            parsed = within(parse_number(row[header]), row[header], 100.0 if column in PROFILE_SHARES else None)
+        for header, (column, kind) in PROFILE_NUMBERS.items():
+            parsed = within(parse_quantity(row[header], kind), row[header], 100.0 if column in PROFILE_SHARES else None)
             record[column] = problems.value(parsed, number, header, row[header], ruc)
         if None not in (record["workers"], record["female_workers"]) and record["female_workers"] > record["workers"]:
             problems.invalid_value(number, "N° trabajadoras", row["N° trabajadoras"],
@@ -345,12 +354,11 @@ WORKER_COLUMNS = {
 def ingest_worker_survey(folder: Path, wave: str) -> Ingested:
     path = folder / "encuesta_trabajadores.csv"
     table = read_delimited(path, ";", ["ID encuesta", "RUC", "Sexo", "Edad", "Antigüedad", "Área"])
-    item_column = {}
-    for item, prefix in worker_item_prefixes().items():
-        column = next((h for h in table.header if h == prefix or h.startswith(prefix + " ")), None)
-        if column is None:
-            raise IngestError(path, f"missing the column of item {item} (header starting {prefix!r})")
-        item_column[item] = column
+    item_column = {
+        item: unique_column(path, table.header, [h for h in table.header if h == prefix or h.startswith(prefix + " ")],
+                            f"item {item} (header starting {prefix!r})")
+        for item, prefix in worker_item_prefixes().items()
+    }
     problems = Problems(wave, "encuesta_trabajadores", path)
     records = []
     for number, row, ruc in rows_with_valid_ruc(problems, table, "RUC"):
@@ -383,33 +391,34 @@ def ingest_training_records(folder: Path, wave: str) -> Ingested:
     path = folder / "registro_capacitacion.csv"
     table = read_delimited(path, ",", TRAINING_REQUIRED, may_be_empty=True)  # before any module has finished
     problems = Problems(wave, "registro_capacitacion", path)
+    start_order, end_order = column_order(table, "fecha_inicio"), column_order(table, "fecha_fin")
     records = []
     for number, row, ruc in rows_with_valid_ruc(problems, table, "ruc"):
         module = as_text(row["modulo"])
         if module not in {"1", "2", "3", "4", "5"}:
             problems.reject_row(number, module, f"modulo {module!r} is not 1..5", ruc)
             continue
-        started = parse_past_date(row["fecha_inicio"])
+        started = parse_past_date(row["fecha_inicio"], order=start_order)
         if started.value is None:
             problems.reject_row(number, as_text(row["fecha_inicio"]), f"fecha_inicio: {started.problem or 'empty'}", ruc)
             continue
         records.append({
             "wave": wave, "ruc": ruc, "module": int(module), "started_on": started.value,
-            "finished_on": problems.value(parse_past_date(row["fecha_fin"]), number, "fecha_fin", row["fecha_fin"], ruc),
+            "finished_on": problems.value(parse_past_date(row["fecha_fin"], order=end_order), number, "fecha_fin",
+                                          row["fecha_fin"], ruc),
             "classroom_sessions": _count(problems, number, row, "sesiones_aula", ruc),
             "consulting_visits": _count(problems, number, row, "visitas_consultoria", ruc),
-            "contribution_usd": problems.value(within(parse_number(row["aporte_usd"]), row["aporte_usd"]), number,
-                                               "aporte_usd", row["aporte_usd"], ruc),
-            "source_row": number,
+            "contribution_usd": problems.value(within(parse_quantity(row["aporte_usd"], "money"), row["aporte_usd"]),
+                                               number, "aporte_usd", row["aporte_usd"], ruc),
+            "source_row": number, "submitted_at": None,
         })
-    return Ingested(frame_of(records, TRAINING_COLUMNS), table.rows_received, problems.rejects)
+    # A record listed twice (the same enterprise and module) keeps its last row, as a sheet's correction below.
+    kept, superseded = keep_latest(records, problems, key=lambda record: (record["ruc"], record["module"]))
+    return Ingested(frame_of(kept, TRAINING_COLUMNS), table.rows_received, problems.rejects, superseded)
 
 
 def _count(problems: Problems, number: int, row: dict[str, object], column: str, ruc: str) -> int | None:
-    parsed = within(parse_number(row[column]), row[column])
-    if parsed.value is not None and not parsed.value.is_integer():
-        parsed = Parsed(None, f"{as_text(row[column])!r} is not a whole count")
-    value = problems.value(parsed, number, column, row[column], ruc)
+    value = problems.value(within(parse_quantity(row[column], "count"), row[column]), number, column, row[column], ruc)
     return int(value) if value is not None else None
 
 
@@ -437,7 +446,11 @@ def ingest_case_studies(folder: Path, wave: str) -> Ingested:
 
 
 def _case_study(path: Path, wave: str, problems: Problems) -> dict[str, object] | None:
-    text = path.read_text(encoding="utf-8", errors="replace").replace("\r\n", "\n")
+    try:
+        text = decode(path)[0].replace("\r\n", "\n").replace("\r", "\n")
+    except IngestError as error:
+        problems.reject_row(None, path.name, error.problem)
+        return None
     match = FRONT_MATTER.match(text)
     try:
         meta = yaml.safe_load(match.group(1)) if match else None
@@ -457,8 +470,11 @@ def _case_study(path: Path, wave: str, problems: Problems) -> dict[str, object] 
         problems.invalid_value(1, "modulos", modules, "modulos is not a list of 1..5", ruc.value)
         modules = [m for m in modules if m in (1, 2, 3, 4, 5)] if isinstance(modules, list) else []
     themes = meta.get("temas") or []
+    title = as_text(meta.get("titulo")) or None
+    if title is None:
+        problems.invalid_value(1, "titulo", "", "titulo is missing or empty", ruc.value)
     return {
-        "wave": wave, "ruc": ruc.value, "title": as_text(meta.get("titulo")) or None, "modules": sorted(set(modules)),
+        "wave": wave, "ruc": ruc.value, "title": title, "modules": sorted(set(modules)),
         "themes": [str(t) for t in themes] if isinstance(themes, list) else [str(themes)],
         "word_count": len(re.findall(r"\w+", match.group(2))), "source_file": problems.source_file,
     }
@@ -466,27 +482,47 @@ def _case_study(path: Path, wave: str, problems: Problems) -> dict[str, object] 
 
 # -- the registry ----------------------------------------------------------------------------------
 
+def count_case_studies(folder: Path) -> int:
+    directory = folder / "estudios_caso"
+    return len(list(directory.glob("*.md"))) if directory.is_dir() else 0
+
+
 @dataclass(frozen=True)
 class Instrument:
     name: str  # the contract's instrument: the file name without extension
+    source: str  # the file (or folder) of a wave it is read from
     table: str  # the raw table in the warehouse
     label: str
     columns: dict[str, str]  # warehouse column -> DuckDB type
     ingest: Callable[[Path, str], Ingested]
+    # The data rows of a wave's file, counted without the reader (readers.count_*): the reconciliation check.
+    count_received: Callable[[Path], int]
     key: tuple[str, ...] = ("ruc",)  # unique within a wave after resubmissions are resolved
+    row_id: str = "source_row"  # the column naming the source row a loaded row came from
+
+
+def delimited_count(file: str, delimiter: str) -> Callable[[Path], int]:
+    return lambda folder: count_delimited_records(folder / file, delimiter)
 
 
 INSTRUMENTS = (
-    Instrument("practicas_gestion", "management_practices", "Management practices questionnaire (evaluator)",
-               PRACTICES_COLUMNS, ingest_practices, ("ruc", "practice_id")),
-    Instrument("perfil_empresa", "company_profile", "Company profile sheet", PROFILE_COLUMNS, ingest_profile),
-    Instrument("autoevaluacion", "self_assessment", "Enterprise self-assessment survey", SELF_ASSESSMENT_COLUMNS,
-               ingest_self_assessment),
-    Instrument("encuesta_trabajadores", "worker_survey", "Worker satisfaction survey (one row per worker)",
-               WORKER_COLUMNS, ingest_worker_survey, ()),
-    Instrument("registro_capacitacion", "training_records", "Training and cost records (cumulative)",
-               TRAINING_COLUMNS, ingest_training_records, ("ruc", "module")),
-    Instrument("estudios_caso", "case_studies", "Case studies (markdown with front matter)", CASE_STUDY_COLUMNS,
-               ingest_case_studies, ("ruc",)),
+    Instrument("practicas_gestion", "practicas_gestion.csv", "management_practices",
+               "Management practices questionnaire (evaluator)", PRACTICES_COLUMNS, ingest_practices,
+               delimited_count("practicas_gestion.csv", ";"), ("ruc", "practice_id")),
+    Instrument("perfil_empresa", "perfil_empresa.xlsx", "company_profile", "Company profile sheet", PROFILE_COLUMNS,
+               ingest_profile, lambda folder: count_sheet_rows(folder / "perfil_empresa.xlsx")),
+    Instrument("autoevaluacion", "autoevaluacion.csv", "self_assessment", "Enterprise self-assessment survey",
+               SELF_ASSESSMENT_COLUMNS, ingest_self_assessment, delimited_count("autoevaluacion.csv", ";")),
+    Instrument("encuesta_trabajadores", "encuesta_trabajadores.csv", "worker_survey",
+               "Worker satisfaction survey (one row per worker)", WORKER_COLUMNS, ingest_worker_survey,
+               delimited_count("encuesta_trabajadores.csv", ";"), ()),
+    Instrument("registro_capacitacion", "registro_capacitacion.csv", "training_records",
+               "Training and cost records (cumulative)", TRAINING_COLUMNS, ingest_training_records,
+               delimited_count("registro_capacitacion.csv", ","), ("ruc", "module")),
+    Instrument("estudios_caso", "estudios_caso/", "case_studies", "Case studies (markdown with front matter)",
+               CASE_STUDY_COLUMNS, ingest_case_studies, count_case_studies, ("ruc",), row_id="source_file"),
 )
 INSTRUMENTS_BY_NAME = {instrument.name: instrument for instrument in INSTRUMENTS}
+# Every file a wave folder may hold that an instrument reads (others are reported, never read).
+READ_FILES = re.compile(r"^(" + "|".join(re.escape(i.source) for i in INSTRUMENTS if not i.source.endswith("/"))
+                        + r"|estudios_caso/[^/]+\.md)$")

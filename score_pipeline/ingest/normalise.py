@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
-from datetime import date, datetime
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache, wraps
 from typing import Generic, NamedTuple, TypeVar
@@ -31,7 +31,18 @@ PRACTICE_STATUS_BY_CODE = {"NA": "not_applicable", "99": "not_observed", "": "no
 
 _THOUSANDS_NUMBER = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
-_CURRENCY_PREFIX = re.compile(r"^s/\.?\s*", re.IGNORECASE)
+_CURRENCY_PREFIX = re.compile(r"^(s/\.?|us\$|usd|\$)\s*", re.IGNORECASE)
+_PERCENT_SUFFIX = re.compile(r"\s*%$")
+QUANTITY_KINDS = ("count", "money", "percent")
+
+MONTHS = {"ene": 1, "jan": 1, "feb": 2, "mar": 3, "abr": 4, "apr": 4, "may": 5, "jun": 6, "jul": 7, "ago": 8,
+          "aug": 8, "sep": 9, "set": 9, "oct": 10, "nov": 11, "dic": 12, "dec": 12}
+_NUMERIC_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})$")
+_NAMED_MONTH_DATE = re.compile(r"^(\d{1,2})[-/ .]([a-z]{3})[a-z]*\.?[-/ .](\d{4}|\d{2})$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*([ap]\.?\s?m\.?)?$")
+_OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
+EXCEL_EPOCH = date(1899, 12, 30)
 
 
 class Parsed(NamedTuple, Generic[T]):
@@ -117,27 +128,43 @@ def normalise_ruc(raw: object) -> Parsed[str]:
     return Parsed(digits)
 
 
-@memoised
-def parse_number(raw: object) -> Parsed[float]:
-    """A number from a numeric cell or from text as typed (`S/ 56,069.50`, `7,050,000`, `63.5 %`).
-
-    `ND`, `-` and empty mean not available. A comma is a thousands separator
-    only between groups of three digits; any other text is rejected.
-    """
+def _number_parts(raw: object) -> tuple[float | None, str | None, bool, bool]:
+    """(value, problem, has a currency prefix, has a percent sign) of a cell."""
     if isinstance(raw, bool):
-        return Parsed(None, f"{raw!r} is not a number")
+        return None, f"{raw!r} is not a number", False, False
     if isinstance(raw, (int, float)):
-        return Parsed(None) if raw != raw else Parsed(float(raw))
+        return (None if raw != raw else float(raw)), None, False, False
     text = as_text(raw)
     if text.lower() in NOT_AVAILABLE:
-        return Parsed(None)
-    body = _CURRENCY_PREFIX.sub("", text)
-    body = re.sub(r"\s*%$", "", body).strip()
+        return None, None, False, False
+    currency = _CURRENCY_PREFIX.match(text) is not None
+    percent = _PERCENT_SUFFIX.search(text) is not None
+    body = _PERCENT_SUFFIX.sub("", _CURRENCY_PREFIX.sub("", text)).strip()
     if _THOUSANDS_NUMBER.match(body):
         body = body.replace(",", "")
     if not _PLAIN_NUMBER.match(body):
-        return Parsed(None, f"{text!r} is not a number")
-    return Parsed(float(body))
+        return None, f"{text!r} is not a number", currency, percent
+    return float(body), None, currency, percent
+
+
+@memoised
+def parse_quantity(raw: object, kind: str) -> Parsed[float]:
+    """A number of a known kind: a `count` (whole, no unit), `money` (a currency prefix allowed) or a
+    `percent` (a `%` allowed). A unit of another kind (`12%` in a count, `S/ 63` in a share) is a
+    typing or formatting error, rejected rather than read as a plain number."""
+    if kind not in QUANTITY_KINDS:
+        raise ValueError(f"unknown quantity kind {kind!r}")
+    value, problem, currency, percent = _number_parts(raw)
+    if problem or value is None:
+        return Parsed(None, problem)
+    text = as_text(raw)
+    if percent and kind != "percent":
+        return Parsed(None, f"{text!r} is a percentage, not {'a count' if kind == 'count' else 'an amount'}")
+    if currency and kind != "money":
+        return Parsed(None, f"{text!r} is an amount of money, not {'a count' if kind == 'count' else 'a percentage'}")
+    if kind == "count" and not value.is_integer():
+        return Parsed(None, f"{text!r} is not a whole count")
+    return Parsed(value)
 
 
 def within(parsed: Parsed[float], raw: object, high: float | None = None) -> Parsed[float]:
@@ -206,8 +233,57 @@ def parse_choice(raw: object, allowed: frozenset[str]) -> Parsed[str]:
     return Parsed(None, f"{as_text(raw)!r} is not one of {', '.join(sorted(allowed))}")
 
 
-def parse_past_date(raw: object, today: date | None = None) -> Parsed[date]:
-    """A date from an Excel date cell or `YYYY-MM-DD` text (a time after it is ignored).
+def date_order(values: Iterable[object]) -> str | None:
+    """How a column writes its numeric dates: `dmy` or `mdy`, decided by the values whose first or second
+    number is above 12 (`25/06/2017` is day first); None when no value decides it, or values disagree."""
+    evidence = set()
+    for raw in values:
+        match = _NUMERIC_DATE.match(as_text(raw).split(" ")[0])
+        if match:
+            first, second = int(match.group(1)), int(match.group(2))
+            if first > 12 >= second:
+                evidence.add("dmy")
+            elif second > 12 >= first:
+                evidence.add("mdy")
+    return evidence.pop() if len(evidence) == 1 else None
+
+
+def _year(text: str) -> int:
+    return int(text) + 2000 if len(text) == 2 else int(text)
+
+
+def parse_date_text(text: str, order: str | None = None) -> Parsed[date]:
+    """A date as spreadsheets write it: `2017-06-14`, `14/06/2017` (or `6/14/2017` in a column whose
+    `order` is `mdy`), `14-jun-2017`, or an Excel serial day number; a day/month order that the
+    column does not settle (`05/06/2017` with no value past 12) is rejected as ambiguous."""
+    iso = _ISO_DATE.match(text)
+    numeric = _NUMERIC_DATE.match(text)
+    named = _NAMED_MONTH_DATE.match(text.lower())
+    try:
+        if iso:
+            return Parsed(date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3))))
+        if named and named.group(2) in MONTHS:
+            return Parsed(date(_year(named.group(3)), MONTHS[named.group(2)], int(named.group(1))))
+        if numeric:
+            first, second, year = int(numeric.group(1)), int(numeric.group(2)), _year(numeric.group(3))
+            if first > 12 or second > 12 or first == second:
+                day, month = (first, second) if first > 12 or first == second else (second, first)
+            elif order in ("dmy", "mdy"):
+                day, month = (first, second) if order == "dmy" else (second, first)
+            else:
+                return Parsed(None, f"{text!r} is ambiguous: day/month or month/day (no date of its column "
+                                    "has a number above 12 to tell)")
+            return Parsed(date(year, month, day))
+        if re.fullmatch(r"\d{5}(\.\d+)?", text):
+            return Parsed(EXCEL_EPOCH + timedelta(days=int(float(text))))
+    except ValueError:
+        return Parsed(None, f"{text!r} is not a valid date")
+    return Parsed(None, f"{text!r} is not a date (YYYY-MM-DD, DD/MM/YYYY)")
+
+
+def parse_past_date(raw: object, today: date | None = None, order: str | None = None) -> Parsed[date]:
+    """A date from an Excel date cell or text as typed or re-saved (`parse_date_text`; a time after it
+    is ignored).
 
     Empty is no value; anything else that is not a date, or a date after `today` (a typing or
     device-clock error), is rejected. Not memoised: the answer depends on the day.
@@ -216,14 +292,64 @@ def parse_past_date(raw: object, today: date | None = None) -> Parsed[date]:
         day = raw.date()
     elif isinstance(raw, date):
         day = raw
+    elif isinstance(raw, (int, float)) and not isinstance(raw, bool) and 1 <= raw < 2_958_466:
+        day = EXCEL_EPOCH + timedelta(days=int(raw))
     else:
         text = as_text(raw)
         if text == "":
             return Parsed(None)
-        try:
-            day = date.fromisoformat(text[:10])
-        except ValueError:
-            return Parsed(None, f"{text!r} is not a YYYY-MM-DD date")
+        first = text[:10] if _ISO_DATE.match(text[:10]) else re.split(r"[ T]", text, maxsplit=1)[0]
+        parsed = parse_date_text(first, order)
+        if parsed.value is None:
+            return parsed
+        day = parsed.value
     if day > (today or date.today()):
         return Parsed(None, f"date {day.isoformat()} is in the future")
     return Parsed(day)
+
+
+def parse_timestamp(raw: object, local: tzinfo, order: str | None = None, now: datetime | None = None) -> Parsed[datetime]:
+    """A submission time: ISO 8601 as exported (`2017-06-14T15:22:03.000-05:00`) or as a spreadsheet
+    re-saves it (`2017-06-14 15:22:03`, `14/06/2017 15:22`, `6/14/2017 3:22 PM`). A time without an
+    offset is taken in `local`, the survey's time zone. A time in the future is rejected."""
+    text = as_text(raw)
+    if text == "":
+        return Parsed(None, "_submission_time is empty")
+    moment = _iso_timestamp(text) or _spreadsheet_timestamp(text, order)
+    if isinstance(moment, Parsed):
+        return moment
+    if moment is None:
+        return Parsed(None, f"_submission_time {text!r} is not a date and time")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=local)
+    if moment > (now or datetime.now(timezone.utc)):
+        return Parsed(None, f"_submission_time {text!r} is in the future")
+    return Parsed(moment)
+
+
+def _iso_timestamp(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _spreadsheet_timestamp(text: str, order: str | None) -> datetime | Parsed[datetime] | None:
+    if _OFFSET.search(text) and not _ISO_DATE.match(text[:10]):
+        return None
+    day_text, _, time_text = text.partition(" ")
+    day = parse_date_text(day_text, order)
+    if day.value is None:
+        return Parsed(None, f"_submission_time: {day.problem}") if day.problem and "ambiguous" in day.problem else None
+    clock = _TIME.match(time_text.strip().lower()) if time_text.strip() else None
+    if time_text.strip() and not clock:
+        return None
+    hour, minute, second = (int(clock.group(1)), int(clock.group(2)), int(clock.group(3) or 0)) if clock else (0, 0, 0)
+    if clock and clock.group(5):
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if clock.group(5).startswith("p") else 0)
+    try:
+        return datetime.combine(day.value, time(hour, minute, second))
+    except ValueError:
+        return None

@@ -1,23 +1,126 @@
-"""Asset checks on each ingest asset, per wave partition: `structure` (ERROR, blocking) and
-`content` (WARN), from the instrument's GX suite."""
+"""The checks of each ingest asset, per wave partition, evaluated on the staged rows before they
+replace the wave's loaded ones (ingest/assets.py):
+
+- `structure` (ERROR, blocking): columns, types, keys, RUC format, uniqueness (the GX suite's errors);
+- `reconciliation` (ERROR, blocking): the file's data rows, counted without the reader, equal
+  `rows_received`, and received = loaded + rejected + duplicates in the staged tables, so no parser
+  can lose rows silently;
+- `content` (WARN): value sets and ranges (the GX suite's warnings).
+"""
+
+from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
+from dataclasses import dataclass
 
-from dagster import (
-    AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, AssetChecksDefinition, AssetCheckSpec, AssetKey,
-    MetadataValue, multi_asset_check,
-)
+import duckdb
+from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetKey, MetadataValue
 
 from score_pipeline import settings
-from score_pipeline.ingest.instruments import INSTRUMENTS, Instrument
+from score_pipeline.ingest.instruments import Instrument
 from score_pipeline.quality.validation import Outcome, Validation, type_problems, validate, write_report
-from score_pipeline.resources import WarehouseResource
 from score_pipeline.waves import wave_partitions
 
+BLOCKING = ("structure", "reconciliation")
 
-def _result(check_name: str, key: AssetKey, validation: Validation, severity: str, extra: list[Outcome], report: str) -> AssetCheckResult:
-    failures = extra + validation.failures(severity)
+
+def check_specs(instrument: Instrument) -> list[AssetCheckSpec]:
+    key = AssetKey(["raw", instrument.table])
+    with warnings.catch_warnings():  # partitioned check specs are a preview in Dagster 1.13, used deliberately
+        warnings.filterwarnings("ignore", message="Specifying a partitions_def on an AssetCheckSpec")
+        return [
+            AssetCheckSpec("structure", asset=key, blocking=True, partitions_def=wave_partitions,
+                           description=f"Columns, types, keys, RUC format and uniqueness of {instrument.source} "
+                                       f"(GX suite expectations/{instrument.name}.json, severity error). A failure "
+                                       "keeps the wave's previous rows and blocks downstream."),
+            AssetCheckSpec("reconciliation", asset=key, blocking=True, partitions_def=wave_partitions,
+                           description=f"Data rows of {instrument.source} counted without the reader = rows received "
+                                       "= loaded + rejected + duplicates. A failure keeps the wave's previous rows."),
+            AssetCheckSpec("content", asset=key, partitions_def=wave_partitions,
+                           description=f"Value sets and ranges of {instrument.source} (GX suite, severity warn): "
+                                       "reported, not blocking."),
+        ]
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    in_file: int  # counted on the raw file, without the reader
+    received: int
+    loaded: int
+    rejected: int
+    duplicates: int
+
+    @property
+    def problems(self) -> list[str]:
+        problems = []
+        if self.in_file != self.received:
+            problems.append(f"the file has {self.in_file} data rows but {self.received} were received")
+        if self.received != self.loaded + self.rejected + self.duplicates:
+            problems.append(f"{self.received} rows received but {self.loaded} loaded + {self.rejected} rejected + "
+                            f"{self.duplicates} duplicates = {self.loaded + self.rejected + self.duplicates}")
+        return problems
+
+
+def reconcile(connection: duckdb.DuckDBPyConnection, instrument: Instrument, wave: str, in_file: int) -> Reconciliation:
+    """The staged wave's counts, from the tables themselves (not from the reader's own arithmetic)."""
+    one = lambda sql: connection.execute(sql, [wave, instrument.name]).fetchone()[0]  # noqa: E731
+    received = connection.execute("select coalesce(sum(rows_received), 0) from raw.ingest_log where wave = ? and instrument = ?",
+                                  [wave, instrument.name]).fetchone()[0]
+    loaded = connection.execute(f"select count(distinct {instrument.row_id}) from raw.{instrument.table} where wave = ?",
+                                [wave]).fetchone()[0]
+    rejected = one("select count(distinct row_number) + count(*) filter (where row_number is null) from raw.rejects "
+                   "where wave = ? and instrument = ? and kind = 'row'")
+    duplicates = one("select count(*) from raw.superseded where wave = ? and instrument = ?")
+    return Reconciliation(in_file, received, loaded, rejected, duplicates)
+
+
+@dataclass
+class WaveChecks:
+    results: list[AssetCheckResult]
+    refusals: list[str]  # one phrase per blocking failure, for the sentence that refuses the wave
+
+    @property
+    def blocking_failed(self) -> bool:
+        return bool(self.refusals)
+
+
+def evaluate_staged(connection: duckdb.DuckDBPyConnection, instrument: Instrument, wave: str, in_file: int) -> WaveChecks:
+    """Every check of the instrument on the wave's staged rows (the open transaction's view)."""
+    key = AssetKey(["raw", instrument.table])
+    frame = connection.execute(f"select * from raw.{instrument.table} where wave = ?", [wave]).df()
+    columns = dict(connection.execute(
+        "select column_name, data_type from information_schema.columns where table_schema = 'raw' and table_name = ? "
+        "order by ordinal_position", [instrument.table]).fetchall())
+    validation = validate(instrument.name, frame)
+    report = str(write_report(validation, wave, settings.validation_docs_dir()))
+    structure_failures = type_problems(instrument.columns, columns) + validation.failures("error")
+    reconciliation = reconcile(connection, instrument, wave, in_file)
+    results = [
+        gx_result("structure", key, validation, structure_failures, validation.evaluated("error"), report),
+        AssetCheckResult(check_name="reconciliation", asset_key=key, passed=not reconciliation.problems,
+                         severity=AssetCheckSeverity.ERROR, metadata={
+                             "rows_in_file": reconciliation.in_file, "rows_received": reconciliation.received,
+                             "rows_loaded": reconciliation.loaded, "rows_rejected": reconciliation.rejected,
+                             "duplicates_removed": reconciliation.duplicates,
+                             "problems": MetadataValue.md("; ".join(reconciliation.problems) or "none")}),
+        gx_result("content", key, validation, validation.failures("warn"), validation.evaluated("warn"), report),
+    ]
+    refusals = [f"structure check: {describe(o)}" for o in structure_failures]
+    refusals += [f"reconciliation check: {problem}" for problem in reconciliation.problems]
+    return WaveChecks(results, refusals)
+
+
+def describe(outcome: Outcome) -> str:
+    """`expect_column_values_to_match_regex(ruc) failed for 3 rows (e.g. 2010012345)`."""
+    if outcome.error:
+        return f"{outcome.label}: {outcome.error}"
+    count = f" for {outcome.unexpected_count} rows" if outcome.unexpected_count else ""
+    sample = f" (e.g. {', '.join(outcome.sample[:3])})" if outcome.sample else ""
+    return f"{outcome.label} failed{count}{sample}"
+
+
+def gx_result(check_name: str, key: AssetKey, validation: Validation, failures: list[Outcome], evaluated: int,
+              report: str) -> AssetCheckResult:
     table = "\n".join(
         f"| {o.label} | {'' if o.unexpected_count is None else o.unexpected_count} | {', '.join(o.sample) or (o.error or '')} |"
         for o in failures
@@ -26,41 +129,13 @@ def _result(check_name: str, key: AssetKey, validation: Validation, severity: st
         check_name=check_name,
         asset_key=key,
         passed=not failures,
-        severity=AssetCheckSeverity.ERROR if severity == "error" else AssetCheckSeverity.WARN,
+        severity=AssetCheckSeverity.ERROR if check_name in BLOCKING else AssetCheckSeverity.WARN,
         metadata={
             "rows": validation.rows,
-            "expectations_evaluated": validation.evaluated(severity) + len(extra),
+            "expectations_evaluated": evaluated,
             "expectations_failed": len(failures),
             "failing_expectations": MetadataValue.md(
                 "| expectation | unexpected | sample / error |\n|---|---|---|\n" + table if failures else "none"),
             "validation_report": MetadataValue.path(report),
         },
     )
-
-
-def build_checks(instrument: Instrument) -> AssetChecksDefinition:
-    key = AssetKey(["raw", instrument.table])
-    with warnings.catch_warnings():  # partitioned check specs are a preview in Dagster 1.13, used deliberately
-        warnings.filterwarnings("ignore", message="Specifying a partitions_def on an AssetCheckSpec")
-        specs = [
-            AssetCheckSpec("structure", asset=key, blocking=True, partitions_def=wave_partitions,
-                           description=f"Columns, types, keys, RUC format and uniqueness of {instrument.name} "
-                                       f"(GX suite expectations/{instrument.name}.json, severity error). Failing blocks downstream."),
-            AssetCheckSpec("content", asset=key, partitions_def=wave_partitions,
-                           description=f"Value sets and ranges of {instrument.name} (GX suite, severity warn): reported, not blocking."),
-        ]
-
-    @multi_asset_check(specs=specs, name=f"validate_{instrument.table}", pool=settings.WAREHOUSE_POOL,
-                       compute_kind="great_expectations")
-    def _checks(context: AssetCheckExecutionContext, warehouse: WarehouseResource) -> Iterator[AssetCheckResult]:
-        wave = context.partition_key
-        validation = validate(instrument.name, warehouse.read_wave(instrument.table, wave))
-        types = type_problems(instrument.columns, warehouse.describe(instrument.table))
-        report = str(write_report(validation, wave, settings.validation_docs_dir()))
-        yield _result("structure", key, validation, "error", types, report)
-        yield _result("content", key, validation, "warn", [], report)
-
-    return _checks
-
-
-ingest_checks = [build_checks(instrument) for instrument in INSTRUMENTS]
