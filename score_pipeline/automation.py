@@ -47,6 +47,7 @@ evaluation_job = define_asset_job(
 jobs = [wave_job, evaluation_job]
 
 
+UNREAD_TAG = "score-pipeline/unread-files"  # shown on the run in the UI
 IN_PROGRESS = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING,
                DagsterRunStatus.STARTED]
 
@@ -81,7 +82,9 @@ def wave_drop_sensor(context: SensorEvaluationContext) -> SensorResult:
         return SensorResult(skip_reason=not_ready(statuses) or "no new or changed complete wave drop")
     known = set(context.instance.get_dynamic_partitions(wave_partitions.name))
     return SensorResult(
-        run_requests=[RunRequest(partition_key=d.wave, run_key=d.run_tags[DROP_TAG], tags=d.run_tags) for d in drops],
+        run_requests=[RunRequest(partition_key=d.wave, run_key=d.run_tags[DROP_TAG],
+                                 tags={**d.run_tags, **({UNREAD_TAG: d.unread_note} if d.unread_note else {})})
+                      for d in drops],
         dynamic_partitions_requests=[wave_partitions.build_add_request([d.wave for d in drops if d.wave not in known])],
     )
 

@@ -143,6 +143,9 @@ def run_all_waves(out: TextIO | None = None) -> int:
         if not status.complete:
             print(f"skipping {status.wave}: " + "; ".join(status.problems), file=out)
     drops = [status for status in statuses if status.complete]
+    for drop in drops:
+        if drop.unread_note:
+            print(f"note {drop.wave}: {drop.unread_note}", file=out)
     if not drops:
         print(f"no complete wave drop under {raw_root}", file=out)
         return 1
@@ -190,6 +193,8 @@ def list_waves(out: TextIO | None = None) -> int:
 
     for status in drop_statuses(settings.raw_dir()):
         print(f"{status.wave}: {'complete' if status.complete else 'NOT READY - ' + '; '.join(status.problems)}", file=out)
+        if status.unread_note:
+            print(f"  note: {status.unread_note}", file=out)
     return 0
 
 

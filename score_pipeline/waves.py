@@ -30,6 +30,7 @@ class DropStatus:
     folder: Path
     problems: list[str] = field(default_factory=list)
     fingerprint: str = ""  # sha256 of SHA256SUMS: changes whenever the drop's content does
+    unread: list[str] = field(default_factory=list)  # files of the folder no instrument reads: reported, not run
 
     @property
     def complete(self) -> bool:
@@ -39,6 +40,10 @@ class DropStatus:
     def run_tags(self) -> dict[str, str]:
         """Tags of the run that ingests this drop: the drop sensor runs a drop whose tag no run carries yet."""
         return {DROP_TAG: f"{self.wave}:{self.fingerprint}"}
+
+    @property
+    def unread_note(self) -> str | None:
+        return f"files no instrument reads: {', '.join(self.unread)}" if self.unread else None
 
 
 def is_wave_name(name: str) -> bool:
@@ -89,7 +94,18 @@ def verify_drop(folder: Path) -> DropStatus:
             problems.append(f"{name}: listed in {CHECKSUMS} but missing")
         elif file_sha256(path) != expected:
             problems.append(f"{name}: checksum mismatch")
-    return DropStatus(wave, folder, problems, fingerprint)
+    return DropStatus(wave, folder, problems, fingerprint, unread_files(folder, entries))
+
+
+def unread_files(folder: Path, listed: dict[str, str]) -> list[str]:
+    """Files of a drop that no instrument reads: listed ones (a misnamed extract, a note) and, marked,
+    files present but not listed in SHA256SUMS (not verified, not read)."""
+    from score_pipeline.ingest.instruments import READ_FILES
+
+    present = {p.relative_to(folder).as_posix() for p in folder.rglob("*")
+               if p.is_file() and p.name != CHECKSUMS and not any(part.startswith(".") for part in p.relative_to(folder).parts)}
+    unread = [name for name in sorted(listed) if not READ_FILES.match(name)]
+    return unread + [f"{name} (not in {CHECKSUMS})" for name in sorted(present - set(listed))]
 
 
 def drop_statuses(raw_root: Path) -> list[DropStatus]:

@@ -19,12 +19,16 @@ import csv
 import io
 import shutil
 import sys
+import zipfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+from reference import LABELS, codebook, fold, number, ruc
 
 from score_pipeline.sample_data.extracts import write_sha256sums
 from score_pipeline.settings import PROJECT_ROOT
@@ -45,6 +49,9 @@ class Loaded:
     values_invalid: int = 0
     scale: int = 1
     unknown_enterprises: int = 0  # rows counted as rejected by dbt (int_unknown_enterprise_rows)
+    # A re-save that changes nothing must load the very same values: the instrument's raw rows are compared
+    # with the clean wave's, but for these columns (None: not compared).
+    same_values_but: tuple[str, ...] | None = None
 
     def describe(self) -> str:
         deltas = [f"{name.replace('_', ' ')} {value:+d}" for name, value in (
@@ -53,7 +60,19 @@ class Loaded:
             ("unknown enterprises", self.unknown_enterprises)) if value]
         scaled = [f"every count x{self.scale}"] if self.scale != 1 else []
         why = [f"reason: {self.reason}"] if self.reason else []
-        return "loaded; " + ("; ".join(scaled + deltas + why) or "counts as the clean wave")
+        same = ["values as the clean wave"] if self.same_values_but is not None else []
+        return "loaded; " + ("; ".join(scaled + deltas + why + same) or "counts as the clean wave")
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A drop whose damage is not the instruments' business: it verifies, every instrument loads as the
+    clean wave, and `note` (when given) is among the files it reports as read by no instrument."""
+
+    note: str | None = None
+
+    def describe(self) -> str:
+        return f"loaded; reported as read by no instrument: `{self.note}`" if self.note else "loaded as the clean wave"
 
 
 @dataclass(frozen=True)
@@ -72,7 +91,7 @@ class Case:
     instrument: str  # the contract's instrument (file name without extension), or "drop"
     damage: str  # what was done to the sample, for the docs table
     make: Callable[[Path], Path]  # damages the wave folder in place; returns the folder to run
-    expected: Loaded | Refused
+    expected: Loaded | Refused | Accepted
     wave: str = MIDTERM
     reseal: bool = True  # rewrite SHA256SUMS after the damage (a drop that verifies)
 
@@ -316,6 +335,225 @@ def rename_folder(new_name: str) -> Callable[[Path], Path]:
     return make
 
 
+# -- re-saved by spreadsheets and survey tools (issue 11): helpers ----------------------------------
+
+PRACTICE_CODES = {"1", "2", "3", "4", "5", "NA", "99", ""}
+
+
+def map_column(spec: Delimited, column: str, change: Callable[[str], str]) -> Callable[[Path], Path]:
+    """Every data row's cell of `column` rewritten, as a spreadsheet reformats a whole column."""
+    def edit(rows: list[list[str]]) -> None:
+        index = rows[0].index(column)
+        for row in rows[1:]:
+            if len(row) > index and row[index].strip():
+                row[index] = change(row[index])
+    return edit_rows(spec, edit)
+
+
+def map_header(spec: Delimited, change: Callable[[str], str]) -> Callable[[Path], Path]:
+    def edit(rows: list[list[str]]) -> None:
+        rows[0] = [change(name) for name in rows[0]]
+    return edit_rows(spec, edit)
+
+
+def day_first(timestamp: str) -> str:
+    return datetime.fromisoformat(timestamp).strftime("%d/%m/%Y %H:%M:%S")
+
+
+def month_first_12h(timestamp: str) -> str:
+    moment = datetime.fromisoformat(timestamp)
+    return f"{moment.month}/{moment.day}/{moment.year} {moment.strftime('%I:%M:%S %p').lstrip('0')}"
+
+
+def without_offset(timestamp: str) -> str:
+    return datetime.fromisoformat(timestamp).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def iso_day_first(day: str) -> str:
+    return datetime.strptime(day.strip()[:10], "%Y-%m-%d").strftime("%d/%m/%Y")
+
+
+def resave_bytes(spec: Delimited, change: Callable[[bytes], bytes]) -> Callable[[Path], Path]:
+    def make(folder: Path) -> Path:
+        path = folder / spec.file
+        path.write_bytes(change(path.read_bytes()))
+        return folder
+    return make
+
+
+def quote_all(spec: Delimited) -> Callable[[Path], Path]:
+    def make(folder: Path) -> Path:
+        rows = read_rows(folder, spec)
+        buffer = io.StringIO(newline="")
+        csv.writer(buffer, delimiter=spec.delimiter, quoting=csv.QUOTE_ALL, lineterminator="\r\n").writerows(rows)
+        (folder / spec.file).write_bytes(buffer.getvalue().encode(spec.encoding))
+        return folder
+    return make
+
+
+def blank_rows_every(spec: Delimited, every: int) -> Callable[[Path], Path]:
+    """Rows of bare separators inserted, as a spreadsheet exports the empty rows of its range."""
+    def edit(rows: list[list[str]]) -> list[list[str]]:
+        blank = [""] * len(rows[0])
+        out = rows[:1]
+        for number, row in enumerate(rows[1:], start=1):
+            out.append(row)
+            if number % every == 0:
+                out.append(blank)
+        return out
+    return edit_rows(spec, edit)
+
+
+def sentinel_then_bytes(spec: Delimited, pick: Callable[[list[list[str]]], int], column: str, raw: bytes) -> Callable[[Path], Path]:
+    """One cell replaced by raw bytes no CSV writer would produce (an unclosed quote typed by hand)."""
+    def make(folder: Path) -> Path:
+        rows = read_rows(folder, spec)
+        rows[pick(rows)][rows[0].index(column)] = "@@SENTINEL@@"
+        write_rows(folder, spec, rows)
+        path = folder / spec.file
+        path.write_bytes(path.read_bytes().replace(b"@@SENTINEL@@", raw))
+        return folder
+    return make
+
+
+def clean_practices_row(rows: list[list[str]]) -> int:
+    """A single submission with no invalid cell: rejecting it changes only the rejected count."""
+    header = rows[0]
+    cells = [c for c, name in enumerate(header) if name.count("/") == 2]
+    return next(i for i in single_submission_rows(rows, "ruc")
+                if all(rows[i][c] in PRACTICE_CODES for c in cells) and rows[i][header.index("fecha_visita")][:2] == "20")
+
+
+def clean_worker_row(rows: list[list[str]]) -> int:
+    """A respondent of a valid RUC whose every answer and sex are valid (the contract's labels)."""
+    header = rows[0]
+    items = [c for c, name in enumerate(header) if name.startswith("P")]
+    valid = set(LABELS) | {"", "ns/nr"}
+    return next(i for i, row in enumerate(rows) if i and ruc(row[1]) and fold(row[2]) in {"f", "m", "mujer", "hombre"}
+                and all(fold(row[c]) in valid for c in items))
+
+
+def mixed_encodings(from_row: int) -> Callable[[Path], Path]:
+    """UTF-8 up to a row, Windows-1252 from it on (two exports pasted together); that row has an accent."""
+    def make(folder: Path) -> Path:
+        rows = read_rows(folder, WORKERS)
+        rows[from_row][rows[0].index("Área")] = "Producción"
+        head, tail = io.StringIO(newline=""), io.StringIO(newline="")
+        csv.writer(head, delimiter=";", lineterminator="\r\n").writerows(rows[:from_row])
+        csv.writer(tail, delimiter=";", lineterminator="\r\n").writerows(rows[from_row:])
+        (folder / WORKERS.file).write_bytes(head.getvalue().encode("utf-8") + tail.getvalue().encode("cp1252"))
+        return folder
+    return make
+
+
+def kobo_labels_as_headers(rows: list[list[str]]) -> None:
+    """Exported with "labels" instead of "XML values and headers": practice columns headed by their question."""
+    labels = dict(zip(codebook("practices")["practice_id"], codebook("practices")["label_es"]))
+    rows[0] = [labels.get(name.rsplit("/", 1)[-1], name) for name in rows[0]]
+
+
+def profile_percent_formatted(sheet: openpyxl.worksheet.worksheet.Worksheet) -> None:
+    """Capacity typed as numbers in a cell formatted as a percentage: Excel stores 66 % as 0.66."""
+    column = profile_column(sheet, "Capacidad instalada utilizada (%)")
+    for (cell,) in sheet.iter_rows(min_row=4, min_col=column, max_col=column):
+        value = number(cell.value)
+        if value == value:  # not NaN
+            cell.value = float(Decimal(repr(value)) / 100)
+            cell.number_format = "0.0%"
+
+
+def profile_dates_as_day_first_text(sheet: openpyxl.worksheet.worksheet.Worksheet) -> None:
+    column = profile_column(sheet, "Fecha de registro")
+    for (cell,) in sheet.iter_rows(min_row=4, min_col=column, max_col=column):
+        if isinstance(cell.value, datetime):
+            cell.value = cell.value.strftime("%d/%m/%Y")
+
+
+def profile_numbers_as_text(sheet: openpyxl.worksheet.worksheet.Worksheet) -> None:
+    column = profile_column(sheet, "N° trabajadoras")
+    for (cell,) in sheet.iter_rows(min_row=4, min_col=column, max_col=column):
+        if isinstance(cell.value, int | float):
+            cell.value = f"{cell.value:,.0f}"
+
+
+def profile_duplicate_column(sheet: openpyxl.worksheet.worksheet.Worksheet) -> None:
+    source = profile_column(sheet, "Ventas anuales (S/.)")
+    target = sheet.max_column + 1
+    for row in range(3, sheet.max_row + 1):
+        sheet.cell(row, target).value = sheet.cell(row, source).value
+
+
+def profile_blank_rows(sheet: openpyxl.worksheet.worksheet.Worksheet) -> None:
+    for row in (30, 20, 10):
+        sheet.insert_rows(row)
+
+
+def profile_header_spaces(sheet: openpyxl.worksheet.worksheet.Worksheet) -> None:
+    for cell in sheet[3]:
+        cell.value = f" {cell.value}  "
+
+
+def profile_instructions_sheet_first(folder: Path) -> Path:
+    path = folder / "perfil_empresa.xlsx"
+    workbook = openpyxl.load_workbook(path)
+    workbook.create_sheet("Instrucciones", 0)["A1"] = "Llene una fila por empresa."
+    workbook.save(path)
+    return folder
+
+
+def damage_sheet_xml(folder: Path) -> Path:
+    """The sheet's XML cut in half inside an otherwise valid archive (a sync client's partial write)."""
+    path = folder / "perfil_empresa.xlsx"
+    with zipfile.ZipFile(path) as archive:
+        members = {info.filename: archive.read(info.filename) for info in archive.infolist()}
+    sheet = next(name for name in members if name.startswith("xl/worksheets/sheet"))
+    members[sheet] = members[sheet][: len(members[sheet]) // 2]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return folder
+
+
+def duplicate_training_record(rows: list[list[str]]) -> list[list[str]]:
+    return [*rows, list(rows[1])]
+
+
+def conflicting_training_record(rows: list[list[str]]) -> list[list[str]]:
+    again = list(rows[1])
+    again[rows[0].index("sesiones_aula")] = str(int(again[rows[0].index("sesiones_aula")]) + 1)
+    return [*rows, again]
+
+
+def edit_case_study_bytes(change: Callable[[bytes], bytes], which: int = 0) -> Callable[[Path], Path]:
+    def make(folder: Path) -> Path:
+        path = sorted((folder / "estudios_caso").glob("*.md"))[which]
+        path.write_bytes(change(path.read_bytes()))
+        return folder
+    return make
+
+
+def add_file(name: str, content: bytes) -> Callable[[Path], Path]:
+    def make(folder: Path) -> Path:
+        (folder / name).write_bytes(content)
+        return folder
+    return make
+
+
+def sums_with_crlf(folder: Path) -> Path:
+    path = folder / "SHA256SUMS"
+    write_sha256sums(folder)
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    return folder
+
+
+def sums_in_binary_mode_upper_case(folder: Path) -> Path:
+    path = folder / "SHA256SUMS"
+    write_sha256sums(folder)
+    lines = [line.split("  ", 1) for line in path.read_text(encoding="utf-8").splitlines()]
+    path.write_text("".join(f"{digest.upper()} *{name}\n" for digest, name in lines), encoding="utf-8")
+    return folder
+
+
 CASES: tuple[Case, ...] = (
     # practicas_gestion.csv
     Case("practices_truncated", "practicas_gestion",
@@ -422,6 +660,154 @@ CASES: tuple[Case, ...] = (
     Case("drop_bad_folder_name", "drop", "the wave folder named `2018-Midterm`",
          rename_folder("2018-Midterm"), Refused("folder name '2018-Midterm' is not a wave key YYYY-name in lower case")),
 )
+SAME = ()  # Loaded(same_values_but=SAME): every column equal to the clean wave's
+REFUSED_BY_CHECKS = "refused, the wave's loaded rows are unchanged"
+
+# Issue 11: what re-saving in Excel, LibreOffice or Google Sheets, typing on Windows or Mac, or exporting
+# from KoboToolbox / SurveyCTO with other options does to the extracts.
+RESAVED_CASES: tuple[Case, ...] = (
+    # practicas_gestion.csv
+    Case("practices_times_resaved_day_first", "practicas_gestion", "`_submission_time` re-saved by a Spanish Excel: `02/05/2018 10:05:33`, no offset",
+         map_column(PRACTICES, "_submission_time", day_first), Loaded(same_values_but=SAME)),
+    Case("practices_times_resaved_month_first_12h", "practicas_gestion", "`_submission_time` re-saved by a US Excel: `5/2/2018 10:05:33 AM`",
+         map_column(PRACTICES, "_submission_time", month_first_12h), Loaded(same_values_but=SAME)),
+    Case("practices_times_without_offset", "practicas_gestion", "`_submission_time` re-saved by LibreOffice: `2018-05-02 10:05:33`",
+         map_column(PRACTICES, "_submission_time", without_offset), Loaded(same_values_but=SAME)),
+    Case("practices_visit_dates_day_first", "practicas_gestion", "`fecha_visita` reformatted `02/05/2018`",
+         map_column(PRACTICES, "fecha_visita", iso_day_first), Loaded(same_values_but=SAME)),
+    Case("practices_unclosed_quote", "practicas_gestion", "an evaluator typed as `\"EV03` (a quote that never closes) in a clean submission",
+         sentinel_then_bytes(PRACTICES, clean_practices_row, "evaluador", b'"EV03'),
+         Loaded(rows_rejected=1, reason="unbalanced quotes")),
+    Case("practices_quote_inside_a_field", "practicas_gestion", "an evaluator typed as `EV03 \"b\"x` (quotes out of place) in a clean submission",
+         sentinel_then_bytes(PRACTICES, clean_practices_row, "evaluador", b'"EV03 "b"x'),
+         Loaded(rows_rejected=1, reason="quotes out of place")),
+    Case("practices_quoted_separator", "practicas_gestion", "an evaluator `EV03; revisado` quoted because of its `;`",
+         set_cells(PRACTICES, "ruc", {"evaluador": "EV03; revisado"}), Loaded()),
+    Case("practices_column_twice", "practicas_gestion", "the column of m1_com_01 pasted a second time at the end",
+         edit_rows(PRACTICES, lambda rows: [row + [row[7]] for row in rows]),
+         Refused("practicas_gestion.csv: the header names a column more than once: 'm1_cooperacion/comunicacion/m1_com_01' in columns 8 and")),
+    Case("practices_ambiguous_practice_column", "practicas_gestion", "a second column ending in `/m1_com_01` (a renamed group)",
+         edit_rows(PRACTICES, lambda rows: [row + [row[7] if i else "m1_cooperacion/comunicacion_v2/m1_com_01"] for i, row in enumerate(rows)]),
+         Refused("practicas_gestion.csv: the columns 'm1_cooperacion/comunicacion/m1_com_01', 'm1_cooperacion/comunicacion_v2/m1_com_01' all look like practice m1_com_01")),
+    Case("practices_lf_line_endings", "practicas_gestion", "line endings converted to LF (saved on Linux or macOS)",
+         resave_bytes(PRACTICES, lambda data: data.replace(b"\r\n", b"\n")), Loaded(same_values_but=SAME)),
+    Case("practices_cr_line_endings", "practicas_gestion", "line endings converted to CR only (classic Mac Excel)",
+         resave_bytes(PRACTICES, lambda data: data.replace(b"\r\n", b"\r")), Loaded(same_values_but=SAME)),
+    Case("practices_every_field_quoted", "practicas_gestion", "every field quoted (LibreOffice \"quote all text cells\")",
+         quote_all(PRACTICES), Loaded(same_values_but=SAME)),
+    Case("practices_blank_separator_rows", "practicas_gestion", "a row of bare `;` after every 10th row (the sheet's empty rows)",
+         blank_rows_every(PRACTICES, 10), Loaded(same_values_but=("source_row",))),
+    Case("practices_without_bom", "practicas_gestion", "saved as UTF-8 without the BOM",
+         resave_bytes(PRACTICES, lambda data: data.removeprefix(b"\xef\xbb\xbf")), Loaded(same_values_but=SAME)),
+    Case("practices_kobo_dot_group_separator", "practicas_gestion", "KoboToolbox export with `.` as the group separator",
+         map_header(PRACTICES, lambda name: name.replace("/", ".")), Loaded(same_values_but=SAME)),
+    Case("practices_kobo_extra_columns", "practicas_gestion", "KoboToolbox metadata columns added (`_validation_status`, `_notes`, `_tags`)",
+         edit_rows(PRACTICES, lambda rows: [row + (["", "[]", "[]"] if i else ["_validation_status", "_notes", "_tags"])
+                                             for i, row in enumerate(rows)]), Loaded(same_values_but=SAME)),
+    Case("practices_kobo_labels_as_headers", "practicas_gestion", "KoboToolbox export with labels instead of XML names as headers",
+         edit_rows(PRACTICES, kobo_labels_as_headers), Refused("practicas_gestion.csv: missing practice column(s): m1_com_01")),
+    Case("practices_ruc_column_emptied", "practicas_gestion", "every RUC cell emptied (a filter-and-delete gone wrong): no row can load",
+         edit_rows(PRACTICES, lambda rows: [row[:3] + ([""] if i else ["ruc"]) + row[4:] for i, row in enumerate(rows)]),
+         Refused(f"practicas_gestion.csv: {REFUSED_BY_CHECKS}: structure check: expect_table_row_count_to_be_between")),
+    Case("practices_ruc_spelled_with_dashes", "practicas_gestion", "every RUC written `20-10012345-3` with spaces around",
+         map_column(PRACTICES, "ruc", lambda raw: f" {ruc(raw)[:2]}-{ruc(raw)[2:10]}-{ruc(raw)[10]} " if ruc(raw) else raw),
+         Loaded(same_values_but=SAME)),
+    # perfil_empresa.xlsx
+    Case("profile_percent_formatted_cells", "perfil_empresa", "capacity typed in cells formatted as a percentage (Excel stores 66 % as 0.66)",
+         edit_profile(profile_percent_formatted), Loaded(same_values_but=SAME)),
+    Case("profile_percent_in_a_count", "perfil_empresa", "`N° trabajadores` typed `35%`",
+         set_profile_cell("N° trabajadores", lambda old: "35%"), Loaded(values_invalid=1, reason="is a percentage, not a count")),
+    Case("profile_money_in_a_count", "perfil_empresa", "`Accidentes de trabajo (año)` typed `S/ 3`",
+         set_profile_cell("Accidentes de trabajo (año)", lambda old: "S/ 3"),
+         Loaded(values_invalid=1, reason="is an amount of money, not a count")),
+    Case("profile_fraction_in_a_count", "perfil_empresa", "`Accidentes de trabajo (año)` typed `2.5`",
+         set_profile_cell("Accidentes de trabajo (año)", lambda old: "2.5"), Loaded(values_invalid=1, reason="is not a whole count")),
+    Case("profile_money_in_a_share", "perfil_empresa", "`Ausentismo (%)` typed `S/ 5`",
+         set_profile_cell("Ausentismo (%)", lambda old: "S/ 5"), Loaded(values_invalid=1, reason="is an amount of money, not a percentage")),
+    Case("profile_column_twice", "perfil_empresa", "column `Ventas anuales (S/.)` copied to the end of the sheet",
+         edit_profile(profile_duplicate_column),
+         Refused("perfil_empresa.xlsx: the header names a column more than once: 'Ventas anuales (S/.)' in columns 9 and 21")),
+    Case("profile_dates_as_day_first_text", "perfil_empresa", "`Fecha de registro` date cells turned into text `18/05/2017`",
+         edit_profile(profile_dates_as_day_first_text), Loaded(same_values_but=SAME)),
+    Case("profile_counts_as_text", "perfil_empresa", "`N° trabajadoras` number cells turned into text",
+         edit_profile(profile_numbers_as_text), Loaded(same_values_but=SAME)),
+    Case("profile_blank_rows_between", "perfil_empresa", "three empty rows inserted between enterprises",
+         edit_profile(profile_blank_rows), Loaded(same_values_but=("source_row",))),
+    Case("profile_header_with_spaces", "perfil_empresa", "every header cell with spaces around it",
+         edit_profile(profile_header_spaces), Loaded(same_values_but=SAME)),
+    Case("profile_instructions_sheet_first", "perfil_empresa", "an `Instrucciones` sheet added before `perfil`",
+         profile_instructions_sheet_first, Loaded(same_values_but=SAME)),
+    Case("profile_damaged_sheet_xml", "perfil_empresa", "the sheet's XML cut in half inside the archive",
+         damage_sheet_xml, Refused("perfil_empresa.xlsx: sheet 'perfil' cannot be read (its XML is damaged")),
+    # autoevaluacion.csv
+    Case("self_assessment_times_resaved_day_first", "autoevaluacion", "`_submission_time` re-saved `02/05/2018 10:05:33`",
+         map_column(SELF_ASSESSMENT, "_submission_time", day_first), Loaded(same_values_but=SAME)),
+    Case("self_assessment_kobo_dot_group_separator", "autoevaluacion", "KoboToolbox export with `.` as the group separator",
+         map_header(SELF_ASSESSMENT, lambda name: name.replace("/", ".")), Loaded(same_values_but=SAME)),
+    Case("self_assessment_labels_in_capitals", "autoevaluacion", "every perception answer in capitals (`POSITIVO`, `MUCHO`)",
+         edit_rows(SELF_ASSESSMENT, lambda rows: [rows[0]] + [[cell.upper() if c > 8 else cell for c, cell in enumerate(row)]
+                                                               for row in rows[1:]]), Loaded(same_values_but=SAME)),
+    Case("self_assessment_bom_and_lf", "autoevaluacion", "saved by Excel as \"CSV UTF-8\" on a Mac: BOM, LF endings",
+         resave_bytes(SELF_ASSESSMENT, lambda data: b"\xef\xbb\xbf" + data.replace(b"\r\n", b"\n")), Loaded(same_values_but=SAME)),
+    Case("self_assessment_semicolon_locale_trailing", "autoevaluacion", "a `;` at the end of every line, header included",
+         resave_bytes(SELF_ASSESSMENT, lambda data: data.replace(b"\r\n", b";\r\n")), Loaded(same_values_but=SAME)),
+    # encuesta_trabajadores.csv
+    Case("workers_mixed_encodings", "encuesta_trabajadores", "UTF-8 up to row 600, Windows-1252 after (two exports pasted together)",
+         mixed_encodings(600), Refused("encuesta_trabajadores.csv: mixes encodings: line 601 has bytes that are not UTF-8 (byte 0xf3)")),
+    Case("workers_with_bom", "encuesta_trabajadores", "saved by Excel as \"CSV UTF-8\" (a BOM before the header)",
+         resave_bytes(WORKERS, lambda data: b"\xef\xbb\xbf" + data), Loaded(same_values_but=SAME)),
+    Case("workers_cr_line_endings", "encuesta_trabajadores", "line endings converted to CR only (classic Mac Excel)",
+         resave_bytes(WORKERS, lambda data: data.replace(b"\r\n", b"\r")), Loaded(same_values_but=SAME)),
+    Case("workers_item_column_twice", "encuesta_trabajadores", "a second column `P7. Capacitación recibida (copia)`",
+         edit_rows(WORKERS, lambda rows: [row + [row[12] if i else "P7. Capacitación recibida (copia)"] for i, row in enumerate(rows)]),
+         Refused("encuesta_trabajadores.csv: the columns 'P7. Capacitación recibida', 'P7. Capacitación recibida (copia)' all look like item w07")),
+    Case("workers_unclosed_quote", "encuesta_trabajadores", "an area typed `\"Producción` (a quote that never closes) for a clean respondent",
+         sentinel_then_bytes(WORKERS, clean_worker_row, "Área", '"Producción'.encode()),
+         Loaded(rows_rejected=1, reason="unbalanced quotes")),
+    Case("workers_header_with_spaces", "encuesta_trabajadores", "`  RUC  ` and `Sexo ` in the header",
+         map_header(WORKERS, lambda name: f"  {name}  " if name in ("RUC", "Sexo") else name), Loaded(same_values_but=SAME)),
+    Case("workers_quoted_separator", "encuesta_trabajadores", "an area `Ventas; Almacén` quoted because of its `;`",
+         edit_rows(WORKERS, lambda rows: rows[1].__setitem__(5, "Ventas; Almacén")), Loaded()),
+    # registro_capacitacion.csv
+    Case("training_record_twice", "registro_capacitacion", "the first record pasted again at the end",
+         edit_rows(TRAINING, duplicate_training_record), Loaded(rows_received=1, duplicates_removed=1)),
+    Case("training_record_corrected_below", "registro_capacitacion", "the first record again at the end with one more session",
+         edit_rows(TRAINING, conflicting_training_record), Loaded(rows_received=1, duplicates_removed=1)),
+    Case("training_dates_day_first", "registro_capacitacion", "`fecha_inicio` and `fecha_fin` reformatted `15/02/2017`",
+         lambda folder: map_column(TRAINING, "fecha_fin", iso_day_first)(map_column(TRAINING, "fecha_inicio", iso_day_first)(folder)),
+         Loaded(same_values_but=SAME)),
+    Case("training_amounts_in_dollars", "registro_capacitacion", "`aporte_usd` written `US$ 500`",
+         map_column(TRAINING, "aporte_usd", lambda amount: f"US$ {amount}"), Loaded(same_values_but=SAME)),
+    Case("training_semicolon_separated", "registro_capacitacion", "saved by a Spanish-locale Excel with `;`",
+         edit_rows(TRAINING, lambda rows: None, delimiter=";"),
+         Refused("registro_capacitacion.csv: header has one column; expected the separator ','")),
+    Case("training_bom_and_crlf", "registro_capacitacion", "saved by Excel as \"CSV UTF-8\": BOM and CRLF",
+         resave_bytes(TRAINING, lambda data: b"\xef\xbb\xbf" + data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")),
+         Loaded(same_values_but=SAME)),
+    # estudios_caso/*.md (endline)
+    Case("case_study_with_bom", "estudios_caso", "saved by Notepad as UTF-8 with BOM",
+         edit_case_study_bytes(lambda data: b"\xef\xbb\xbf" + data), Loaded(same_values_but=SAME), wave=ENDLINE),
+    Case("case_study_windows_1252", "estudios_caso", "saved as Windows-1252 (ANSI)",
+         edit_case_study_bytes(lambda data: data.decode("utf-8").encode("cp1252")), Loaded(same_values_but=SAME), wave=ENDLINE),
+    Case("case_study_crlf", "estudios_caso", "CRLF line endings",
+         edit_case_study_bytes(lambda data: data.replace(b"\n", b"\r\n")), Loaded(same_values_but=SAME), wave=ENDLINE),
+    Case("case_study_without_title", "estudios_caso", "the `titulo:` line removed from the front matter",
+         edit_case_study(lambda text: "\n".join(l for l in text.split("\n") if not l.startswith("titulo:"))),
+         Loaded(values_invalid=1, reason="titulo is missing"), wave=ENDLINE),
+    Case("case_study_utf16", "estudios_caso", "saved as UTF-16 (\"Unicode\" in Notepad)",
+         edit_case_study_bytes(lambda data: data.decode("utf-8").encode("utf-16")),
+         Loaded(rows_rejected=1, reason="is UTF-16 or binary"), wave=ENDLINE),
+    # the drop
+    Case("drop_unread_file_listed", "drop", "`notas_campo.txt` added to the folder and to SHA256SUMS",
+         add_file("notas_campo.txt", "Visitas reprogramadas.\n".encode()), Accepted("notas_campo.txt")),
+    Case("drop_extract_copy_listed", "drop", "`practicas_gestion (1).csv`, a second download, added and listed",
+         add_file("practicas_gestion (1).csv", b"_uuid;ruc\n"), Accepted("practicas_gestion (1).csv")),
+    Case("drop_sums_with_crlf", "drop", "SHA256SUMS written with CRLF line endings (Windows)",
+         sums_with_crlf, Accepted(), reseal=False),
+    Case("drop_sums_binary_mode_upper_case", "drop", "SHA256SUMS in binary mode (`*file`) with upper-case digests",
+         sums_in_binary_mode_upper_case, Accepted(), reseal=False),
+)
+CASES = CASES + RESAVED_CASES
 CASES_BY_NAME = {case.name: case for case in CASES}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import duckdb
@@ -11,6 +12,7 @@ from conftest import SAMPLE_RAW, SAMPLE_WAVES, copy_wave, materialize_ingest
 from reference import LABELS, Reference, fold, read_csv, ruc
 
 from score_pipeline.ingest.instruments import INSTRUMENTS_BY_NAME
+from score_pipeline.sample_data.extracts import write_sha256sums
 
 PRACTICE_CODES = {"1", "2", "3", "4", "5", "NA", "99", ""}
 
@@ -77,3 +79,54 @@ def test_a_wave_materializes_with_checks_passing_and_reruns_are_idempotent(isola
     for _ in range(2):
         materialize_ingest("2019-endline", warehouse)
     assert table_counts(warehouse, "2019-endline") == first
+
+
+def test_the_reconciliation_check_refuses_a_reader_that_loses_a_row(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reader that drops a row without a word (as an unclosed quote once made the CSV reader do) is
+    caught by the count of the file's lines, and the wave keeps the rows it had."""
+    from score_pipeline.cli import failure_reasons
+    from score_pipeline.ingest import instruments
+
+    copy_wave("2019-endline", isolated / "raw")
+    warehouse = isolated / "warehouse" / "score.duckdb"
+    materialize_ingest("2019-endline", warehouse, ["encuesta_trabajadores"])
+    def rows() -> dict[str, list[tuple]]:
+        with duckdb.connect(str(warehouse), read_only=True) as connection:
+            return {table: connection.execute(f"select * from raw.{table} where wave = '2019-endline' order by all").fetchall()
+                    for table in ("worker_survey", "rejects", "ingest_log")}
+
+    before = rows()
+    lines = (SAMPLE_RAW / "2019-endline" / "encuesta_trabajadores.csv").read_bytes().splitlines()
+    data_rows = sum(1 for line in lines[1:] if line.strip(b" ;\t\""))  # 1,323, by hand: `wc -l` less the header
+
+    def losing_a_row(*args, **kwargs):
+        table = instruments.read_delimited.__wrapped__(*args, **kwargs)
+        table.rows.pop(len(table.rows) // 2)
+        return table
+
+    losing_a_row.__wrapped__ = instruments.read_delimited
+    monkeypatch.setattr(instruments, "read_delimited", losing_a_row)
+    result = materialize_ingest("2019-endline", warehouse, ["encuesta_trabajadores"], raise_on_error=False)
+    assert not result.success
+    assert failure_reasons(result) == [
+        f"raw__worker_survey: 2019-endline/encuesta_trabajadores.csv: refused, the wave's loaded rows are unchanged: "
+        f"reconciliation check: the file has {data_rows} data rows but {data_rows - 1} were received"]
+    assert {e.check_name: e.passed for e in result.get_asset_check_evaluations()}["reconciliation"] is False
+    assert rows() == before
+
+
+def test_a_refused_wave_prints_one_sentence_and_no_traceback(isolated: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    from score_pipeline.cli import run_all_waves
+
+    folder = copy_wave("2017-baseline", isolated / "raw")
+    text = (folder / "autoevaluacion.csv").read_text(encoding="utf-8")
+    (folder / "autoevaluacion.csv").write_text(text.replace(";", ","), encoding="utf-8")
+    (folder / "SHA256SUMS").unlink()
+    write_sha256sums(folder)
+    out = io.StringIO()
+    assert run_all_waves(out=out) == 1
+    captured = capfd.readouterr()
+    printed = out.getvalue() + captured.out + captured.err
+    assert "Traceback" not in printed and "dagster._core" not in printed, printed
+    assert ("  raw__self_assessment: 2017-baseline/autoevaluacion.csv: header has one column; expected the separator ';'"
+            in out.getvalue().splitlines())

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 from pathlib import Path
 
 import pytest
-from conftest import copy_wave
+from conftest import SAMPLE_RAW, copy_wave
 
+from score_pipeline.sample_data.extracts import write_sha256sums
 from score_pipeline.waves import DropError, complete_drops, parse_checksums, verified_wave_folder, verify_drop
 
 
@@ -51,3 +53,17 @@ def test_checksums_in_binary_mode_and_crlf(tmp_path: Path) -> None:
     assert parse_checksums(f"{digest} *a.csv\r\n{digest}  b/c.md\n") == {"a.csv": digest, "b/c.md": digest}
     with pytest.raises(DropError, match="line 1"):
         parse_checksums("not a checksum line\n")
+
+
+def test_files_no_instrument_reads_are_reported_not_ignored(tmp_path: Path) -> None:
+    folder = shutil.copytree(SAMPLE_RAW / "2019-endline", tmp_path / "2019-endline")
+    (folder / "notas_campo.txt").write_text("visitas reprogramadas\n", encoding="utf-8")
+    (folder / "practicas_gestion (1).csv").write_bytes((folder / "practicas_gestion.csv").read_bytes())
+    (folder / "SHA256SUMS").unlink()
+    write_sha256sums(folder)
+    (folder / "copia_perfil.xlsx").write_bytes(b"not listed")
+    status = verify_drop(folder)
+    assert status.complete  # a note, not a problem: the drop still runs
+    assert status.unread == ["notas_campo.txt", "practicas_gestion (1).csv", "copia_perfil.xlsx (not in SHA256SUMS)"]
+    clean = shutil.copytree(SAMPLE_RAW / "2019-endline", tmp_path / "clean" / "2019-endline")
+    assert verify_drop(clean).unread == []  # every sample file, case studies included, is read

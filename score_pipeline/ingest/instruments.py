@@ -186,7 +186,7 @@ def practice_ids() -> list[str]:
 def ingest_practices(folder: Path, wave: str) -> Ingested:
     path = folder / "practicas_gestion.csv"
     ids = practice_ids()
-    table = read_delimited(path, ";", ["_uuid", "_submission_time", "ruc"])
+    table = read_delimited(path, ";", ["_uuid", "_submission_time", "ruc"], form_export=True)
     practice_columns = [name for name in table.header if "/" in name]
     missing = [pid for pid in ids if not any(name.rsplit("/", 1)[-1] == pid for name in practice_columns)]
     if missing:
@@ -308,7 +308,8 @@ SELF_ASSESSMENT_COLUMNS = {
 
 def ingest_self_assessment(folder: Path, wave: str) -> Ingested:
     path = folder / "autoevaluacion.csv"
-    table = read_delimited(path, ";", ["_uuid", "_submission_time", "ruc", *[f"autoeval/m{m}" for m in range(1, 6)]])
+    table = read_delimited(path, ";", ["_uuid", "_submission_time", "ruc", *[f"autoeval/m{m}" for m in range(1, 6)]],
+                           form_export=True)
     problems = Problems(wave, "autoevaluacion", path)
     records = []
     for number, row, ruc, moment in timed_submissions(problems, table):

@@ -97,9 +97,11 @@ def split_record(line: str, delimiter: str) -> list[str]:
     return next(csv.reader([line], delimiter=delimiter, strict=True), [])
 
 
-def read_delimited(path: Path, delimiter: str, required: list[str], *, may_be_empty: bool = False) -> Table:
+def read_delimited(path: Path, delimiter: str, required: list[str], *, may_be_empty: bool = False,
+                   form_export: bool = False) -> Table:
     """Header and rows of a delimited file; a header without data rows stops the wave unless
-    `may_be_empty` (a file that can legitimately list nothing yet)."""
+    `may_be_empty` (a file that can legitimately list nothing yet). A `form_export` (KoboToolbox,
+    SurveyCTO) may have been exported with `.` as its group separator: read as `/`."""
     if not path.is_file():
         raise IngestError(path, "required file is missing")
     text, _ = decode(path)
@@ -114,6 +116,8 @@ def read_delimited(path: Path, delimiter: str, required: list[str], *, may_be_em
         raise IngestError(path, f"the header (line {header_index + 1}) has unbalanced quotes ({error})") from error
     if len(header) == 1 and any(sep in header[0] for sep in ";,\t" if sep != delimiter):
         raise IngestError(path, f"header has one column; expected the separator {delimiter!r}")
+    if form_export and not any("/" in name for name in header):
+        header = [name.replace(".", "/") for name in header]
     check_header(path, header, required)
     table = Table(path, header)
     for number, line in enumerate(lines[header_index + 1:], start=header_index + 2):
@@ -143,12 +147,16 @@ def check_header(path: Path, header: list[str], required: list[str]) -> None:
     """Every required column once: a column named twice would be merged or shadowed without a word."""
     named_twice = sorted(name for name, count in Counter(h for h in header if h).items() if count > 1)
     if named_twice:
-        where = "; ".join(f"{name!r} in columns {', '.join(str(i + 1) for i, h in enumerate(header) if h == name)}"
+        where = "; ".join(f"{name!r} in columns {and_list([str(i + 1) for i, h in enumerate(header) if h == name])}"
                           for name in named_twice)
         raise IngestError(path, f"the header names a column more than once: {where}")
     missing = [column for column in required if column not in header]
     if missing:
         raise IngestError(path, f"missing required column(s): {', '.join(missing)}")
+
+
+def and_list(items: list[str]) -> str:
+    return ", ".join(items[:-1]) + f" and {items[-1]}" if len(items) > 1 else "".join(items)
 
 
 def unique_column(path: Path, header: list[str], matches: list[str], what: str) -> str:
