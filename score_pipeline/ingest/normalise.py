@@ -16,10 +16,12 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache, wraps
 from typing import Generic, NamedTuple, TypeVar
 
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
+from stdnum.pe import ruc as pe_ruc
+
 T = TypeVar("T")
 
-RUC_WEIGHTS = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
-RUC_PREFIXES = ("10", "15", "17", "20")
+RUC_PREFIXES = ("10", "15", "17", "20")  # the contract's; python-stdnum's pe.ruc checks the same
 
 SATISFACTION_LABELS = {"deficiente": 1, "regular": 2, "bueno": 3, "muy bueno": 4, "excelente": 5}
 NO_ANSWER_LABELS = {"", "ns/nr"}
@@ -90,9 +92,8 @@ def fold_label(raw: object) -> str:
 
 
 def ruc_check_digit(first_ten: str) -> int:
-    """SUNAT's check digit for the first ten digits of a RUC."""
-    remainder = 11 - sum(int(d) * w for d, w in zip(first_ten, RUC_WEIGHTS)) % 11
-    return {10: 0, 11: 1}.get(remainder, remainder)
+    """SUNAT's check digit for the first ten digits of a RUC (python-stdnum's `pe.ruc`)."""
+    return int(pe_ruc.calc_check_digit(first_ten))
 
 
 def _ruc_digits(raw: object) -> str | None:
@@ -119,13 +120,16 @@ def normalise_ruc(raw: object) -> Parsed[str]:
     if as_text(raw) == "":
         return Parsed(None, "RUC is empty")
     digits = _ruc_digits(raw)
-    if digits is None or len(digits) != 11:
+    if digits is None:
         return Parsed(None, f"RUC {as_text(raw)!r} is not 11 digits")
-    if digits[:2] not in RUC_PREFIXES:
+    try:  # our parsing reads the spellings (dashes, spaces, scientific notation); stdnum validates the number
+        return Parsed(pe_ruc.validate(digits))
+    except (InvalidLength, InvalidFormat):
+        return Parsed(None, f"RUC {as_text(raw)!r} is not 11 digits")
+    except InvalidComponent:
         return Parsed(None, f"RUC {digits} has prefix {digits[:2]}, not one of {', '.join(RUC_PREFIXES)}")
-    if ruc_check_digit(digits[:10]) != int(digits[10]):
+    except InvalidChecksum:
         return Parsed(None, f"RUC {digits} fails its check digit")
-    return Parsed(digits)
 
 
 def _number_parts(raw: object) -> tuple[float | None, str | None, bool, bool]:

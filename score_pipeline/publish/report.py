@@ -8,13 +8,10 @@ import os
 from pathlib import Path
 
 import duckdb
-import matplotlib
+import pandas as pd
+from matplotlib.figure import Figure  # the object API: no backend, no global figure state
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from score_pipeline.query import for_reading  # noqa: E402
+from score_pipeline.query import for_reading
 
 REPORT_NAME = "report.html"
 SUMMARY_FIGURES = {  # what the evaluation summary says, beside each headline indicator
@@ -32,10 +29,9 @@ th{background:#eef}td:first-child,th:first-child{text-align:left}h2{border-botto
 figure{margin:1em 0}"""
 
 
-def svg(figure: plt.Figure) -> str:
+def svg(figure: Figure) -> str:
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", bbox_inches="tight")
-    plt.close(figure)
     text = buffer.getvalue()
     return text[text.index("<svg"):]
 
@@ -50,7 +46,8 @@ def table(frame: pd.DataFrame, digits: int = 2) -> str:
 
 def score_distribution_chart(scores: pd.DataFrame) -> str:
     waves = sorted(scores["wave"].unique())
-    figure, axis = plt.subplots(figsize=(7, 3.5))
+    figure = Figure(figsize=(7, 3.5))
+    axis = figure.subplots()
     axis.boxplot([scores.loc[scores["wave"] == w, "global_score"].dropna() for w in waves], tick_labels=waves)
     axis.set_ylabel("global score (1-5)")
     axis.set_title("Global management practices score by wave")
@@ -59,7 +56,8 @@ def score_distribution_chart(scores: pd.DataFrame) -> str:
 
 def change_chart(change: pd.DataFrame) -> str:
     rows = change.iloc[::-1]
-    figure, axis = plt.subplots(figsize=(8, 0.28 * len(rows) + 1))
+    figure = Figure(figsize=(8, 0.28 * len(rows) + 1))
+    axis = figure.subplots()
     colours = ["#2a7" if p < 0.05 else "#999" for p in rows["p_holm"]]
     axis.errorbar(rows["mean_change"], range(len(rows)), xerr=[rows["mean_change"] - rows["ci_low"],
                   rows["ci_high"] - rows["mean_change"]], fmt="none", ecolor="#555")
@@ -72,7 +70,8 @@ def change_chart(change: pd.DataFrame) -> str:
 
 def grouped_bars(frame: pd.DataFrame, index: str, columns: str, values: str, title: str, ylabel: str) -> str:
     wide = frame.pivot(index=index, columns=columns, values=values)
-    figure, axis = plt.subplots(figsize=(9, 3.8))
+    figure = Figure(figsize=(9, 3.8))
+    axis = figure.subplots()
     wide.plot.bar(ax=axis, rot=30)
     axis.set_title(title)
     axis.set_ylabel(ylabel)
