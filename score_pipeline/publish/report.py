@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import io
 import os
 from pathlib import Path
@@ -12,6 +11,7 @@ import pandas as pd
 from matplotlib.figure import Figure  # the object API: no backend, no global figure state
 
 from score_pipeline.query import for_reading
+from score_pipeline.templates import render
 
 REPORT_NAME = "report.html"
 SUMMARY_FIGURES = {  # what the evaluation summary says, beside each headline indicator
@@ -23,12 +23,6 @@ SUMMARY_FIGURES = {  # what the evaluation summary says, beside each headline in
     "n_gender_policy": "18 enterprises", "worker_satisfaction": "3.64 -> 3.79 (+4 %)",
     "pct_positive_effects": "over 80 %",
 }
-STYLE = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222}
-table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
-th{background:#eef}td:first-child,th:first-child{text-align:left}h2{border-bottom:2px solid #336;margin-top:2em}
-figure{margin:1em 0}"""
-
-
 def svg(figure: Figure) -> str:
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", bbox_inches="tight")
@@ -110,14 +104,11 @@ def build_report(connection: duckdb.DuckDBPyConnection) -> str:
         ("Data quality per wave", table(quality)),
         ("Panel coverage", table(coverage)),
     ]
-    body = "\n".join(f"<section><h2>{html.escape(title)}</h2>\n<figure>{content}</figure></section>" for title, content in sections)
-    return (f'<!doctype html><html lang="en"><meta charset="utf-8"><title>SCORE Peru evaluation report</title>'
-            f"<style>{STYLE}</style><h1>SCORE Training impact evaluation, Peru</h1>"
-            f"<p>Waves {html.escape(', '.join(waves))}. Figures computed by score-pipeline from the survey extracts.</p>"
-            f"{body}</html>")
+    return render("report.html.j2", waves=waves,
+                  sections=[{"title": title, "content": content} for title, content in sections])
 
 
-def write_report(warehouse: Path, publish_dir: Path) -> Path:
+def write_evaluation_report(warehouse: Path, publish_dir: Path) -> Path:
     """Write report.html atomically (temporary file, then os.replace)."""
     connection = duckdb.connect(str(warehouse), read_only=True)
     try:

@@ -18,7 +18,7 @@ from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetK
 
 from score_pipeline import settings
 from score_pipeline.ingest.instruments import Instrument
-from score_pipeline.quality.validation import Outcome, Validation, type_problems, validate, write_report
+from score_pipeline.quality.validation import Outcome, Validation, type_problems, validate, write_validation_page
 from score_pipeline.waves import wave_partitions
 
 BLOCKING = ("structure", "reconciliation")
@@ -92,7 +92,7 @@ def evaluate_staged(connection: duckdb.DuckDBPyConnection, instrument: Instrumen
         "select column_name, data_type from information_schema.columns where table_schema = 'raw' and table_name = ? "
         "order by ordinal_position", [instrument.table]).fetchall())
     validation = validate(instrument.name, frame)
-    report = str(write_report(validation, wave, settings.validation_docs_dir()))
+    report = str(write_validation_page(validation, wave, settings.validation_docs_dir()))
     structure_failures = type_problems(instrument.columns, columns) + validation.failures("error")
     reconciliation = reconcile(connection, instrument, wave, in_file)
     results = [

@@ -8,7 +8,6 @@ Expectation errors do not raise in GX: each result's `exception_info` is read.
 
 from __future__ import annotations
 
-import html
 import json
 from dataclasses import dataclass, field
 from functools import cache
@@ -18,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from score_pipeline.settings import EXPECTATIONS_DIR
+from score_pipeline.templates import render
 
 SEVERITIES = ("error", "warn")
 
@@ -111,24 +111,9 @@ def type_problems(declared: dict[str, str], actual: dict[str, str]) -> list[Outc
     return problems
 
 
-def write_report(validation: Validation, wave: str, folder: Path) -> Path:
-    """A small self-contained HTML validation report (the Data Docs of this project)."""
+def write_validation_page(validation: Validation, wave: str, folder: Path) -> Path:
+    """A small self-contained HTML validation page (the Data Docs of this project)."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{wave}__{validation.suite}.html"
-    rows = "\n".join(
-        f"<tr class={'ok' if o.success else o.severity}><td>{html.escape(o.label)}</td><td>{o.severity}</td>"
-        f"<td>{'pass' if o.success else 'FAIL'}</td><td>{'' if o.unexpected_count is None else o.unexpected_count}</td>"
-        f"<td>{html.escape(', '.join(o.sample) or (o.error or ''))}</td></tr>"
-        for o in validation.outcomes
-    )
-    path.write_text(
-        f"""<!doctype html><meta charset="utf-8"><title>{validation.suite} {wave}</title>
-<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 8px}}
-tr.error td{{background:#fdd}}tr.warn td{{background:#ffd}}</style>
-<h1>Validation of {html.escape(validation.suite)}, wave {html.escape(wave)}</h1>
-<p>{validation.rows} rows. Severity <b>error</b> blocks downstream assets; <b>warn</b> is reported only.</p>
-<table><tr><th>expectation</th><th>severity</th><th>result</th><th>unexpected</th><th>sample / error</th></tr>
-{rows}</table>""",
-        encoding="utf-8",
-    )
+    path.write_text(render("validation.html.j2", validation=validation, wave=wave), encoding="utf-8")
     return path
