@@ -5,7 +5,6 @@ import pandas as pd
 from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 
 from score_pipeline import settings
-from score_pipeline.analysis.stats import module_spillover, score_change
 from score_pipeline.resources import WarehouseResource
 
 MODULE_SCORES_QUERY = """
@@ -52,6 +51,8 @@ def _analyse(warehouse: WarehouseResource, name: str, query: str, compute) -> Ma
        description="Baseline to endline change of every score (global, module, category): paired t-test, "
                    "Wilcoxon signed-rank, Holm-adjusted p over all rows, Cohen's dz, 95 % CI of the mean change.")
 def score_change_mart(warehouse: WarehouseResource) -> MaterializeResult:
+    from score_pipeline.analysis.stats import score_change  # scipy: imported by the step, not the code location
+
     return _analyse(warehouse, "score_change", SCORES_QUERY, score_change)
 
 
@@ -59,6 +60,8 @@ def score_change_mart(warehouse: WarehouseResource) -> MaterializeResult:
        pool=settings.WAREHOUSE_POOL, owners=["team:evaluation"],
        description="Module 1 change against each other module's change per enterprise: Pearson r (with p) and Spearman rho.")
 def module_spillover_mart(warehouse: WarehouseResource) -> MaterializeResult:
+    from score_pipeline.analysis.stats import module_spillover
+
     return _analyse(warehouse, "module_spillover", MODULE_SCORES_QUERY, module_spillover)
 
 

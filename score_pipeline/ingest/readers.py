@@ -22,7 +22,6 @@ from decimal import Decimal
 from pathlib import Path
 from xml.etree import ElementTree
 
-import openpyxl
 
 from score_pipeline.ingest.normalise import as_text
 
@@ -181,6 +180,8 @@ def as_displayed(cell: object) -> object:
 
 def read_profile_sheet(path: Path, required: list[str]) -> Table:
     """The `perfil` sheet: title and note on rows 1-2, header on row 3, enterprises below."""
+    import openpyxl  # imported by the step that reads a sheet, not by the code location
+
     if not path.is_file():
         raise IngestError(path, "required file is missing")
     try:

@@ -5,7 +5,6 @@ from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 from score_pipeline import settings
 from score_pipeline.resources import WarehouseResource
 from score_pipeline.publish.marts import PUBLISHED_MARTS, publish_marts
-from score_pipeline.publish.report import write_evaluation_report
 
 MART_KEYS = [AssetKey(["marts", name]) for name in PUBLISHED_MARTS]
 
@@ -29,6 +28,8 @@ def published_marts(warehouse: WarehouseResource) -> MaterializeResult:
        description="report.html in SCORE_PUBLISH_DIR: headline against the evaluation summary, distributions, "
                    "changes with CIs, KPIs, worker satisfaction, perceived effects, data quality, coverage.")
 def evaluation_report(warehouse: WarehouseResource) -> MaterializeResult:
+    from score_pipeline.publish.report import write_evaluation_report  # matplotlib: imported by this step only
+
     report = write_evaluation_report(warehouse.database, settings.publish_dir())
     with warehouse.connect(read_only=True) as connection:
         headline = connection.execute(
