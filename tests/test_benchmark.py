@@ -11,7 +11,8 @@ from pathlib import Path
 
 from conftest import PipelineRun
 
-from score_pipeline.benchmark.measure import run_baseline, stage_of, tree_rss_bytes
+from score_pipeline.benchmark.measure import run_baseline, tree_rss_bytes
+from score_pipeline.cli import stage_of
 from score_pipeline.publish.marts import PUBLISHED_MARTS
 
 
@@ -35,7 +36,12 @@ def test_memory_of_the_process_tree_includes_children() -> None:
         child.wait()
 
 
-def test_steps_map_to_the_stages_of_the_report() -> None:
-    assert [stage_of(s) for s in ("raw__worker_survey", "validate_company_profile", "dbt_wave_models",
-                                  "marts__score_change", "published__report")] == [
-        "ingest", "checks", "dbt", "statistics", "publish"]
+def test_every_step_of_the_jobs_maps_to_a_stage_of_the_report() -> None:
+    from score_pipeline.automation import EVALUATION_JOB, WAVE_JOB
+    from score_pipeline.benchmark.__main__ import STAGE_ORDER
+    from score_pipeline.definitions import defs
+
+    steps = {job: [node.name for node in defs.resolve_job_def(job).graph.nodes] for job in (WAVE_JOB, EVALUATION_JOB)}
+    assert {stage_of(step) for step in steps[WAVE_JOB]} == {"ingest", "dbt"}
+    assert {stage_of(step) for step in steps[EVALUATION_JOB]} == {"dbt", "statistics", "publication"}
+    assert {"ingest", "dbt", "statistics", "publication"} < set(STAGE_ORDER)

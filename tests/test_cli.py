@@ -124,6 +124,6 @@ def test_the_published_file_opens_in_a_duckdb_1x_client(pipeline: PipelineRun) -
 def test_stage_seconds_add_up_the_steps_of_each_stage() -> None:
     events = [("raw__worker_survey", "STEP_START", 10.0), ("raw__worker_survey", "STEP_SUCCESS", 12.5),
               ("raw__company_profile", "STEP_START", 12.5), ("raw__company_profile", "STEP_SUCCESS", 13.0),
-              ("validate_worker_survey", "STEP_START", 13.0), ("validate_worker_survey", "STEP_FAILURE", 14.0),
-              ("dbt_wave_models", "STEP_START", 14.0)]  # still running: not counted
-    assert stage_seconds(events) == {"ingest": 3.0, "checks": 1.0}
+              ("dbt_wave_models", "STEP_START", 13.0), ("dbt_wave_models", "STEP_FAILURE", 14.0),
+              ("marts__score_change", "STEP_START", 14.0)]  # still running: not counted
+    assert stage_seconds(events) == {"ingest": 3.0, "dbt": 1.0}

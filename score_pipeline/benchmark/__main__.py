@@ -22,7 +22,7 @@ from pathlib import Path
 from score_pipeline import settings
 from score_pipeline.sample_data import DEFAULT_SEED, generate
 
-STAGE_ORDER = ("ingest", "checks", "dbt", "statistics", "publish", "orchestration")
+STAGE_ORDER = ("ingest", "dbt", "statistics", "publication", "orchestration")  # ingest includes its checks
 
 
 def extracts(workdir: Path, enterprises: int) -> tuple[Path, float | None]:
@@ -40,7 +40,7 @@ def measure(workdir: Path, enterprises: int) -> dict[str, object]:
     run = workdir / f"run_{enterprises}"
     shutil.rmtree(run, ignore_errors=True)
     (run / "dagster_home").mkdir(parents=True)
-    shutil.copy(settings.settings.LOCAL_INSTANCE_CONFIG, run / "dagster_home" / "dagster.yaml")
+    shutil.copy(settings.LOCAL_INSTANCE_CONFIG, run / "dagster_home" / "dagster.yaml")
     env = {**os.environ, "SCORE_RAW_DIR": str(raw), "SCORE_WAREHOUSE": str(run / "warehouse" / "score.duckdb"),
            "SCORE_PUBLISH_DIR": str(run / "published"), "DAGSTER_HOME": str(run / "dagster_home"),
            "DO_NOT_TRACK": "1", "GX_ANALYTICS_ENABLED": "False", "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}

@@ -20,10 +20,8 @@ from pathlib import Path
 import duckdb
 
 from score_pipeline import settings
+from score_pipeline.cli import stage_of
 
-STAGES = {  # step key prefix -> stage
-    "raw__": "ingest", "validate_": "checks", "dbt_": "dbt", "marts__": "statistics", "published__": "publish",
-}
 BASELINE_SQL = Path(__file__).with_name("baseline.sql")
 PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
@@ -99,10 +97,6 @@ def step_intervals(run_ids: list[str]) -> list[tuple[str, float, float]]:
             elif event.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE):
                 intervals.append((event.step_key, started[event.step_key], record.timestamp))
     return intervals
-
-
-def stage_of(step_key: str) -> str:
-    return next(stage for prefix, stage in STAGES.items() if step_key.startswith(prefix))
 
 
 def run_pipeline() -> dict[str, object]:
