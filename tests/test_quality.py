@@ -3,11 +3,14 @@ against the warehouse."""
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 
 from score_pipeline.ingest.instruments import INSTRUMENTS_BY_NAME
-from score_pipeline.quality.validation import type_problems, validate
+from score_pipeline.quality.validation import resolve, shared_values, type_problems, validate
+from score_pipeline.settings import EXPECTATIONS_DIR
 
 GOOD_PROFILE = {
     "wave": "2017-baseline", "ruc": "20100123453", "business_name": "X", "region": "Lima", "sector": "Textil",
@@ -74,3 +77,27 @@ def test_types_are_checked_against_the_warehouse(actual: dict[str, str], problem
     problems = type_problems(declared, actual)
     assert len(problems) == 1 and problems[0].error == problem
     assert type_problems(INSTRUMENTS_BY_NAME["perfil_empresa"].columns, INSTRUMENTS_BY_NAME["perfil_empresa"].columns) == []
+
+
+def test_suites_take_the_rules_they_share_with_ingest_from_the_code() -> None:
+    """One home: no suite copies a shared value literally (the RUC prefixes once stood in seven places)."""
+    shared = shared_values()
+    for path in sorted(EXPECTATIONS_DIR.glob("*.json")):
+        for expectation in json.loads(path.read_text(encoding="utf-8"))["expectations"]:
+            for key in ("regex", "value_set"):
+                literal = expectation["kwargs"].get(key)
+                assert literal is None or isinstance(literal, dict) or literal not in shared.values(), (path.name, literal)
+
+
+@pytest.mark.parametrize("ruc,matches", [
+    ("10100123450", True), ("15100123450", True), ("17100123450", True), ("20100123453", True),  # contract 2's prefixes
+    ("11100123450", False), ("2010012345", False), ("201001234533", False),
+])
+def test_the_derived_ruc_pattern_is_the_contracts(ruc: str, matches: bool) -> None:
+    frame = pd.DataFrame([{**GOOD_PROFILE, "ruc": ruc}])
+    assert ("expect_column_values_to_match_regex(ruc)" not in failing(frame, "perfil_empresa", "error")) == matches
+
+
+def test_an_unknown_shared_value_is_named() -> None:
+    with pytest.raises(KeyError, match="names an unknown shared value 'sizes_v2'"):
+        resolve({"kwargs": {"value_set": {"derived": "sizes_v2"}}}, shared_values(), "perfil_empresa")

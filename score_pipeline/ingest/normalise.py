@@ -30,6 +30,7 @@ YES_NO_LABELS = {"si": True, "no": False}
 NOT_AVAILABLE = {"", "nd", "-"}
 
 PRACTICE_STATUS_BY_CODE = {"NA": "not_applicable", "99": "not_observed", "": "not_asked"}
+ANSWER_STATUSES = ("valid", *PRACTICE_STATUS_BY_CODE.values(), "invalid")
 
 _THOUSANDS_NUMBER = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
@@ -222,8 +223,8 @@ def parse_practice_score(raw: object) -> tuple[int | None, str]:
     if text in PRACTICE_STATUS_BY_CODE:
         return None, PRACTICE_STATUS_BY_CODE[text]
     if text in {"1", "2", "3", "4", "5"}:
-        return int(text), "valid"
-    return None, "invalid"
+        return int(text), ANSWER_STATUSES[0]
+    return None, ANSWER_STATUSES[-1]
 
 
 @memoised

@@ -52,8 +52,36 @@ class Validation:
         return sum(1 for o in self.outcomes if o.severity == severity)
 
 
+def shared_values() -> dict[str, Any]:
+    """The rules a suite shares with the ingest code, declared there once. A suite names one as
+    `{"derived": "<name>"}` where a literal would copy it (the RUC prefixes stood in seven places)."""
+    from score_pipeline.ingest.instruments import COST_STRUCTURES, EFFECTS, INFLUENCE, SIZES, practice_ids
+    from score_pipeline.ingest.normalise import ANSWER_STATUSES, RUC_PREFIXES, SEX_LABELS
+
+    return {
+        "ruc_pattern": f"^(?:{'|'.join(RUC_PREFIXES)})[0-9]{{9}}$",
+        "effects": sorted(EFFECTS), "influence": sorted(INFLUENCE), "sizes": list(SIZES),
+        "cost_structures": list(COST_STRUCTURES), "practice_ids": practice_ids(),
+        "answer_statuses": list(ANSWER_STATUSES), "sexes": sorted(set(SEX_LABELS.values())),
+    }
+
+
+def resolve(node: Any, values: dict[str, Any], suite: str) -> Any:
+    if isinstance(node, dict):
+        if set(node) == {"derived"}:
+            if node["derived"] not in values:
+                raise KeyError(f"expectations/{suite}.json names an unknown shared value {node['derived']!r}")
+            return values[node["derived"]]
+        return {key: resolve(value, values, suite) for key, value in node.items()}
+    if isinstance(node, list):
+        return [resolve(item, values, suite) for item in node]
+    return node
+
+
 def load_suite_json(instrument: str) -> dict[str, Any]:
-    return json.loads((EXPECTATIONS_DIR / f"{instrument}.json").read_text(encoding="utf-8"))
+    """The suite of `expectations/<instrument>.json`, its shared values filled in from the code."""
+    raw = json.loads((EXPECTATIONS_DIR / f"{instrument}.json").read_text(encoding="utf-8"))
+    return resolve(raw, shared_values(), instrument)
 
 
 @cache
