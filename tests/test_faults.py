@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from conftest import SAMPLE_RAW, PipelineRun, digests
+from conftest import SAMPLE_RAW, PipelineRun, digests, run_dbt
 from dagster import DagsterInstance
 from reference import Reference
 
@@ -151,3 +151,21 @@ def baseline_and(raw: Path, wave: str, root: Path) -> Path:
     for name in ("2017-baseline", wave):
         shutil.copytree(raw / name, root / name)
     return root
+
+
+def test_dbt_waits_out_a_lock_held_by_another_process(pipeline: PipelineRun, tmp_path: Path) -> None:
+    """What a killed run's orphaned dbt does to the next run: it holds DuckDB's lock for a few more
+    seconds. The next dbt must wait for it (profiles.yml `retries`), not fail."""
+    warehouse = tmp_path / "score.duckdb"
+    shutil.copy(pipeline.warehouse, warehouse)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(warehouse)!r}); print('locked', flush=True); "
+                               "time.sleep(20); c.close()"], stdout=subprocess.PIPE, text=True)  # dbt connects ~7 s after it starts
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        completed, results = run_dbt(["build", "--select", "data_quality", "--exclude-resource-type", "unit_test"],
+                                     warehouse, tmp_path)
+    finally:
+        holder.wait(timeout=60)
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    assert {r["unique_id"]: r["status"] for r in results}["model.score.data_quality"] == "success"
