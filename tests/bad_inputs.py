@@ -28,7 +28,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
-from reference import LABELS, codebook, fold, number, ruc
+from reference import LABELS, PRACTICE_CODES, codebook, fold, number, ruc
 
 from score_pipeline.sample_data.extracts import write_sha256sums
 from score_pipeline.settings import PROJECT_ROOT
@@ -337,9 +337,6 @@ def rename_folder(new_name: str) -> Callable[[Path], Path]:
 
 # -- re-saved by spreadsheets and survey tools (issue 11): helpers ----------------------------------
 
-PRACTICE_CODES = {"1", "2", "3", "4", "5", "NA", "99", ""}
-
-
 def map_column(spec: Delimited, column: str, change: Callable[[str], str]) -> Callable[[Path], Path]:
     """Every data row's cell of `column` rewritten, as a spreadsheet reformats a whole column."""
     def edit(rows: list[list[str]]) -> None:
@@ -528,13 +525,6 @@ def edit_case_study_bytes(change: Callable[[bytes], bytes], which: int = 0) -> C
     def make(folder: Path) -> Path:
         path = sorted((folder / "estudios_caso").glob("*.md"))[which]
         path.write_bytes(change(path.read_bytes()))
-        return folder
-    return make
-
-
-def add_file(name: str, content: bytes) -> Callable[[Path], Path]:
-    def make(folder: Path) -> Path:
-        (folder / name).write_bytes(content)
         return folder
     return make
 
@@ -799,9 +789,9 @@ RESAVED_CASES: tuple[Case, ...] = (
          Loaded(rows_rejected=1, reason="is UTF-16 or binary"), wave=ENDLINE),
     # the drop
     Case("drop_unread_file_listed", "drop", "`notas_campo.txt` added to the folder and to SHA256SUMS",
-         add_file("notas_campo.txt", "Visitas reprogramadas.\n".encode()), Accepted("notas_campo.txt")),
+         replace_file("notas_campo.txt", "Visitas reprogramadas.\n".encode()), Accepted("notas_campo.txt")),
     Case("drop_extract_copy_listed", "drop", "`practicas_gestion (1).csv`, a second download, added and listed",
-         add_file("practicas_gestion (1).csv", b"_uuid;ruc\n"), Accepted("practicas_gestion (1).csv")),
+         replace_file("practicas_gestion (1).csv", b"_uuid;ruc\n"), Accepted("practicas_gestion (1).csv")),
     Case("drop_sums_with_crlf", "drop", "SHA256SUMS written with CRLF line endings (Windows)",
          sums_with_crlf, Accepted(), reseal=False),
     Case("drop_sums_binary_mode_upper_case", "drop", "SHA256SUMS in binary mode (`*file`) with upper-case digests",

@@ -20,6 +20,7 @@ import pandas as pd
 
 CONTRACT_DIR = Path(__file__).resolve().parents[2] / "shared" / "contract"
 SEEDS_DIR = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds"
+PRACTICE_CODES = {"1", "2", "3", "4", "5", "NA", "99", ""}  # contract 2.1: scores, NA, 99, empty
 LABELS = {"deficiente": 1, "regular": 2, "bueno": 3, "muy bueno": 4, "excelente": 5}
 KPI_COLUMNS = {
     "accidents": "Accidentes de trabajo (año)", "absenteeism": "Ausentismo (%)",

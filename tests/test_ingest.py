@@ -9,13 +9,10 @@ import duckdb
 import pandas as pd
 import pytest
 from conftest import SAMPLE_RAW, SAMPLE_WAVES, copy_wave, materialize_ingest
-from reference import LABELS, Reference, fold, read_csv, ruc
+from reference import LABELS, PRACTICE_CODES, Reference, fold, read_csv, ruc
 
 from score_pipeline.ingest.instruments import INSTRUMENTS_BY_NAME
 from score_pipeline.sample_data.extracts import write_sha256sums
-
-PRACTICE_CODES = {"1", "2", "3", "4", "5", "NA", "99", ""}
-
 
 @pytest.mark.parametrize("wave", SAMPLE_WAVES)
 def test_practices_counts_match_the_reference(wave: str) -> None:

@@ -150,14 +150,14 @@ def timed_submissions(problems: Problems, table: Table) -> Iterator[tuple[int, d
     duplicate of its copy by `keep_latest`.
     """
     first_row_of: dict[str, tuple[int, dict[str, object]]] = {}
-    order = date_order(row["_submission_time"] for _, row in table.rows)
+    order, local = column_order(table, "_submission_time"), ZoneInfo(SURVEY_TIMEZONE)
     for number, row, ruc in rows_with_valid_ruc(problems, table, "ruc"):
         uuid = as_text(row["_uuid"])
         first_number, first_row = first_row_of.setdefault(uuid, (number, row)) if uuid else (number, row)
         if first_row != row:
             problems.reject_row(number, uuid, f"_uuid {uuid} repeats row {first_number} with other answers", ruc)
             continue
-        moment = parse_timestamp(row["_submission_time"], ZoneInfo(SURVEY_TIMEZONE), order)
+        moment = parse_timestamp(row["_submission_time"], local, order)
         if moment.problem:
             problems.reject_row(number, as_text(row["_submission_time"]), moment.problem, ruc)
             continue

@@ -64,8 +64,7 @@ class Reconciliation:
 def reconcile(connection: duckdb.DuckDBPyConnection, instrument: Instrument, wave: str, in_file: int) -> Reconciliation:
     """The staged wave's counts, from the tables themselves (not from the reader's own arithmetic)."""
     one = lambda sql: connection.execute(sql, [wave, instrument.name]).fetchone()[0]  # noqa: E731
-    received = connection.execute("select coalesce(sum(rows_received), 0) from raw.ingest_log where wave = ? and instrument = ?",
-                                  [wave, instrument.name]).fetchone()[0]
+    received = one("select coalesce(sum(rows_received), 0) from raw.ingest_log where wave = ? and instrument = ?")
     loaded = connection.execute(f"select count(distinct {instrument.row_id}) from raw.{instrument.table} where wave = ?",
                                 [wave]).fetchone()[0]
     rejected = one("select count(distinct row_number) + count(*) filter (where row_number is null) from raw.rejects "

@@ -52,6 +52,7 @@ class Validation:
         return sum(1 for o in self.outcomes if o.severity == severity)
 
 
+@cache
 def shared_values() -> dict[str, Any]:
     """The rules a suite shares with the ingest code, declared there once. A suite names one as
     `{"derived": "<name>"}` where a literal would copy it (the RUC prefixes stood in seven places)."""

@@ -1,7 +1,6 @@
 """dbt models as Dagster assets: wave-level models per wave partition, cross-wave models after them."""
 
 import contextlib
-import json
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -42,10 +41,10 @@ def _stream_build(context: AssetExecutionContext, dbt: DbtCliResource, warehouse
     except Exception:
         yield from events  # what dbt built before it failed is still reported
         raise
-    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
     built = [(event, model_id(event)) for event in events]
     with warehouse.connect(read_only=True) as connection:
-        metadata = relation_metadata(connection, relations_from_manifest(manifest, [i for _, i in built if i]), wave)
+        metadata = relation_metadata(connection, relations_from_manifest(invocation.manifest, [i for _, i in built if i]),
+                                     wave)
     for event, unique_id in built:
         yield event.with_metadata({**event.metadata, **metadata[unique_id]}) if unique_id in metadata else event
 
