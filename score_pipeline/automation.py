@@ -1,7 +1,8 @@
 """Jobs, the drop sensor, the follow-up sensor and the nightly schedule.
 
-One run per wave (ingest, checks, wave-level dbt), then one for the cross-wave marts and the
-publication. Change the nightly time with NIGHTLY (cron, America/Lima).
+A wave run ingests, checks and builds the wave-level models of one wave (the sensor's runs) or of
+several (`make run`, a backfill: one run, BackfillPolicy.single_run); then one run builds the
+cross-wave marts and the publication. Change the nightly time with NIGHTLY (cron, America/Lima).
 """
 
 from collections.abc import Callable, Sequence
@@ -18,7 +19,7 @@ from score_pipeline.analysis.assets import analysis_assets
 from score_pipeline.ingest.assets import ingest_assets
 from score_pipeline.publish.assets import publish_assets
 from score_pipeline.transform.assets import dbt_evaluation_models, dbt_wave_models
-from score_pipeline.waves import DROP_TAG, DropStatus, complete_drops, drop_statuses, wave_partitions
+from score_pipeline.waves import DropStatus, complete_drops, drop_statuses, wave_partitions
 
 WAVE_JOB = "ingest_and_score_wave"
 EVALUATION_JOB = "publish_evaluation_marts"
@@ -82,7 +83,7 @@ def wave_drop_sensor(context: SensorEvaluationContext) -> SensorResult:
         return SensorResult(skip_reason=not_ready(statuses) or "no new or changed complete wave drop")
     known = set(context.instance.get_dynamic_partitions(wave_partitions.name))
     return SensorResult(
-        run_requests=[RunRequest(partition_key=d.wave, run_key=d.run_tags[DROP_TAG],
+        run_requests=[RunRequest(partition_key=d.wave, run_key=d.drop_id,
                                  tags={**d.run_tags, **({UNREAD_TAG: d.unread_note} if d.unread_note else {})})
                       for d in drops],
         dynamic_partitions_requests=[wave_partitions.build_add_request([d.wave for d in drops if d.wave not in known])],

@@ -29,8 +29,8 @@ HEADLINE_QUERY = """
 
 
 def ensure_dagster_home() -> Path:
-    """DAGSTER_HOME, defaulting to the project-local `.dagster/` with the repo's dagster.yaml."""
-    home = Path(os.environ.setdefault("DAGSTER_HOME", str(settings.PROJECT_ROOT / ".dagster")))
+    """DAGSTER_HOME, defaulting to the project-local `.dagster/`, with the repo's dagster.yaml."""
+    home = Path(os.environ.get("DAGSTER_HOME") or settings.PROJECT_ROOT / ".dagster")
     home.mkdir(parents=True, exist_ok=True)
     if not (home / "dagster.yaml").exists():
         shutil.copy(settings.LOCAL_INSTANCE_CONFIG, home / "dagster.yaml")
@@ -119,6 +119,13 @@ def timing_line(instance: DagsterInstance, run_id: str, elapsed: float) -> str:
     return f"{elapsed:.1f} s ({stages})" if stages else f"{elapsed:.1f} s"
 
 
+def range_tags(waves: Sequence[str]) -> dict[str, str]:
+    """The tags that make one run cover a range of wave partitions (what a single-run backfill launches)."""
+    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+
+    return {ASSET_PARTITION_RANGE_START_TAG: waves[0], ASSET_PARTITION_RANGE_END_TAG: waves[-1]}
+
+
 def report_failure(headline: str, result: ExecuteInProcessResult, log_path: Path, out: TextIO) -> int:
     print(headline, file=out)
     for reason in failure_reasons(result):
@@ -130,12 +137,12 @@ def report_failure(headline: str, result: ExecuteInProcessResult, log_path: Path
 def run_all_waves(out: TextIO | None = None) -> int:
     """Materialize every complete wave, then the cross-wave marts and the publication."""
     out = out or sys.stdout
-    ensure_dagster_home()
+    home = ensure_dagster_home()
     from dagster import DagsterInstance
 
     from score_pipeline.automation import EVALUATION_JOB, WAVE_JOB
     from score_pipeline.definitions import defs
-    from score_pipeline.waves import drop_statuses, wave_partitions
+    from score_pipeline.waves import contiguous_blocks, drop_statuses, wave_partitions
 
     raw_root = settings.raw_dir()
     statuses = drop_statuses(raw_root)
@@ -149,26 +156,31 @@ def run_all_waves(out: TextIO | None = None) -> int:
     if not drops:
         print(f"no complete wave drop under {raw_root}", file=out)
         return 1
-    instance = DagsterInstance.get()
+    instance = DagsterInstance.from_config(str(home))
     for run_id in fail_abandoned_runs(instance):
         print(f"run {run_id} was abandoned by a process that ended (killed?): marked failed, its pool slot freed",
               file=out)
-    known = set(instance.get_dynamic_partitions(wave_partitions.name))
+    known = instance.get_dynamic_partitions(wave_partitions.name)
     instance.add_dynamic_partitions(wave_partitions.name, [d.wave for d in drops if d.wave not in known])
+    ordered = instance.get_dynamic_partitions(wave_partitions.name)
+    by_wave = {drop.wave: drop for drop in drops}
     wave_job, evaluation_job = defs.resolve_job_def(WAVE_JOB), defs.resolve_job_def(EVALUATION_JOB)
-    log_path = Path(os.environ["DAGSTER_HOME"]) / "logs" / "last_run.log"
+    log_path = home / "logs" / "last_run.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     # What runs print (dbt, Dagster's own error reports with their stack traces) goes to the log; the
-    # terminal gets one line per wave and, on failure, one sentence per reason.
+    # terminal gets one line per run and, on failure, one sentence per reason.
     with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-        for number, drop in enumerate(drops, start=1):
-            print(f"[{number}/{len(drops)}] wave {drop.wave}: ingest, checks, wave-level models ...", file=out, flush=True)
+        for waves in contiguous_blocks(ordered, by_wave):
+            print(f"waves {', '.join(waves)}: ingest, checks, wave-level models ...", file=out, flush=True)
             step_started = time.monotonic()
-            result = wave_job.execute_in_process(partition_key=drop.wave, instance=instance, run_config=QUIET_RUN_CONFIG,
-                                                 tags={**process_tags(), **drop.run_tags}, raise_on_error=False)
+            tags = {**process_tags(), **range_tags(waves)}
+            for wave in waves:
+                tags.update(by_wave[wave].run_tags)
+            result = wave_job.execute_in_process(instance=instance, run_config=QUIET_RUN_CONFIG, tags=tags,
+                                                 raise_on_error=False)
             if not result.success:
-                return report_failure(f"wave {drop.wave} failed (run {result.run_id}); nothing was published.",
+                return report_failure(f"the wave run failed (run {result.run_id}); nothing was published.",
                                       result, log_path, out)
             print(f"      done in {timing_line(instance, result.run_id, time.monotonic() - step_started)}",
                   file=out, flush=True)

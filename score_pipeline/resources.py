@@ -40,14 +40,15 @@ def connect_when_free(database: Path, read_only: bool, wait_seconds: float) -> d
 
 
 class WarehouseResource(ConfigurableResource):
-    """The pipeline's working DuckDB file: `path`, or `SCORE_WAREHOUSE` read when a step connects."""
+    """The pipeline's working DuckDB file, `SCORE_WAREHOUSE` (settings.warehouse_path), read when a step
+    connects. It has no path of its own: dbt's profile reads the same variable, and one source keeps
+    the two on the same file."""
 
-    path: str | None = None
     lock_wait_seconds: float = 120.0
 
     @property
     def database(self) -> Path:
-        return Path(self.path) if self.path else settings.warehouse_path()
+        return settings.warehouse_path()
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:

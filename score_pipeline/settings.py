@@ -40,8 +40,15 @@ def raw_dir() -> Path:
 
 
 def warehouse_path() -> Path:
-    """The pipeline's working DuckDB file (schemas raw, staging, intermediate, marts)."""
-    return _path_from_env(WAREHOUSE_ENV, PROJECT_ROOT / "data" / "warehouse" / "score.duckdb")
+    """The pipeline's working DuckDB file (schemas raw, staging, intermediate, marts).
+
+    dbt reads the same variable (dbt_project/profiles.yml, whose default names the same file) from
+    its own working directory, so a relative value would name two files: it must be absolute.
+    """
+    value = os.environ.get(WAREHOUSE_ENV)
+    if value and not Path(value).is_absolute():
+        raise ValueError(f"{WAREHOUSE_ENV}={value!r}: give an absolute path (dbt reads it too, from dbt_project/)")
+    return Path(value) if value else PROJECT_ROOT / "data" / "warehouse" / "score.duckdb"
 
 
 def publish_dir() -> Path:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,8 +39,13 @@ class DropStatus:
 
     @property
     def run_tags(self) -> dict[str, str]:
-        """Tags of the run that ingests this drop: the drop sensor runs a drop whose tag no run carries yet."""
-        return {DROP_TAG: f"{self.wave}:{self.fingerprint}"}
+        """Tags of a run that ingests this drop, one per wave (a run may ingest several): the drop
+        sensor runs a drop whose tag no run carries yet."""
+        return {f"{DROP_TAG}/{self.wave}": self.fingerprint}
+
+    @property
+    def drop_id(self) -> str:
+        return f"{self.wave}:{self.fingerprint}"
 
     @property
     def unread_note(self) -> str | None:
@@ -115,6 +121,22 @@ def drop_statuses(raw_root: Path) -> list[DropStatus]:
         return []
     folders = sorted(p for p in raw_root.iterdir() if p.is_dir() and not p.name.startswith("."))
     return [verify_drop(folder) for folder in folders]
+
+
+def contiguous_blocks(ordered: Sequence[str], chosen: Iterable[str]) -> list[list[str]]:
+    """The chosen keys grouped into runs of neighbours in `ordered`: a run covers one key range of the
+    partitions, so waves with an unchosen one between them (an incomplete drop) need two runs."""
+    wanted = set(chosen)
+    blocks: list[list[str]] = []
+    previous_chosen = False
+    for key in ordered:
+        if key in wanted:
+            if previous_chosen:
+                blocks[-1].append(key)
+            else:
+                blocks.append([key])
+        previous_chosen = key in wanted
+    return blocks
 
 
 def complete_drops(raw_root: Path) -> list[DropStatus]:

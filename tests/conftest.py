@@ -13,7 +13,9 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
+import duckdb
 import pytest
 
 from score_pipeline.settings import DBT_PROJECT_DIR, LOCAL_INSTANCE_CONFIG, PROJECT_ROOT
@@ -116,9 +118,10 @@ def materialize_ingest(wave: str, warehouse: Path, instruments: Sequence[str] | 
     instance = DagsterInstance.get()
     if not instance.has_dynamic_partition(wave_partitions.name, wave):
         instance.add_dynamic_partitions(wave_partitions.name, [wave])
-    return materialize([ingest_assets[i] for i in chosen], partition_key=wave,
-                       instance=instance, resources={"warehouse": WarehouseResource(path=str(warehouse))},
-                       raise_on_error=raise_on_error)
+    with mock.patch.dict(os.environ, {"SCORE_WAREHOUSE": str(warehouse)}):  # the resource's one source
+        return materialize([ingest_assets[i] for i in chosen], partition_key=wave,
+                           instance=instance, resources={"warehouse": WarehouseResource()},
+                           raise_on_error=raise_on_error)
 
 
 def run_dbt(args: list[str], warehouse: Path, scratch: Path) -> tuple[subprocess.CompletedProcess, list[dict]]:
@@ -132,3 +135,12 @@ def run_dbt(args: list[str], warehouse: Path, scratch: Path) -> tuple[subprocess
     results_file = scratch / "target" / "run_results.json"
     results = json.loads(results_file.read_text())["results"] if results_file.exists() else []
     return completed, results
+
+
+def publish_from(warehouse: Path, publish_dir: Path) -> list[Path]:
+    """Publish the marts of a warehouse file, through a connection as the resource opens it."""
+    from score_pipeline.publish.marts import publish_marts
+    from score_pipeline.resources import DETERMINISTIC
+
+    with duckdb.connect(str(warehouse), read_only=True, config=DETERMINISTIC) as connection:
+        return publish_marts(connection, publish_dir)

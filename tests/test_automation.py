@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import os
 import subprocess
 import sys
@@ -51,11 +53,12 @@ def test_the_sensor_starts_a_run_per_drop_no_run_has_ingested(isolated: Path) ->
     assert [r.partition_key for r in first.run_requests] == ["2017-baseline"]
     assert first.dynamic_partitions_requests[0].partition_keys == ["2017-baseline"]
     tags = first.run_requests[0].tags
-    assert tags[DROP_TAG].startswith("2017-baseline:")
+    drop_tag = f"{DROP_TAG}/2017-baseline"
+    assert tags[drop_tag] == hashlib.sha256((folder / "SHA256SUMS").read_bytes()).hexdigest()
 
     # A new daemon starts with an empty cursor: what decides is whether a run carries the drop's tag.
     instance.add_dynamic_partitions("wave", ["2017-baseline"])
-    record_run(instance, WAVE_JOB, DagsterRunStatus.SUCCESS, {DROP_TAG: tags[DROP_TAG]})
+    record_run(instance, WAVE_JOB, DagsterRunStatus.SUCCESS, {drop_tag: tags[drop_tag]})
     idle = evaluate(instance)
     assert not idle.run_requests  # nothing new, and the tick history says why the midterm waits
     assert idle.skip_reason.skip_message == "not a complete wave drop: 2018-midterm: SHA256SUMS is missing: the drop is not complete"

@@ -18,14 +18,14 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from conftest import SAMPLE_RAW, PipelineRun, digests, run_dbt
+from conftest import SAMPLE_RAW, PipelineRun, digests, run_dbt, publish_from
 from dagster import DagsterInstance
 from reference import Reference
 
 from score_pipeline.automation import EVALUATION_JOB, WAVE_JOB
 from score_pipeline.benchmark.measure import child_pids
 from score_pipeline.cli import QUIET_RUN_CONFIG, run_all_waves
-from score_pipeline.publish.marts import PUBLISHED_MARTS, publish_marts
+from score_pipeline.publish.marts import PUBLISHED_MARTS
 from score_pipeline.sample_data.extracts import write_sha256sums
 
 WAVE_MARTS = ("enterprise_scores", "category_scores")  # built by the wave runs, per wave
@@ -59,7 +59,7 @@ def test_a_run_killed_during_dbt_leaves_the_publication_and_the_next_run_complet
     warehouse, published = Path(os.environ["SCORE_WAREHOUSE"]), Path(os.environ["SCORE_PUBLISH_DIR"])
     warehouse.parent.mkdir(parents=True)
     shutil.copy(pipeline.warehouse, warehouse)
-    publish_marts(warehouse, published)
+    publish_from(warehouse, published)
     before = digests(published)
 
     run = subprocess.Popen([sys.executable, "-m", "score_pipeline.cli", "run"], env=os.environ.copy(),

@@ -9,10 +9,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import SAMPLE_RAW, PipelineRun, digests
+from conftest import SAMPLE_RAW, PipelineRun, digests, publish_from
 from reference import read_csv
 
-from score_pipeline.publish.marts import publish_marts
 from score_pipeline.publish.privacy import PrivacyError, privacy_problems
 
 
@@ -84,7 +83,7 @@ def test_the_scan_names_worker_level_tables_and_small_enterprise_figures() -> No
 def test_a_mart_that_would_disclose_a_small_firm_is_not_published(pipeline: PipelineRun, tmp_path: Path) -> None:
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(pipeline.warehouse, warehouse)
-    publish_marts(warehouse, tmp_path / "published")
+    publish_from(warehouse, tmp_path / "published")
     before = digests(tmp_path / "published")
     with duckdb.connect(str(warehouse)) as connection:  # a change that would publish a per-firm worker figure
         connection.execute("""
@@ -95,5 +94,5 @@ def test_a_mart_that_would_disclose_a_small_firm_is_not_published(pipeline: Pipe
               on workers.ruc = participation.ruc and workers.item = 'overall' and workers.wave = '2018-midterm'
         """)
     with pytest.raises(PrivacyError, match="marts.participation has 1 enterprise row"):
-        publish_marts(warehouse, tmp_path / "published")
+        publish_from(warehouse, tmp_path / "published")
     assert digests(tmp_path / "published") == before

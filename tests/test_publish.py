@@ -8,9 +8,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import PipelineRun, digests
+from conftest import PipelineRun, digests, publish_from
 
-from score_pipeline.publish.marts import publish_marts
+
+ARTIFACTS = Path(__file__).with_name("artifacts")
 
 CONTRACT_MARTS = {  # contract section 4, with the columns it promises at least
     "enterprise_scores": {"ruc", "wave", "global_score", "score_m1", "score_m2", "score_m3", "score_m4", "score_m5", "n_practices_scored"},
@@ -73,7 +74,7 @@ def own_publication(pipeline: PipelineRun, tmp_path: Path) -> tuple[Path, Path]:
     """A copy of the warehouse and a publication of its own, to break without touching the session's."""
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(pipeline.warehouse, warehouse)
-    publish_marts(warehouse, tmp_path / "published")
+    publish_from(warehouse, tmp_path / "published")
     return warehouse, tmp_path / "published"
 
 
@@ -83,7 +84,7 @@ def test_a_failed_publication_leaves_the_previous_one_byte_identical(own_publica
     with duckdb.connect(str(warehouse)) as connection:
         connection.execute("drop table marts.case_studies")  # the last mart: everything before it is built
     with pytest.raises(duckdb.CatalogException):
-        publish_marts(warehouse, published)
+        publish_from(warehouse, published)
     assert digests(published) == before
     assert not [p for p in published.iterdir() if p.name.startswith(".staging")]
 
@@ -94,10 +95,20 @@ def test_an_analyst_reading_the_file_is_never_blocked(own_publication: tuple[Pat
         connection.execute("update marts.headline_indicators set label = 'changed' where indicator = 'workers'")
     analyst = duckdb.connect(str(published / "score_marts.duckdb"), read_only=True)
     try:
-        publish_marts(warehouse, published)  # must not fail on the analyst's lock
+        publish_from(warehouse, published)  # must not fail on the analyst's lock
         old = analyst.execute("select label from marts.headline_indicators where indicator = 'workers'").fetchone()[0]
         assert old == "Number of workers"  # the analyst keeps a consistent old snapshot
     finally:
         analyst.close()
     with duckdb.connect(str(published / "score_marts.duckdb"), read_only=True) as fresh:
         assert fresh.execute("select label from marts.headline_indicators where indicator = 'workers'").fetchone()[0] == "changed"
+
+
+def test_the_sample_publishes_the_very_bytes_it_published_before_the_lean_core(pipeline: PipelineRun) -> None:
+    """tests/artifacts/published_sample.sha256 holds the digests of the sample's Parquet files as
+    `make run` published them before issue 12 reorganised the runs (commit e417fac: one run per wave,
+    one dbt invocation each): building every wave in one run and one dbt invocation, with the same
+    inputs, must give the same bytes."""
+    recorded = dict(line.split()[::-1] for line in (ARTIFACTS / "published_sample.sha256").read_text().splitlines())
+    published = {name: digest for name, digest in digests(pipeline.publish_dir).items() if name.endswith(".parquet")}
+    assert published == recorded

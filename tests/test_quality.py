@@ -38,14 +38,28 @@ def test_structural_failures_are_errors() -> None:
 
 
 def test_content_failures_are_warnings() -> None:
-    bad = {**GOOD_PROFILE, "annual_sales": -5.0, "female_workers": 40.0, "capacity_use_pct": 120.0, "size": "Grande"}
+    """What ingest lets through but a data manager should look at: a firm of no workers, a turnover
+    above 100 % (possible, more leavers than the average headcount, and worth a second look)."""
+    bad = {**GOOD_PROFILE, "workers": 0.0, "female_workers": 0.0, "staff_turnover_pct": 150.0}
     assert failing(pd.DataFrame([bad]), "perfil_empresa", "warn") == {
-        "expect_column_values_to_be_between(annual_sales)",
-        "expect_column_pair_values_a_to_be_greater_than_b(workers,female_workers)",
-        "expect_column_values_to_be_between(capacity_use_pct)",
-        "expect_column_values_to_be_in_set(size)",
-    }
+        "expect_column_values_to_be_between(workers)", "expect_column_values_to_be_between(staff_turnover_pct)"}
     assert failing(pd.DataFrame([bad]), "perfil_empresa", "error") == set()
+
+
+def test_the_rules_the_suites_leave_to_ingest_are_enforced_by_ingest() -> None:
+    """The content suites do not repeat what the parsers already guarantee (issue 12): each such value
+    is refused by ingest, so it can never reach a raw table for GX to find."""
+    from score_pipeline.ingest.instruments import EFFECTS, INFLUENCE, SIZES, _one_of, _rating
+    from score_pipeline.ingest.normalise import (
+        parse_choice, parse_practice_score, parse_quantity, parse_satisfaction, parse_sex, within,
+    )
+
+    assert _one_of("Grande", SIZES).problem and _rating("6").problem
+    assert parse_choice("quizas", EFFECTS).problem and parse_choice("poco", INFLUENCE).problem
+    assert parse_satisfaction("7").problem and parse_sex("X").problem
+    assert parse_practice_score("7") == (None, "invalid")
+    assert within(parse_quantity("-5", "money"), "-5").problem
+    assert within(parse_quantity("120", "percent"), "120", 100.0).problem
 
 
 def test_an_empty_table_fails_the_row_count() -> None:
@@ -53,18 +67,18 @@ def test_an_empty_table_fails_the_row_count() -> None:
     assert "expect_table_row_count_to_be_between" in failing(empty, "perfil_empresa", "error")
 
 
-def test_practice_scores_out_of_range_and_duplicates() -> None:
+def test_practice_duplicates_and_an_unknown_evaluator_code() -> None:
     row = {"wave": "w", "ruc": "20100123453", "practice_id": "m1_com_01", "score": 3, "answer_status": "valid",
            "submitted_at": pd.Timestamp("2017-06-01", tz="UTC"), "evaluator": "EV01"}
-    frame = pd.DataFrame([row, row, {**row, "practice_id": "m1_com_02", "score": 7}])
+    frame = pd.DataFrame([row, row, {**row, "practice_id": "m1_com_02", "score": 5, "evaluator": "EV1"}])
     assert failing(frame, "practicas_gestion", "error") == {"expect_compound_columns_to_be_unique(ruc,practice_id)"}
-    assert failing(frame, "practicas_gestion", "warn") == {"expect_column_values_to_be_between(score)"}
+    assert failing(frame, "practicas_gestion", "warn") == {"expect_column_values_to_match_regex(evaluator)"}
 
 
 def test_a_missing_column_is_reported_not_raised() -> None:
-    frame = pd.DataFrame([{k: v for k, v in GOOD_PROFILE.items() if k != "size"}])
+    frame = pd.DataFrame([{k: v for k, v in GOOD_PROFILE.items() if k != "workers"}])
     validation = validate("perfil_empresa", frame)
-    broken = [o for o in validation.outcomes if o.column == "size"]
+    broken = [o for o in validation.outcomes if o.column == "workers"]
     assert broken and not broken[0].success and broken[0].error
 
 

@@ -13,20 +13,20 @@ from dagster import AssetKey
 
 from score_pipeline.settings import PROJECT_ROOT
 
-from score_pipeline.transform.project import dbt_build_args, dbt_vars_for_wave
+from score_pipeline.transform.project import dbt_build_args, dbt_vars_for_waves
 
 
-def test_vars_for_a_wave() -> None:
-    assert json.loads(dbt_vars_for_wave("2021-followup")) == {"wave": "2021-followup"}
-    assert dbt_build_args("2017-baseline") == [
-        "build", "--exclude-resource-type", "unit_test", "--vars", '{"wave": "2017-baseline"}']
-    assert dbt_build_args(None) == ["build", "--exclude-resource-type", "unit_test"]
+def test_vars_for_some_waves() -> None:
+    assert json.loads(dbt_vars_for_waves(["2021-followup"])) == {"waves": ["2021-followup"]}
+    assert dbt_build_args(["2017-baseline", "2018-midterm"]) == [
+        "build", "--exclude-resource-type", "unit_test", "--vars", '{"waves": ["2017-baseline", "2018-midterm"]}']
+    assert dbt_build_args(None) == dbt_build_args([]) == ["build", "--exclude-resource-type", "unit_test"]
 
 
 @pytest.mark.parametrize("bad", ["", "x' or '1'='1"])
 def test_vars_refuse_what_is_not_a_wave_key(bad: str) -> None:
     with pytest.raises(ValueError):
-        dbt_vars_for_wave(bad)
+        dbt_vars_for_waves(["2017-baseline", bad])
 
 
 def test_lineage_runs_from_a_raw_instrument_to_the_headline_and_the_publication() -> None:
@@ -77,3 +77,44 @@ def test_dbt_materializations_carry_row_counts_and_column_types(pipeline) -> Non
     assert "RUC" in columns["ruc"].description  # from models/marts/enterprise_scores.yml
     headline = instance.get_latest_materialization_event(AssetKey(["marts", "headline_indicators"]))
     assert headline.asset_materialization.metadata["dagster/row_count"].value == 18  # the contract's 18 indicators
+
+
+def test_dbt_and_the_warehouse_resource_default_to_the_same_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SCORE_WAREHOUSE unset: profiles.yml's default (relative to dbt_project/) and settings' are one file."""
+    import re
+
+    import yaml
+
+    from score_pipeline import settings
+
+    monkeypatch.delenv(settings.WAREHOUSE_ENV, raising=False)
+    profile = yaml.safe_load((settings.DBT_PROJECT_DIR / "profiles.yml").read_text(encoding="utf-8"))
+    path = profile["score"]["outputs"]["dev"]["path"]
+    default = re.fullmatch(r"\{\{ env_var\('SCORE_WAREHOUSE', '([^']+)'\) \}\}", path).group(1)
+    assert (settings.DBT_PROJECT_DIR / default).resolve() == settings.warehouse_path()
+
+
+def test_a_relative_warehouse_path_is_refused_with_the_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    from score_pipeline import settings
+
+    monkeypatch.setenv(settings.WAREHOUSE_ENV, "data/other.duckdb")
+    with pytest.raises(ValueError, match="give an absolute path"):
+        settings.warehouse_path()
+
+
+def test_no_code_writes_the_environment() -> None:
+    """Settings are read where needed (SCORE_WAREHOUSE by the resource and by dbt's profile), never
+    written back: the dbt step once set it for dbt, hiding which value dbt really read."""
+    import ast
+
+    writes = []
+    for path in (PROJECT_ROOT / "score_pipeline").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            target = node.func if isinstance(node, ast.Call) else None
+            if isinstance(node, (ast.Assign, ast.AugAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                writes += [path.name for t in targets if isinstance(t, ast.Subscript) and "environ" in ast.unparse(t.value)]
+            elif target is not None and ast.unparse(target).endswith(
+                    ("environ.setdefault", "environ.update", "os.putenv", "environ.pop")):
+                writes.append(path.name)
+    assert writes == []

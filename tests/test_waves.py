@@ -67,3 +67,14 @@ def test_files_no_instrument_reads_are_reported_not_ignored(tmp_path: Path) -> N
     assert status.unread == ["notas_campo.txt", "practicas_gestion (1).csv", "copia_perfil.xlsx (not in SHA256SUMS)"]
     clean = shutil.copytree(SAMPLE_RAW / "2019-endline", tmp_path / "clean" / "2019-endline")
     assert verify_drop(clean).unread == []  # every sample file, case studies included, is read
+
+
+def test_a_run_covers_neighbouring_waves_only() -> None:
+    from score_pipeline.waves import contiguous_blocks
+
+    ordered = ["2017-baseline", "2018-midterm", "2019-endline", "2020-followup"]
+    assert contiguous_blocks(ordered, ordered) == [ordered]
+    assert contiguous_blocks(ordered, ["2017-baseline", "2019-endline", "2020-followup"]) == [
+        ["2017-baseline"], ["2019-endline", "2020-followup"]]  # the midterm's drop is incomplete
+    assert contiguous_blocks(ordered, ["2018-midterm", "1999-unknown"]) == [["2018-midterm"]]
+    assert contiguous_blocks(ordered, []) == []

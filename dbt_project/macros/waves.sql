@@ -1,6 +1,8 @@
-{#- The wave partition being built: `and wave = '<key>'` when Dagster passes one, nothing otherwise. -#}
+{#- The wave partitions being built: `and wave in ('<key>', ...)` when Dagster passes some (var `waves`),
+    nothing otherwise (every wave). -#}
 {% macro wave_filter(column='wave') -%}
-    {%- if var('wave', none) %} and {{ column }} = '{{ var("wave") }}'{% endif -%}
+    {%- set waves = var('waves', none) -%}
+    {%- if waves %} and {{ column }} in ({% for wave in waves %}'{{ wave }}'{{ ", " if not loop.last }}{% endfor %}){% endif -%}
 {%- endmacro %}
 
 {#- Config shared by the wave-level models: rebuilt one wave at a time. -#}

@@ -65,6 +65,7 @@ def markdown(results: list[dict[str, object]]) -> str:
                                      for r in results])
     row("**end to end: s**", [f"**{r['wall_seconds']:.1f}**" for r in results])
     row("**peak memory: MB**", [f"**{r['peak_mb']:.0f}**" for r in results])
+    row("one more wave, the others loaded (sensor path): s", [f"{r['one_more_wave_seconds']:.1f}" for r in results])
     row("baseline SQL script: s", [f"{r['baseline_seconds']:.2f}" for r in results])
     row("pipeline / baseline", [f"{r['wall_seconds'] / r['baseline_seconds']:.0f}x" for r in results])
     row("after ingest / baseline", [

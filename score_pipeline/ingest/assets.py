@@ -2,20 +2,24 @@
 
 Stage, check, then swap: the wave's new rows replace its old ones inside one transaction, the
 checks run on what that transaction sees, and it commits only when no blocking check failed. A
-refused wave keeps the rows it had, and the step fails with one sentence naming the file and why.
+refused wave keeps the rows it had, and the step fails with one sentence per refused wave naming
+the file and why. A run may ingest several waves in one step (a backfill runs as one run): each
+wave is loaded, checked and committed on its own, and reported on its own partition.
 """
 
+import warnings
 from collections.abc import Iterator
 
 from dagster import (
-    AssetCheckResult, AssetExecutionContext, AssetsDefinition, AssetSpec, Failure, MaterializeResult, MetadataValue,
-    asset,
+    AssetCheckEvaluation, AssetExecutionContext, AssetMaterialization, AssetsDefinition, AssetSpec, BackfillPolicy,
+    BetaWarning,
+    Failure, MaterializeResult, MetadataValue, Output, asset,
 )
 
 from score_pipeline import settings
 from score_pipeline.ingest.instruments import INSTRUMENTS, Ingested, Instrument
 from score_pipeline.ingest.load import create_tables, stage_wave
-from score_pipeline.quality.checks import check_specs, evaluate_staged
+from score_pipeline.quality.checks import WaveChecks, check_specs, evaluate_staged
 from score_pipeline.resources import WarehouseResource
 from score_pipeline.waves import verified_wave_folder, wave_partitions
 
@@ -35,11 +39,36 @@ def ingest_metadata(ingested: Ingested) -> dict[str, object]:
     }
 
 
+def load_wave(instrument: Instrument, wave: str, warehouse: WarehouseResource) -> tuple[Ingested, WaveChecks]:
+    """Read, stage and check one wave of the instrument; commit only when no blocking check failed."""
+    folder = verified_wave_folder(settings.raw_dir(), wave)
+    ingested = instrument.ingest(folder, wave)
+    in_file = instrument.count_received(folder)
+    with warehouse.connect() as connection:
+        create_tables(connection, instrument)
+        connection.execute("begin transaction")
+        try:
+            stage_wave(connection, instrument, wave, ingested)
+            checks = evaluate_staged(connection, instrument, wave, in_file)
+            connection.execute("rollback" if checks.blocking_failed else "commit")
+        except BaseException:
+            connection.execute("rollback")
+            raise
+    return ingested, checks
+
+
 def build_ingest_asset(instrument: Instrument) -> AssetsDefinition:
+    with warnings.catch_warnings():  # single-run backfills are a beta parameter in Dagster 1.13, used deliberately
+        warnings.filterwarnings("ignore", category=BetaWarning, message=".*backfill_policy")
+        return ingest_asset(instrument)
+
+
+def ingest_asset(instrument: Instrument) -> AssetsDefinition:
     @asset(
         name=instrument.table,
         key_prefix="raw",
         partitions_def=wave_partitions,
+        backfill_policy=BackfillPolicy.single_run(),
         check_specs=check_specs(instrument),
         pool=settings.WAREHOUSE_POOL,
         group_name="ingest",
@@ -50,29 +79,35 @@ def build_ingest_asset(instrument: Instrument) -> AssetsDefinition:
                     f"checked before it replaces the wave's rows.",
         metadata={"source_file": instrument.source, "table": f"raw.{instrument.table}"},
     )
-    def _ingest(context: AssetExecutionContext, warehouse: WarehouseResource) -> Iterator[MaterializeResult | AssetCheckResult]:
-        wave = context.partition_key
-        folder = verified_wave_folder(settings.raw_dir(), wave)
-        ingested = instrument.ingest(folder, wave)
-        in_file = instrument.count_received(folder)
-        with warehouse.connect() as connection:
-            create_tables(connection, instrument)
-            connection.execute("begin transaction")
-            try:
-                stage_wave(connection, instrument, wave, ingested)
-                checks = evaluate_staged(connection, instrument, wave, in_file)
-                connection.execute("rollback" if checks.blocking_failed else "commit")
-            except BaseException:
-                connection.execute("rollback")
-                raise
-        if checks.blocking_failed:
+    def _ingest(context: AssetExecutionContext, warehouse: WarehouseResource) -> Iterator[
+            MaterializeResult | AssetMaterialization | AssetCheckEvaluation | Output]:
+        loaded: dict[str, dict[str, object]] = {}
+        refusals = []
+        for wave in context.partition_keys:
+            ingested, checks = load_wave(instrument, wave, warehouse)
             yield from checks.results
-            raise Failure(description=f"{wave}/{instrument.source}: refused, the wave's loaded rows are unchanged: "
-                                      + "; ".join(checks.refusals))
-        context.log.info(f"{wave} {instrument.source}: {ingested.rows_loaded} of {ingested.rows_received} rows loaded")
-        yield MaterializeResult(metadata=ingest_metadata(ingested), check_results=checks.results)
+            if checks.blocking_failed:
+                refusals.append(f"{wave}/{instrument.source}: refused, the wave's loaded rows are unchanged: "
+                                + "; ".join(checks.refusals))
+                continue
+            context.log.info(f"{wave} {instrument.source}: {ingested.rows_loaded} of {ingested.rows_received} rows loaded")
+            loaded[wave] = ingest_metadata(ingested)
+        yield from check_outputs(context)
+        if refusals:
+            for wave, metadata in loaded.items():  # the waves that were swapped in are materialized all the same
+                yield AssetMaterialization(asset_key=context.asset_key, partition=wave, metadata=metadata)
+            raise Failure(description=" | ".join(refusals))
+        for wave, metadata in loaded.items():
+            context.add_asset_metadata(metadata, partition_key=wave)
+        yield MaterializeResult()
 
     return _ingest
+
+
+def check_outputs(context: AssetExecutionContext) -> Iterator[Output]:
+    """The step's output for each selected check: its evaluations, one per wave, were reported already."""
+    for key in context.selected_asset_check_keys:
+        yield Output(None, output_name=context.assets_def.get_output_name_for_asset_check_key(key))
 
 
 ingest_assets = [build_ingest_asset(instrument) for instrument in INSTRUMENTS]

@@ -14,7 +14,8 @@ MART_KEYS = [AssetKey(["marts", name]) for name in PUBLISHED_MARTS]
        description=f"{settings.PUBLISHED_DATABASE_NAME} (schema marts only) and one Parquet file per mart in SCORE_PUBLISH_DIR, "
                    "swapped in atomically at the end of a successful run.")
 def published_marts(warehouse: WarehouseResource) -> MaterializeResult:
-    published = publish_marts(warehouse.database, settings.publish_dir())
+    with warehouse.connect(read_only=True) as connection:
+        published = publish_marts(connection, settings.publish_dir())
     return MaterializeResult(metadata={
         "publish_dir": MetadataValue.path(str(settings.publish_dir())),
         "database": MetadataValue.path(str(published[-1])),
@@ -30,8 +31,8 @@ def published_marts(warehouse: WarehouseResource) -> MaterializeResult:
 def evaluation_report(warehouse: WarehouseResource) -> MaterializeResult:
     from score_pipeline.publish.report import write_evaluation_report  # matplotlib: imported by this step only
 
-    report = write_evaluation_report(warehouse.database, settings.publish_dir())
     with warehouse.connect(read_only=True) as connection:
+        report = write_evaluation_report(connection, settings.publish_dir())
         headline = connection.execute(
             "select indicator, round(baseline, 2) as baseline, round(endline, 2) as endline, "
             "round(change_pct, 1) as change_pct from marts.headline_indicators").df()

@@ -17,7 +17,6 @@ from pathlib import Path
 import duckdb
 
 from score_pipeline.publish.privacy import PrivacyError, privacy_problems
-from score_pipeline.resources import DETERMINISTIC
 from score_pipeline.settings import PUBLISHED_DATABASE_NAME
 
 PUBLISHED_MARTS = (
@@ -33,34 +32,34 @@ KEEPS_MODEL_ORDER = {"headline_indicators"}
 PUBLISHED_STORAGE_VERSION = "v1.4.0"
 
 
-def build_publication(warehouse: Path, staging: Path) -> list[Path]:
-    """Write the database and the Parquet files of every mart into `staging`; PrivacyError if they
-    would disclose worker-level data (publish/privacy.py)."""
+def build_publication(warehouse: duckdb.DuckDBPyConnection, staging: Path) -> list[Path]:
+    """Write the database and the Parquet files of every mart into `staging`, reading them through a
+    read-only connection to the warehouse (the resource's: its lock wait, its deterministic settings);
+    PrivacyError if they would disclose worker-level data (publish/privacy.py)."""
     database = staging / PUBLISHED_DATABASE_NAME
-    connection = duckdb.connect(":memory:", config=DETERMINISTIC)
+    source = warehouse.execute("select current_database()").fetchone()[0]
+    warehouse.execute(f"attach '{database}' as published (storage_version '{PUBLISHED_STORAGE_VERSION}', read_write)")
     try:
-        connection.execute(f"attach '{database}' as published (storage_version '{PUBLISHED_STORAGE_VERSION}')")
-        connection.execute(f"attach '{warehouse}' as warehouse (read_only)")
-        connection.execute("use published")
-        connection.execute("create schema marts")
+        warehouse.execute("use published")
+        warehouse.execute("create schema marts")
         files = []
         for mart in PUBLISHED_MARTS:
             order = "" if mart in KEEPS_MODEL_ORDER else " order by all"
-            connection.execute(f"create table marts.{mart} as select * from warehouse.marts.{mart}{order}")
+            warehouse.execute(f'create table marts.{mart} as select * from "{source}".marts.{mart}{order}')
             parquet = staging / f"{mart}.parquet"
-            connection.execute(f"copy marts.{mart} to '{parquet}' (format parquet)")
+            warehouse.execute(f"copy marts.{mart} to '{parquet}' (format parquet)")
             files.append(parquet)
-        connection.execute("detach warehouse")
-        problems = privacy_problems(connection)
+        problems = privacy_problems(warehouse)
         if problems:
             raise PrivacyError("not published: " + "; ".join(problems))
-        connection.execute("checkpoint")
+        warehouse.execute("checkpoint")
     finally:
-        connection.close()
+        warehouse.execute(f'use "{source}"')
+        warehouse.execute("detach published")
     return [*files, database]
 
 
-def publish_marts(warehouse: Path, publish_dir: Path) -> list[Path]:
+def publish_marts(warehouse: duckdb.DuckDBPyConnection, publish_dir: Path) -> list[Path]:
     """Build the publication aside, then swap each file into `publish_dir`; returns the published paths."""
     publish_dir.mkdir(parents=True, exist_ok=True)
     staging = publish_dir / f".staging-{uuid.uuid4().hex}"

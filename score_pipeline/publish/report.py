@@ -108,13 +108,9 @@ def build_report(connection: duckdb.DuckDBPyConnection) -> str:
                   sections=[{"title": title, "content": content} for title, content in sections])
 
 
-def write_evaluation_report(warehouse: Path, publish_dir: Path) -> Path:
+def write_evaluation_report(warehouse: duckdb.DuckDBPyConnection, publish_dir: Path) -> Path:
     """Write report.html atomically (temporary file, then os.replace)."""
-    connection = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        document = build_report(connection)
-    finally:
-        connection.close()
+    document = build_report(warehouse)
     publish_dir.mkdir(parents=True, exist_ok=True)
     temporary = publish_dir / f".{REPORT_NAME}.tmp"
     temporary.write_text(document, encoding="utf-8")

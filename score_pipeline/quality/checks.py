@@ -1,5 +1,6 @@
 """The checks of each ingest asset, per wave partition, evaluated on the staged rows before they
-replace the wave's loaded ones (ingest/assets.py):
+replace the wave's loaded ones (ingest/assets.py). They are reported as evaluations of the wave's
+partition, so a run that ingests several waves still shows each wave's own results:
 
 - `structure` (ERROR, blocking): columns, types, keys, RUC format, uniqueness (the GX suite's errors);
 - `reconciliation` (ERROR, blocking): the file's data rows, counted without the reader, equal
@@ -14,7 +15,7 @@ import warnings
 from dataclasses import dataclass
 
 import duckdb
-from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, AssetKey, MetadataValue
+from dagster import AssetCheckEvaluation, AssetCheckSeverity, AssetCheckSpec, AssetKey, MetadataValue
 
 from score_pipeline import settings
 from score_pipeline.ingest.instruments import Instrument
@@ -75,7 +76,7 @@ def reconcile(connection: duckdb.DuckDBPyConnection, instrument: Instrument, wav
 
 @dataclass
 class WaveChecks:
-    results: list[AssetCheckResult]
+    results: list[AssetCheckEvaluation]
     refusals: list[str]  # one phrase per blocking failure, for the sentence that refuses the wave
 
     @property
@@ -95,14 +96,13 @@ def evaluate_staged(connection: duckdb.DuckDBPyConnection, instrument: Instrumen
     structure_failures = type_problems(instrument.columns, columns) + validation.failures("error")
     reconciliation = reconcile(connection, instrument, wave, in_file)
     results = [
-        gx_result("structure", key, validation, structure_failures, validation.evaluated("error"), report),
-        AssetCheckResult(check_name="reconciliation", asset_key=key, passed=not reconciliation.problems,
-                         severity=AssetCheckSeverity.ERROR, metadata={
-                             "rows_in_file": reconciliation.in_file, "rows_received": reconciliation.received,
-                             "rows_loaded": reconciliation.loaded, "rows_rejected": reconciliation.rejected,
-                             "duplicates_removed": reconciliation.duplicates,
-                             "problems": MetadataValue.md("; ".join(reconciliation.problems) or "none")}),
-        gx_result("content", key, validation, validation.failures("warn"), validation.evaluated("warn"), report),
+        gx_result("structure", key, wave, validation, structure_failures, validation.evaluated("error"), report),
+        evaluation("reconciliation", key, wave, not reconciliation.problems, {
+            "rows_in_file": reconciliation.in_file, "rows_received": reconciliation.received,
+            "rows_loaded": reconciliation.loaded, "rows_rejected": reconciliation.rejected,
+            "duplicates_removed": reconciliation.duplicates,
+            "problems": MetadataValue.md("; ".join(reconciliation.problems) or "none")}),
+        gx_result("content", key, wave, validation, validation.failures("warn"), validation.evaluated("warn"), report),
     ]
     refusals = [f"structure check: {describe(o)}" for o in structure_failures]
     refusals += [f"reconciliation check: {problem}" for problem in reconciliation.problems]
@@ -118,23 +118,26 @@ def describe(outcome: Outcome) -> str:
     return f"{outcome.label} failed{count}{sample}"
 
 
-def gx_result(check_name: str, key: AssetKey, validation: Validation, failures: list[Outcome], evaluated: int,
-              report: str) -> AssetCheckResult:
+def evaluation(check_name: str, key: AssetKey, wave: str, passed: bool, metadata: dict[str, object]) -> AssetCheckEvaluation:
+    """A check's result for one wave partition (an AssetCheckResult would take the run's partition,
+    and a run that ingests several waves has none of its own)."""
+    blocking = check_name in BLOCKING
+    return AssetCheckEvaluation(asset_key=key, check_name=check_name, passed=passed, metadata=metadata,
+                                severity=AssetCheckSeverity.ERROR if blocking else AssetCheckSeverity.WARN,
+                                blocking=blocking, partition=wave)
+
+
+def gx_result(check_name: str, key: AssetKey, wave: str, validation: Validation, failures: list[Outcome],
+              evaluated: int, report: str) -> AssetCheckEvaluation:
     table = "\n".join(
         f"| {o.label} | {'' if o.unexpected_count is None else o.unexpected_count} | {', '.join(o.sample) or (o.error or '')} |"
         for o in failures
     )
-    return AssetCheckResult(
-        check_name=check_name,
-        asset_key=key,
-        passed=not failures,
-        severity=AssetCheckSeverity.ERROR if check_name in BLOCKING else AssetCheckSeverity.WARN,
-        metadata={
-            "rows": validation.rows,
-            "expectations_evaluated": evaluated,
-            "expectations_failed": len(failures),
-            "failing_expectations": MetadataValue.md(
-                "| expectation | unexpected | sample / error |\n|---|---|---|\n" + table if failures else "none"),
-            "validation_report": MetadataValue.path(report),
-        },
-    )
+    return evaluation(check_name, key, wave, not failures, {
+        "rows": validation.rows,
+        "expectations_evaluated": evaluated,
+        "expectations_failed": len(failures),
+        "failing_expectations": MetadataValue.md(
+            "| expectation | unexpected | sample / error |\n|---|---|---|\n" + table if failures else "none"),
+        "validation_report": MetadataValue.path(report),
+    })

@@ -15,18 +15,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from score_pipeline.ingest.instruments import COST_STRUCTURES, PERCEIVED_OUTCOMES, SIZES
 from score_pipeline.ingest.normalise import ruc_check_digit
 from score_pipeline.sample_data import targets
 from score_pipeline.settings import CODEBOOK_PRACTICES, CODEBOOK_WORKER_ITEMS
 
+SMALL, MEDIUM = SIZES
 WAVES = ("2017-baseline", "2018-midterm", "2019-endline")
 MODULES = ("m1", "m2", "m3", "m4", "m5")
-COST_STRUCTURES = ("Mano de obra", "Insumos nacionales", "Insumos importados")
 KPIS = ("accidents", "absenteeism", "turnover", "defects", "raw_material_waste", "unit_cost")
-PERCEIVED_OUTCOMES = (
-    "condiciones_trabajo", "accidentes", "ausentismo", "defectos", "desperdicio",
-    "costo_unitario", "productividad", "ventas", "utilidades", "satisfaccion_clientes",
-)
 REGIONS = ("Lima", "Lima", "Lima", "Lima", "Callao", "Arequipa", "La Libertad", "Piura",
            "Lambayeque", "Junín", "Cusco", "Ica")
 SECTORS = ("Textil y confecciones", "Alimentos y bebidas", "Metalmecánica", "Plásticos",
@@ -68,7 +65,7 @@ class Firm:
     name: str
     region: str
     sector: str
-    size: str  # "Pequeña" or "Mediana", as written in the profile sheet
+    size: str  # one of SIZES, as written in the profile sheet
     cost_structure: str
     registered: str  # ISO date the firm joined the evaluation
 
@@ -203,7 +200,7 @@ def _make_firms(rng: np.random.Generator, n_firms: int) -> list[Firm]:
             name=name,
             region=str(rng.choice(REGIONS)),
             sector=str(rng.choice(SECTORS)),
-            size="Mediana" if rng.random() < 0.42 else "Pequeña",
+            size=MEDIUM if rng.random() < 0.42 else SMALL,
             cost_structure=str(rng.choice(COST_STRUCTURES, p=[0.40, 0.35, 0.25])),
             registered=f"2017-{month:02d}-{day:02d}",
         ))
@@ -255,7 +252,7 @@ def _practice_status(rng: np.random.Generator, n_firms: int, practices: list[Pra
 
 
 def _calibrated_workers(rng: np.random.Generator, firms: list[Firm]) -> list[np.ndarray]:
-    medium = np.array([f.size == "Mediana" for f in firms])
+    medium = np.array([f.size == MEDIUM for f in firms])
     baseline = np.where(medium, rng.lognormal(np.log(52), 0.35, len(firms)), rng.lognormal(np.log(19), 0.35, len(firms)))
     growth = rng.lognormal(np.log(1.26), 0.10, len(firms))
     result = []

@@ -1,16 +1,21 @@
-"""dbt models as Dagster assets: wave-level models per wave partition, cross-wave models after them."""
+"""dbt models as Dagster assets: wave-level models per wave partition, cross-wave models after them.
+
+A run may build several wave partitions (a backfill runs as one run, BackfillPolicy.single_run):
+dbt builds them in one invocation, and each partition gets its own row counts.
+"""
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from dagster import AssetExecutionContext, Output
+from dagster import AssetExecutionContext, BackfillPolicy, Output
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from score_pipeline import settings
 from score_pipeline.resources import WarehouseResource
-from score_pipeline.transform.metadata import relation_metadata, relations_from_manifest
+from score_pipeline.transform.metadata import relation_facts, relations_from_manifest
+from score_pipeline.transform.partial_parse import invocation_target, keep_parse
 from score_pipeline.transform.project import WAVE_SELECTION, dbt_build_args, dbt_project
 from score_pipeline.transform.translator import ScoreDbtTranslator
 from score_pipeline.waves import wave_partitions
@@ -24,16 +29,18 @@ SHARED_OPTIONS = {
 
 
 def _stream_build(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
-                  wave: str | None) -> Iterator[Any]:
-    """`dbt build`, its events reported once dbt has exited, each model's with its row count and column types.
+                  waves: Sequence[str] = ()) -> Iterator[Any]:
+    """`dbt build`, its events reported once dbt has exited, each model's with its row counts and column types.
 
-    dagster-dbt echoes every dbt event to stdout, thousands of lines in the console of `make ui`;
-    dbt writes the same events to the invocation's dbt.log, whose path goes to the run log instead.
+    `waves` are the wave partitions of the run; when they are every wave, dbt gets no `--vars`
+    (builds every wave), which keeps its partial parsing valid. dagster-dbt echoes every dbt event
+    to stdout, thousands of lines in the console of `make ui`; dbt writes the same events to the
+    invocation's dbt.log, whose path goes to the run log instead.
     """
-    # profiles.yml reads the variable the warehouse resource resolves; absolute, for dbt's working directory.
-    os.environ[settings.WAREHOUSE_ENV] = str(warehouse.database.resolve())
-    invocation = dbt.cli(dbt_build_args(wave), context=context)
-    context.log.info(f"dbt build for {wave or 'every wave'}: its log is {invocation.target_path / 'dbt.log'}")
+    every_wave = set(waves) == set(context.instance.get_dynamic_partitions(wave_partitions.name))
+    target = invocation_target(context.run.run_id, warehouse.database)
+    invocation = dbt.cli(dbt_build_args(None if every_wave else waves), context=context, target_path=target)
+    context.log.info(f"dbt build for {', '.join(waves) if waves else 'the cross-wave models'}: its log is {target / 'dbt.log'}")
     events = []
     try:
         with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
@@ -41,12 +48,20 @@ def _stream_build(context: AssetExecutionContext, dbt: DbtCliResource, warehouse
     except Exception:
         yield from events  # what dbt built before it failed is still reported
         raise
+    keep_parse(target, warehouse.database)
     built = [(event, model_id(event)) for event in events]
     with warehouse.connect(read_only=True) as connection:
-        metadata = relation_metadata(connection, relations_from_manifest(invocation.manifest, [i for _, i in built if i]),
-                                     wave)
+        facts = relation_facts(connection, relations_from_manifest(invocation.manifest, [i for _, i in built if i]), waves)
     for event, unique_id in built:
-        yield event.with_metadata({**event.metadata, **metadata[unique_id]}) if unique_id in metadata else event
+        found = facts.get(unique_id) if unique_id else None
+        if found is None:
+            yield event
+            continue
+        key = context.asset_key_for_output(event.output_name) if found.rows_by_wave else None
+        for wave, rows in found.rows_by_wave.items():
+            context.add_asset_metadata({"dagster/row_count": rows}, asset_key=key, partition_key=wave)
+        metadata = {k: v for k, v in found.metadata.items() if not (found.rows_by_wave and k == "dagster/row_count")}
+        yield event.with_metadata({**event.metadata, **metadata})
 
 
 def model_id(event: Any) -> str | None:
@@ -56,13 +71,14 @@ def model_id(event: Any) -> str | None:
     return None
 
 
-@dbt_assets(select=WAVE_SELECTION, partitions_def=wave_partitions, name="dbt_wave_models", **SHARED_OPTIONS)
+@dbt_assets(select=WAVE_SELECTION, partitions_def=wave_partitions, backfill_policy=BackfillPolicy.single_run(),
+            name="dbt_wave_models", **SHARED_OPTIONS)
 def dbt_wave_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource) -> Iterator[Any]:
-    """Staging views and the wave-level scoring models, rebuilt for one wave."""
-    yield from _stream_build(context, dbt, warehouse, context.partition_key)
+    """Staging views and the wave-level scoring models, rebuilt for the run's wave partitions."""
+    yield from _stream_build(context, dbt, warehouse, context.partition_keys)
 
 
 @dbt_assets(exclude=WAVE_SELECTION, name="dbt_evaluation_models", **SHARED_OPTIONS)
 def dbt_evaluation_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource) -> Iterator[Any]:
     """Cross-wave models: summaries, changes, indicators, data quality."""
-    yield from _stream_build(context, dbt, warehouse, None)
+    yield from _stream_build(context, dbt, warehouse)

@@ -8,7 +8,7 @@ and one count per relation, milliseconds in all.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,10 +36,18 @@ def relations_from_manifest(manifest: Mapping[str, Any], unique_ids: Iterable[st
     return relations
 
 
-def relation_metadata(connection: duckdb.DuckDBPyConnection, relations: Mapping[str, Relation],
-                      wave: str | None = None) -> dict[str, dict[str, Any]]:
-    """unique_id -> {dagster/row_count, dagster/column_schema} for the relations that exist; for a wave
-    partition, the row count is that wave's rows of a relation with a `wave` column."""
+@dataclass(frozen=True)
+class RelationFacts:
+    """What a build left in one relation: its metadata (column types, total rows) and, for a relation
+    with a `wave` column, its rows in each of the waves built."""
+
+    metadata: dict[str, Any]
+    rows_by_wave: dict[str, int]
+
+
+def relation_facts(connection: duckdb.DuckDBPyConnection, relations: Mapping[str, Relation],
+                   waves: Sequence[str] = ()) -> dict[str, RelationFacts]:
+    """unique_id -> RelationFacts for the relations that exist."""
     if not relations:
         return {}
     columns: dict[tuple[str, str], list[tuple[str, str]]] = {}
@@ -47,15 +55,19 @@ def relation_metadata(connection: duckdb.DuckDBPyConnection, relations: Mapping[
             "select table_schema, table_name, column_name, data_type from information_schema.columns "
             "order by table_schema, table_name, ordinal_position").fetchall():
         columns.setdefault((schema, table), []).append((column, kind))
-    metadata = {}
+    facts = {}
     for unique_id, relation in relations.items():
         found = columns.get((relation.schema, relation.name))
         if not found:
             continue
-        where = " where wave = ?" if wave and any(name == "wave" for name, _ in found) else ""
-        count = connection.execute(f'select count(*) from "{relation.schema}"."{relation.name}"{where}',
-                                   [wave] if where else []).fetchone()[0]
-        schema = TableSchema(columns=[TableColumn(name, kind, description=relation.descriptions.get(name) or None)
-                                      for name, kind in found])
-        metadata[unique_id] = {"dagster/row_count": count, "dagster/column_schema": schema}
-    return metadata
+        name = f'"{relation.schema}"."{relation.name}"'
+        count = connection.execute(f"select count(*) from {name}").fetchone()[0]
+        by_wave = {}
+        if waves and any(column == "wave" for column, _ in found):
+            counted = dict(connection.execute(f"select wave, count(*) from {name} where wave in (select unnest(?)) "
+                                              "group by wave", [list(waves)]).fetchall())
+            by_wave = {wave: counted.get(wave, 0) for wave in waves}
+        schema = TableSchema(columns=[TableColumn(column, kind, description=relation.descriptions.get(column) or None)
+                                      for column, kind in found])
+        facts[unique_id] = RelationFacts({"dagster/row_count": count, "dagster/column_schema": schema}, by_wave)
+    return facts

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from dagster_dbt import DbtProject
 from dagster_dbt.dbt_project import using_dagster_dev
@@ -28,18 +29,19 @@ prepare_if_dev(dbt_project)
 WAVE_SELECTION = "tag:wave"
 
 
-def dbt_vars_for_wave(wave: str) -> str:
-    """The `--vars` argument that makes the wave-level models build one wave partition."""
-    if not wave or "'" in wave:
-        raise ValueError(f"not a wave key: {wave!r}")
-    return json.dumps({"wave": wave})
+def dbt_vars_for_waves(waves: Sequence[str]) -> str:
+    """The `--vars` argument that makes the wave-level models build these wave partitions."""
+    for wave in waves:
+        if not wave or "'" in wave:
+            raise ValueError(f"not a wave key: {wave!r}")
+    return json.dumps({"waves": list(waves)})
 
 
-def dbt_build_args(wave: str | None = None) -> list[str]:
-    """`dbt build` for one wave partition, or for the cross-wave models when no wave is given.
+def dbt_build_args(waves: Sequence[str] | None = None) -> list[str]:
+    """`dbt build` for some wave partitions, or for every wave / the cross-wave models when none is given.
 
     Unit tests are left to the test suite (`tests/test_dbt_unit.py`): their inputs are fixed
     rows, so running them on every wave proves nothing new and costs a second per build.
     """
     build = ["build", "--exclude-resource-type", "unit_test"]
-    return [*build, "--vars", dbt_vars_for_wave(wave)] if wave else build
+    return [*build, "--vars", dbt_vars_for_waves(waves)] if waves else build
