@@ -11,7 +11,7 @@ import pytest
 from conftest import PipelineRun, digests, publish_from
 
 
-ARTIFACTS = Path(__file__).with_name("artifacts")
+PUBLISHED_BEFORE_ISSUE_12 = Path(__file__).with_name("published_sample.sha256")
 
 CONTRACT_MARTS = {  # contract section 4, with the columns it promises at least
     "enterprise_scores": {"ruc", "wave", "global_score", "score_m1", "score_m2", "score_m3", "score_m4", "score_m5", "n_practices_scored"},
@@ -105,10 +105,10 @@ def test_an_analyst_reading_the_file_is_never_blocked(own_publication: tuple[Pat
 
 
 def test_the_sample_publishes_the_very_bytes_it_published_before_the_lean_core(pipeline: PipelineRun) -> None:
-    """tests/artifacts/published_sample.sha256 holds the digests of the sample's Parquet files as
+    """tests/published_sample.sha256 holds the digests of the sample's Parquet files as
     `make run` published them before issue 12 reorganised the runs (commit e417fac: one run per wave,
     one dbt invocation each): building every wave in one run and one dbt invocation, with the same
     inputs, must give the same bytes."""
-    recorded = dict(line.split()[::-1] for line in (ARTIFACTS / "published_sample.sha256").read_text().splitlines())
+    recorded = dict(line.split()[::-1] for line in PUBLISHED_BEFORE_ISSUE_12.read_text().splitlines())
     published = {name: digest for name, digest in digests(pipeline.publish_dir).items() if name.endswith(".parquet")}
     assert published == recorded
