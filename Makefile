@@ -31,7 +31,14 @@ $(DAGSTER_HOME)/dagster.yaml: $(INSTANCE_CONFIG)
 	@mkdir -p $(DAGSTER_HOME)
 	@cp $(INSTANCE_CONFIG) $@
 
-manifest: install
+# Parsed again only when the dbt project (or the installed dbt) changed: a parse takes ~6 s.
+MANIFEST := dbt_project/target/manifest.json
+DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/seeds dbt_project/tests -type f 2>/dev/null) \
+	dbt_project/dbt_project.yml dbt_project/profiles.yml
+
+manifest: install $(MANIFEST)
+
+$(MANIFEST): $(INSTALLED) $(DBT_SOURCES)
 	$(SAY) "parsing the dbt project (dbt_project/target/manifest.json)"
 	@cd dbt_project && ../$(VENV)/bin/dbt parse --quiet --profiles-dir .
 
