@@ -82,7 +82,7 @@ def test_the_reconciliation_check_refuses_a_reader_that_loses_a_row(isolated: Pa
     """A reader that drops a row without a word (as an unclosed quote once made the CSV reader do) is
     caught by the count of the file's lines, and the wave keeps the rows it had."""
     from score_pipeline.cli import failure_reasons
-    from score_pipeline.ingest import instruments
+    from score_pipeline.ingest.instruments import worker_survey
 
     copy_wave("2019-endline", isolated / "raw")
     warehouse = isolated / "warehouse" / "score.duckdb"
@@ -97,12 +97,12 @@ def test_the_reconciliation_check_refuses_a_reader_that_loses_a_row(isolated: Pa
     data_rows = sum(1 for line in lines[1:] if line.strip(b" ;\t\""))  # 1,323, by hand: `wc -l` less the header
 
     def losing_a_row(*args, **kwargs):
-        table = instruments.read_delimited.__wrapped__(*args, **kwargs)
+        table = worker_survey.read_delimited.__wrapped__(*args, **kwargs)
         table.rows.pop(len(table.rows) // 2)
         return table
 
-    losing_a_row.__wrapped__ = instruments.read_delimited
-    monkeypatch.setattr(instruments, "read_delimited", losing_a_row)
+    losing_a_row.__wrapped__ = worker_survey.read_delimited
+    monkeypatch.setattr(worker_survey, "read_delimited", losing_a_row)
     result = materialize_ingest("2019-endline", warehouse, ["encuesta_trabajadores"], raise_on_error=False)
     assert not result.success
     assert failure_reasons(result) == [
@@ -127,3 +127,28 @@ def test_a_refused_wave_prints_one_sentence_and_no_traceback(isolated: Path, cap
     assert "Traceback" not in printed and "dagster._core" not in printed, printed
     assert ("  raw__self_assessment: 2017-baseline/autoevaluacion.csv: header has one column; expected the separator ';'"
             in out.getvalue().splitlines())
+
+
+def test_the_worker_items_are_the_codebooks() -> None:
+    """The survey's items are declared in Python (the raw table's columns) and in the codebook seed
+    dbt reads: they must be the same list."""
+    from score_pipeline.ingest.instruments.worker_survey import WORKER_ITEMS, worker_item_prefixes
+
+    assert tuple(worker_item_prefixes()) == WORKER_ITEMS
+
+
+def test_each_instrument_declares_its_columns_once() -> None:
+    """The raw table's columns come from the instrument's field declarations, and every column a GX
+    suite names is one of them (a renamed field cannot leave a suite testing nothing)."""
+    import json
+
+    from score_pipeline.ingest.instruments import INSTRUMENTS
+    from score_pipeline.settings import EXPECTATIONS_DIR
+
+    for instrument in INSTRUMENTS:
+        suite = json.loads((EXPECTATIONS_DIR / f"{instrument.name}.json").read_text(encoding="utf-8"))
+        assert suite["meta"]["table"] == instrument.table
+        named = {k.get("column") for k in (e["kwargs"] for e in suite["expectations"])} | {
+            c for e in suite["expectations"] for c in (e["kwargs"].get("column_list") or [])} | {
+            e["kwargs"].get(side) for e in suite["expectations"] for side in ("column_A", "column_B")}
+        assert named - {None} <= set(instrument.columns), (instrument.name, named - {None} - set(instrument.columns))

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from score_pipeline.ingest.instruments import EFFECTS
+from score_pipeline.ingest.instruments.self_assessment import EFFECTS
 from score_pipeline.ingest.normalise import (
     QUANTITY_KINDS, Parsed, date_order, normalise_ruc, parse_choice, parse_past_date, parse_practice_score,
     parse_quantity, parse_satisfaction, parse_sex, parse_timestamp, parse_yes_no, ruc_check_digit, within,

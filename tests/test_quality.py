@@ -49,12 +49,14 @@ def test_content_failures_are_warnings() -> None:
 def test_the_rules_the_suites_leave_to_ingest_are_enforced_by_ingest() -> None:
     """The content suites do not repeat what the parsers already guarantee (issue 12): each such value
     is refused by ingest, so it can never reach a raw table for GX to find."""
-    from score_pipeline.ingest.instruments import EFFECTS, INFLUENCE, SIZES, _one_of, _rating
+    from score_pipeline.ingest.instruments.common import one_of, rating
+    from score_pipeline.ingest.instruments.profile import SIZES
+    from score_pipeline.ingest.instruments.self_assessment import EFFECTS, INFLUENCE
     from score_pipeline.ingest.normalise import (
         parse_choice, parse_practice_score, parse_quantity, parse_satisfaction, parse_sex, within,
     )
 
-    assert _one_of("Grande", SIZES).problem and _rating("6").problem
+    assert one_of(SIZES)("Grande").problem and rating("6").problem
     assert parse_choice("quizas", EFFECTS).problem and parse_choice("poco", INFLUENCE).problem
     assert parse_satisfaction("7").problem and parse_sex("X").problem
     assert parse_practice_score("7") == (None, "invalid")

@@ -11,8 +11,9 @@ import re
 
 import duckdb
 
+from score_pipeline.ingest.instruments.worker_survey import WORKER_ITEMS
+
 MIN_RESPONDENTS = 5
-WORKER_ITEMS = {f"w{i:02d}" for i in range(1, 16)}
 # Columns that only a row per worker has (the raw survey, int_worker_respondents_scored).
 RESPONDENT_COLUMNS = {"response_id", "respondent_row", "respondent_score", "sex", "age_band", "tenure_band",
                       "work_area", "n_no_answer", *WORKER_ITEMS}

@@ -58,7 +58,7 @@ def shared_values() -> dict[str, Any]:
     `{"derived": "<name>"}` where a literal would copy it (the RUC prefixes stood in seven places).
     Value sets the parsers enforce (sizes, answer codes, ranges) are not in the suites at all: ingest
     refuses any other value, so the content checks test what ingest cannot (docs/decisions.md)."""
-    from score_pipeline.ingest.instruments import practice_ids
+    from score_pipeline.ingest.instruments.practices import practice_ids
     from score_pipeline.ingest.normalise import RUC_PREFIXES
 
     return {"ruc_pattern": f"^(?:{'|'.join(RUC_PREFIXES)})[0-9]{{9}}$", "practice_ids": practice_ids()}

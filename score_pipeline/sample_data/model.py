@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from score_pipeline.ingest.instruments import COST_STRUCTURES, PERCEIVED_OUTCOMES, SIZES
+from score_pipeline.ingest.instruments.profile import COST_STRUCTURES, SIZES
+from score_pipeline.ingest.instruments.self_assessment import PERCEIVED_OUTCOMES
 from score_pipeline.ingest.normalise import ruc_check_digit
 from score_pipeline.sample_data import targets
 from score_pipeline.settings import CODEBOOK_PRACTICES, CODEBOOK_WORKER_ITEMS

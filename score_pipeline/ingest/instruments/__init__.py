@@ -1,0 +1,62 @@
+"""The survey instruments: one module per instrument, each declaring its file, its fields (header,
+warehouse column, type, parser) and how a wave's file becomes a typed frame plus its rejects.
+
+Pure functions of the files (no warehouse): the Dagster assets are thin shells around
+`Instrument.ingest`. Column names are English snake_case; every row carries the wave key and
+where it came from.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from score_pipeline.ingest.instruments import case_studies, practices, profile, self_assessment, training, worker_survey
+from score_pipeline.ingest.instruments.common import REJECT_COLUMNS, SUPERSEDED_COLUMNS, Ingested
+from score_pipeline.ingest.readers import count_delimited_records, count_sheet_rows
+
+__all__ = ["INSTRUMENTS", "INSTRUMENTS_BY_NAME", "READ_FILES", "REJECT_COLUMNS", "SUPERSEDED_COLUMNS", "Ingested",
+           "Instrument"]
+
+
+@dataclass(frozen=True)
+class Instrument:
+    name: str  # the contract's instrument: the file name without extension
+    source: str  # the file (or folder) of a wave it is read from
+    table: str  # the raw table in the warehouse
+    label: str
+    columns: dict[str, str]  # warehouse column -> DuckDB type
+    ingest: Callable[[Path, str], Ingested]
+    # The data rows of a wave's file, counted without the reader (readers.count_*): the reconciliation check.
+    count_received: Callable[[Path], int]
+    key: tuple[str, ...] = ("ruc",)  # unique within a wave after resubmissions are resolved
+    row_id: str = "source_row"  # the column naming the source row a loaded row came from
+
+
+def delimited_count(file: str, delimiter: str) -> Callable[[Path], int]:
+    return lambda folder: count_delimited_records(folder / file, delimiter)
+
+
+INSTRUMENTS = (
+    Instrument("practicas_gestion", practices.SOURCE, "management_practices",
+               "Management practices questionnaire (evaluator)", practices.COLUMNS, practices.ingest,
+               delimited_count(practices.SOURCE, ";"), ("ruc", "practice_id")),
+    Instrument("perfil_empresa", profile.SOURCE, "company_profile", "Company profile sheet", profile.COLUMNS,
+               profile.ingest, lambda folder: count_sheet_rows(folder / profile.SOURCE)),
+    Instrument("autoevaluacion", self_assessment.SOURCE, "self_assessment", "Enterprise self-assessment survey",
+               self_assessment.COLUMNS, self_assessment.ingest, delimited_count(self_assessment.SOURCE, ";")),
+    Instrument("encuesta_trabajadores", worker_survey.SOURCE, "worker_survey",
+               "Worker satisfaction survey (one row per worker)", worker_survey.COLUMNS, worker_survey.ingest,
+               delimited_count(worker_survey.SOURCE, ";"), ()),
+    Instrument("registro_capacitacion", training.SOURCE, "training_records",
+               "Training and cost records (cumulative)", training.COLUMNS, training.ingest,
+               delimited_count(training.SOURCE, ","), ("ruc", "module")),
+    Instrument("estudios_caso", case_studies.SOURCE, "case_studies", "Case studies (markdown with front matter)",
+               case_studies.COLUMNS, case_studies.ingest, case_studies.count, ("ruc",), row_id="source_file"),
+)
+INSTRUMENTS_BY_NAME = {instrument.name: instrument for instrument in INSTRUMENTS}
+# Every file a wave folder may hold that an instrument reads (others are reported, never read).
+READ_FILES = re.compile(r"^(" + "|".join(re.escape(i.source) for i in INSTRUMENTS if not i.source.endswith("/"))
+                        + r"|" + case_studies.READS + r")$")

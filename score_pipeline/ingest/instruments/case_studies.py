@@ -1,0 +1,78 @@
+"""`estudios_caso/*.md`: case studies, markdown with a YAML front matter (optional: a wave without the
+folder simply has none)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from score_pipeline.ingest.instruments.common import Ingested, Problems, frame_of
+from score_pipeline.ingest.normalise import as_text, normalise_ruc
+from score_pipeline.ingest.readers import IngestError, decode
+
+SOURCE = "estudios_caso/"
+READS = r"estudios_caso/[^/]+\.md"  # the files of a wave folder this instrument reads
+COLUMNS = {
+    "wave": "VARCHAR", "ruc": "VARCHAR", "title": "VARCHAR", "modules": "INTEGER[]", "themes": "VARCHAR[]",
+    "word_count": "INTEGER", "source_file": "VARCHAR",
+}
+MODULES = (1, 2, 3, 4, 5)
+FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n(.*)\Z", re.DOTALL)
+
+
+def files(folder: Path) -> list[Path]:
+    directory = folder / SOURCE
+    return sorted(directory.glob("*.md")) if directory.is_dir() else []
+
+
+def count(folder: Path) -> int:
+    return len(files(folder))
+
+
+def ingest(folder: Path, wave: str) -> Ingested:
+    found = files(folder)
+    problems = Problems(wave, "estudios_caso", folder / SOURCE)
+    records = []
+    for path in found:
+        problems.source_file = f"{wave}/estudios_caso/{path.name}"
+        record = case_study(path, wave, problems)
+        if record:
+            records.append(record)
+    return Ingested(frame_of(records, COLUMNS), len(found), problems.rejects)
+
+
+def case_study(path: Path, wave: str, problems: Problems) -> dict[str, object] | None:
+    try:
+        text = decode(path)[0].replace("\r\n", "\n").replace("\r", "\n")
+    except IngestError as error:
+        problems.reject_row(None, path.name, error.problem)
+        return None
+    match = FRONT_MATTER.match(text)
+    try:
+        meta = yaml.safe_load(match.group(1)) if match else None
+    except yaml.YAMLError as error:
+        meta, reason = None, f"front matter is not YAML ({error.__class__.__name__})"
+    else:
+        reason = "no YAML front matter between --- lines"
+    if not isinstance(meta, dict):
+        problems.reject_row(None, path.name, reason)
+        return None
+    ruc = normalise_ruc(meta.get("ruc"))
+    if ruc.problem:
+        problems.reject_row(None, path.name, ruc.problem)
+        return None
+    modules = meta.get("modulos") or []
+    if not isinstance(modules, list) or any(m not in MODULES for m in modules):
+        problems.invalid_value(1, "modulos", modules, "modulos is not a list of 1..5", ruc.value)
+        modules = [m for m in modules if m in MODULES] if isinstance(modules, list) else []
+    themes = meta.get("temas") or []
+    title = as_text(meta.get("titulo")) or None
+    if title is None:
+        problems.invalid_value(1, "titulo", "", "titulo is missing or empty", ruc.value)
+    return {
+        "wave": wave, "ruc": ruc.value, "title": title, "modules": sorted(set(modules)),
+        "themes": [str(t) for t in themes] if isinstance(themes, list) else [str(themes)],
+        "word_count": len(re.findall(r"\w+", match.group(2))), "source_file": problems.source_file,
+    }

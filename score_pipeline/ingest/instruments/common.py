@@ -1,0 +1,240 @@
+"""What every instrument's reader shares: the result of one wave's ingest, the record of what was set
+aside, the declaration of a file's fields, and the rules for resubmissions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from score_pipeline.ingest.normalise import (
+    Parsed, as_text, date_order, normalise_ruc, parse_choice, parse_past_date, parse_quantity, parse_timestamp, within,
+)
+from score_pipeline.ingest.readers import Table
+from score_pipeline.settings import SURVEY_TIMEZONE
+
+REJECT_COLUMNS = {
+    "wave": "VARCHAR", "instrument": "VARCHAR", "source_file": "VARCHAR", "row_number": "INTEGER",
+    "column_name": "VARCHAR", "raw_value": "VARCHAR", "reason": "VARCHAR", "kind": "VARCHAR", "ruc": "VARCHAR",
+}
+SUPERSEDED_COLUMNS = {
+    "wave": "VARCHAR", "instrument": "VARCHAR", "source_file": "VARCHAR", "row_number": "INTEGER",
+    "ruc": "VARCHAR", "submission_uuid": "VARCHAR", "submitted_at": "TIMESTAMP WITH TIME ZONE", "superseded_by_row": "INTEGER",
+}
+
+
+@dataclass
+class Ingested:
+    """What one instrument of one wave yields: the rows to load and what was set aside."""
+
+    frame: pd.DataFrame
+    rows_received: int
+    rejects: list[dict[str, object]] = field(default_factory=list)
+    superseded: list[dict[str, object]] = field(default_factory=list)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(1 for r in self.rejects if r["kind"] == "row")
+
+    @property
+    def rows_loaded(self) -> int:
+        """Contract 4: received - rejected - superseded (a practices row is one submission)."""
+        return self.rows_received - self.rows_rejected - len(self.superseded)
+
+    @property
+    def values_invalid(self) -> int:
+        return sum(1 for r in self.rejects if r["kind"] == "value")
+
+
+class Problems:
+    """Collects rejected rows and invalid cells of one file, with the reason for each."""
+
+    def __init__(self, wave: str, instrument: str, path: Path):
+        self.wave, self.instrument, self.source_file = wave, instrument, f"{wave}/{path.name}"
+        self.rejects: list[dict[str, object]] = []
+
+    def reject_row(self, row_number: int | None, raw: str, reason: str, ruc: str | None = None) -> None:
+        self._add(row_number, None, raw, reason, "row", ruc)
+
+    def invalid_value(self, row_number: int, column: str, raw: object, reason: str, ruc: str | None) -> None:
+        self._add(row_number, column, as_text(raw), reason, "value", ruc)
+
+    def _add(self, row_number: int | None, column: str | None, raw: str, reason: str, kind: str, ruc: str | None) -> None:
+        self.rejects.append({
+            "wave": self.wave, "instrument": self.instrument, "source_file": self.source_file,
+            "row_number": row_number, "column_name": column, "raw_value": raw[:500], "reason": reason,
+            "kind": kind, "ruc": ruc,
+        })
+
+    def value(self, parsed: Parsed, number: int, column: str, raw: object, ruc: str | None) -> object:
+        """The parsed value; a rejected one is recorded and loaded as null."""
+        if parsed.problem:
+            self.invalid_value(number, column, raw, parsed.problem, ruc)
+        return parsed.value
+
+
+# -- fields: a file's columns declared once --------------------------------------------------------
+
+Parser = Callable[[object], Parsed]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column of an extract: the header it is read from, the warehouse column and type it is
+    loaded into, and how a cell is parsed (None: the text as written, empty as null). A field whose
+    `parse` takes a day/month order (`dated`) gets the order its file writes dates in."""
+
+    header: str
+    column: str
+    kind: str
+    parse: Parser | Callable[[object, str | None], Parsed] | None = None
+    dated: bool = False
+
+
+def text(header: str, column: str) -> Field:
+    return Field(header, column, "VARCHAR")
+
+
+def past_date(header: str, column: str) -> Field:
+    return Field(header, column, "DATE", lambda raw, order: parse_past_date(raw, order=order), dated=True)
+
+
+def quantity(kind: str, high: float | None = None) -> Parser:
+    """A non-negative amount, count or share (normalise.QUANTITY_KINDS), at most `high`."""
+    return lambda raw: within(parse_quantity(raw, kind), raw, high)
+
+
+def whole_count(raw: object) -> Parsed[int]:
+    parsed = quantity("count")(raw)
+    return Parsed(int(parsed.value), parsed.problem) if parsed.value is not None else parsed
+
+
+def one_of(allowed: tuple[str, ...]) -> Parser:
+    """A label of a closed list, matched without regard to case and spacing."""
+    def parse(raw: object) -> Parsed[str]:
+        label = " ".join(as_text(raw).split())
+        if not label:
+            return Parsed(None)
+        match = next((a for a in allowed if a.lower() == label.lower()), None)
+        return Parsed(match) if match else Parsed(None, f"{label!r} is not one of {', '.join(allowed)}")
+    return parse
+
+
+def choice(allowed: frozenset[str]) -> Parser:
+    """A coded answer of a closed set (normalise.parse_choice)."""
+    return lambda raw: parse_choice(raw, allowed)
+
+
+def rating(raw: object) -> Parsed[int]:
+    label = as_text(raw)
+    if label == "":
+        return Parsed(None)
+    return Parsed(int(label)) if label in {"1", "2", "3", "4", "5"} else Parsed(None, f"{label!r} is not a rating 1..5")
+
+
+def columns_of(fields: Iterable[Field]) -> dict[str, str]:
+    return {f.column: f.kind for f in fields}
+
+
+def field_reader(fields: Iterable[Field], table: Table) -> Callable[[Problems, int, dict[str, object], str], dict[str, object]]:
+    """A function reading the fields of one row into a record, with this file's date orders."""
+    bound = [(f, column_order(table, f.header) if f.dated else None) for f in fields]
+
+    def read(problems: Problems, number: int, row: dict[str, object], ruc: str) -> dict[str, object]:
+        record: dict[str, object] = {}
+        for f, order in bound:
+            raw = row.get(f.header, "")
+            if f.parse is None:
+                record[f.column] = as_text(raw) or None
+            else:
+                parsed = f.parse(raw, order) if f.dated else f.parse(raw)
+                record[f.column] = problems.value(parsed, number, f.header, raw, ruc)
+        return record
+    return read
+
+
+# -- rows, keys and resubmissions ------------------------------------------------------------------
+
+def valid_ruc(problems: Problems, number: int, row: dict[str, object], column: str) -> str | None:
+    parsed = normalise_ruc(row[column])
+    if parsed.problem:
+        problems.reject_row(number, "|".join(as_text(v) for v in row.values()), parsed.problem)
+    return parsed.value
+
+
+def rows_with_valid_ruc(problems: Problems, table: Table, column: str) -> Iterator[tuple[int, dict[str, object], str]]:
+    """The table's rows whose RUC normalises, with it; unreadable rows and invalid RUCs go to the rejects."""
+    for number, raw, reason in table.unreadable:
+        problems.reject_row(number, raw, reason)
+    for number, row in table.rows:
+        ruc = valid_ruc(problems, number, row, column)
+        if ruc is not None:
+            yield number, row, ruc
+
+
+def frame_of(records: list[dict[str, object]], columns: dict[str, str]) -> pd.DataFrame:
+    """Records as a frame with exactly the warehouse columns, in order."""
+    frame = pd.DataFrame.from_records(records, columns=list(columns))
+    return frame.astype({name: "object" for name in columns})
+
+
+def by_enterprise(record: dict[str, object]) -> Hashable:
+    return record["ruc"]
+
+
+def keep_latest(records: list[dict[str, object]], problems: Problems,
+                key: Callable[[dict[str, object]], Hashable] = by_enterprise) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """One record per key (the enterprise): the latest `_submission_time` wins (then the later row)."""
+    latest: dict[Hashable, dict[str, object]] = {}
+    for record in records:
+        current = latest.get(key(record))
+        if current is None or (record["submitted_at"], record["source_row"]) > (current["submitted_at"], current["source_row"]):
+            latest[key(record)] = record
+    superseded = [
+        {"wave": problems.wave, "instrument": problems.instrument, "source_file": problems.source_file,
+         "row_number": r["source_row"], "ruc": r["ruc"], "submission_uuid": r.get("submission_uuid"),
+         "submitted_at": r.get("submitted_at"), "superseded_by_row": latest[key(r)]["source_row"]}
+        for r in records if latest[key(r)] is not r
+    ]
+    kept_ids = {id(r) for r in latest.values()}
+    return [r for r in records if id(r) in kept_ids], superseded
+
+
+def last_row_per_key(records: list[dict[str, object]], problems: Problems,
+                     key: Callable[[dict[str, object]], Hashable] = by_enterprise) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """A sheet has no submission time: a key listed twice keeps its last row (a correction below)."""
+    stamped = [{**r, "submitted_at": None} for r in records]
+    by_row = {r["source_row"]: r for r in records}
+    kept, superseded = keep_latest(stamped, problems, key)
+    return [by_row[r["source_row"]] for r in kept], superseded
+
+
+def timed_submissions(problems: Problems, table: Table) -> Iterator[tuple[int, dict[str, object], str, datetime]]:
+    """Rows of a form export with a valid `ruc` and `_submission_time` (the others go to the rejects).
+
+    A `_uuid` names one submission: a row repeating an earlier row's `_uuid` with other answers is
+    rejected, while a verbatim repeat (an export appended twice) passes and is then set aside as a
+    duplicate of its copy by `keep_latest`.
+    """
+    first_row_of: dict[str, tuple[int, dict[str, object]]] = {}
+    order, local = column_order(table, "_submission_time"), ZoneInfo(SURVEY_TIMEZONE)
+    for number, row, ruc in rows_with_valid_ruc(problems, table, "ruc"):
+        uuid = as_text(row["_uuid"])
+        first_number, first_row = first_row_of.setdefault(uuid, (number, row)) if uuid else (number, row)
+        if first_row != row:
+            problems.reject_row(number, uuid, f"_uuid {uuid} repeats row {first_number} with other answers", ruc)
+            continue
+        moment = parse_timestamp(row["_submission_time"], local, order)
+        if moment.problem:
+            problems.reject_row(number, as_text(row["_submission_time"]), moment.problem, ruc)
+            continue
+        yield number, row, ruc, moment.value
+
+
+def column_order(table: Table, column: str) -> str | None:
+    """The day/month order of a date column of the file (normalise.date_order)."""
+    return date_order(row.get(column) for _, row in table.rows)

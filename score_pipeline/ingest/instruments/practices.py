@@ -1,0 +1,69 @@
+"""`practicas_gestion.csv`: the evaluator's management practices questionnaire (a form export), one
+column per practice of the codebook; loaded as one row per enterprise x practice."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from score_pipeline.ingest.instruments.common import (
+    Field, Ingested, Problems, columns_of, field_reader, frame_of, keep_latest, past_date, text, timed_submissions,
+)
+from score_pipeline.ingest.normalise import Parsed, as_text, parse_practice_score
+from score_pipeline.ingest.readers import IngestError, read_delimited, unique_column
+from score_pipeline.settings import CODEBOOK_PRACTICES
+
+SOURCE = "practicas_gestion.csv"
+
+
+def form_index(raw: object) -> Parsed[int]:
+    label = as_text(raw)
+    return Parsed(int(label) if label.isdigit() else None)
+
+
+VISIT_FIELDS = (  # what the form says about the visit, repeated on each practice's row
+    Field("_index", "form_index", "INTEGER", form_index),
+    text("evaluador", "evaluator"),
+    past_date("fecha_visita", "visit_date"),
+    text("onda", "form_wave_label"),
+)
+COLUMNS = {
+    "wave": "VARCHAR", "ruc": "VARCHAR", "submission_uuid": "VARCHAR", "submitted_at": "TIMESTAMP WITH TIME ZONE",
+    **columns_of(VISIT_FIELDS), "practice_id": "VARCHAR", "score": "INTEGER", "answer_status": "VARCHAR",
+    "source_row": "INTEGER",
+}
+
+
+def practice_ids() -> list[str]:
+    """The codebook's practices, in its order (the one list: dbt reads the same seed)."""
+    with CODEBOOK_PRACTICES.open(encoding="utf-8") as handle:
+        return [row["practice_id"] for row in csv.DictReader(handle)]
+
+
+def ingest(folder: Path, wave: str) -> Ingested:
+    path = folder / SOURCE
+    ids = practice_ids()
+    table = read_delimited(path, ";", ["_uuid", "_submission_time", "ruc"], form_export=True)
+    practice_columns = [name for name in table.header if "/" in name]
+    missing = [pid for pid in ids if not any(name.rsplit("/", 1)[-1] == pid for name in practice_columns)]
+    if missing:
+        raise IngestError(path, f"missing practice column(s): {', '.join(missing)}")
+    column_of = {pid: unique_column(path, table.header, [n for n in practice_columns if n.rsplit("/", 1)[-1] == pid],
+                                    f"practice {pid}") for pid in ids}
+    problems = Problems(wave, "practicas_gestion", path)
+    submissions = [{"ruc": ruc, "submitted_at": moment, "source_row": number, "submission_uuid": as_text(row["_uuid"]),
+                    "row": row} for number, row, ruc, moment in timed_submissions(problems, table)]
+    kept, superseded = keep_latest(submissions, problems)
+    read_visit = field_reader(VISIT_FIELDS, table)
+    records = []
+    for submission in kept:
+        row, number, ruc = submission["row"], submission["source_row"], submission["ruc"]
+        base = {"wave": wave, "ruc": ruc, "submission_uuid": submission["submission_uuid"],
+                "submitted_at": submission["submitted_at"], **read_visit(problems, number, row, ruc), "source_row": number}
+        for pid in ids:
+            raw = row[column_of[pid]]
+            score, status = parse_practice_score(raw)
+            if status == "invalid":
+                problems.invalid_value(number, column_of[pid], raw, f"{as_text(raw)!r} is not 1..5, NA, 99 or empty", ruc)
+            records.append({**base, "practice_id": pid, "score": score, "answer_status": status})
+    return Ingested(frame_of(records, COLUMNS), table.rows_received, problems.rejects, superseded)

@@ -1,0 +1,58 @@
+"""`perfil_empresa.xlsx`: the company profile sheet, one row per enterprise with its indicators."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from score_pipeline.ingest.instruments.common import (
+    Field, Ingested, Problems, columns_of, field_reader, frame_of, last_row_per_key, one_of, past_date, quantity, text,
+    rows_with_valid_ruc,
+)
+from score_pipeline.ingest.normalise import parse_yes_no
+from score_pipeline.ingest.readers import read_profile_sheet
+
+SOURCE = "perfil_empresa.xlsx"
+SIZES = ("Pequeña", "Mediana")
+COST_STRUCTURES = ("Mano de obra", "Insumos nacionales", "Insumos importados")
+SHARE = 100.0  # a share of a whole is at most 100 % (staff turnover can exceed it: more leavers than the headcount)
+
+FIELDS = (
+    text("Razón social", "business_name"),
+    text("Región", "region"),
+    text("Sector", "sector"),
+    Field("Tamaño", "size", "VARCHAR", one_of(SIZES)),
+    Field("Estructura de costos", "cost_structure", "VARCHAR", one_of(COST_STRUCTURES)),
+    Field("N° trabajadores", "workers", "DOUBLE", quantity("count")),
+    Field("N° trabajadoras", "female_workers", "DOUBLE", quantity("count")),
+    Field("Ventas anuales (S/.)", "annual_sales", "DOUBLE", quantity("money")),
+    Field("Planilla mensual (S/.)", "monthly_payroll", "DOUBLE", quantity("money")),
+    Field("Capacidad instalada utilizada (%)", "capacity_use_pct", "DOUBLE", quantity("percent", SHARE)),
+    Field("Accidentes de trabajo (año)", "work_accidents", "DOUBLE", quantity("count")),
+    Field("Ausentismo (%)", "absenteeism_pct", "DOUBLE", quantity("percent", SHARE)),
+    Field("Rotación de personal (%)", "staff_turnover_pct", "DOUBLE", quantity("percent")),
+    Field("Productos defectuosos (%)", "defective_products_pct", "DOUBLE", quantity("percent", SHARE)),
+    Field("Desperdicio de materia prima (%)", "raw_material_waste_pct", "DOUBLE", quantity("percent", SHARE)),
+    Field("Costo por unidad (S/.)", "unit_cost", "DOUBLE", quantity("money")),
+    Field("Usa indicadores de productividad", "uses_productivity_indicators", "BOOLEAN", parse_yes_no),
+    Field("Política de igualdad de género", "gender_equality_policy", "BOOLEAN", parse_yes_no),
+    past_date("Fecha de registro", "registered_on"),
+)
+COLUMNS = {"wave": "VARCHAR", "ruc": "VARCHAR", **columns_of(FIELDS), "source_row": "INTEGER"}
+REQUIRED_HEADERS = ["RUC", *(f.header for f in FIELDS)]
+
+
+def ingest(folder: Path, wave: str) -> Ingested:
+    path = folder / SOURCE
+    table = read_profile_sheet(path, REQUIRED_HEADERS)
+    problems = Problems(wave, "perfil_empresa", path)
+    read = field_reader(FIELDS, table)
+    records = []
+    for number, row, ruc in rows_with_valid_ruc(problems, table, "RUC"):
+        record = {"wave": wave, "ruc": ruc, **read(problems, number, row, ruc), "source_row": number}
+        if None not in (record["workers"], record["female_workers"]) and record["female_workers"] > record["workers"]:
+            problems.invalid_value(number, "N° trabajadoras", row["N° trabajadoras"],
+                                   f"{record['female_workers']:g} women exceed {record['workers']:g} workers", ruc)
+            record["female_workers"] = None
+        records.append(record)
+    kept, superseded = last_row_per_key(records, problems)
+    return Ingested(frame_of(kept, COLUMNS), table.rows_received, problems.rejects, superseded)
