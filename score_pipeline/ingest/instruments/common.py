@@ -177,9 +177,11 @@ def rows_with_valid_ruc(problems: Problems, table: Table, column: str) -> Iterat
 
 
 def frame_of(records: list[dict[str, object]], columns: dict[str, str]) -> pd.DataFrame:
-    """Records as a frame with exactly the warehouse columns, in order."""
-    frame = pd.DataFrame.from_records(records, columns=list(columns))
-    return frame.astype({name: "object" for name in columns})
+    """Records as a frame with exactly the warehouse columns, in order, each holding the parsed Python
+    values as they are (DuckDB casts them on insert). Built column by column: letting pandas infer
+    types first (timestamps, then back to objects) cost seconds per wave at 5,200 enterprises."""
+    return pd.DataFrame({name: pd.Series([record.get(name) for record in records], dtype=object, index=None)
+                         for name in columns}, columns=list(columns))
 
 
 def by_enterprise(record: dict[str, object]) -> Hashable:
