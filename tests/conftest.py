@@ -105,8 +105,10 @@ def digests(folder: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
 
 
-def materialize_ingest(wave: str, warehouse: Path, instruments: Sequence[str] | None = None, *, raise_on_error: bool = True):
-    """A real Dagster run of the ingest assets (all, or the named instruments) and their checks."""
+def materialize_ingest(wave: str, warehouse: Path, instruments: Sequence[str] | None = None, *, raise_on_error: bool = True,
+                       instance=None):
+    """A real Dagster run of the ingest assets (all, or the named instruments) and their checks, in the
+    given instance (the DAGSTER_HOME one by default)."""
     from dagster import DagsterInstance, materialize
 
     from score_pipeline.ingest.assets import ingest_assets
@@ -115,7 +117,7 @@ def materialize_ingest(wave: str, warehouse: Path, instruments: Sequence[str] | 
     from score_pipeline.waves import wave_partitions
 
     chosen = [i for i, instrument in enumerate(INSTRUMENTS) if instruments is None or instrument.name in instruments]
-    instance = DagsterInstance.get()
+    instance = instance or DagsterInstance.get()
     if not instance.has_dynamic_partition(wave_partitions.name, wave):
         instance.add_dynamic_partitions(wave_partitions.name, [wave])
     with mock.patch.dict(os.environ, {"SCORE_WAREHOUSE": str(warehouse)}):  # the resource's one source

@@ -12,7 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 from bad_inputs import CASES, Accepted, Case, Loaded, Refused, build
-from conftest import PipelineRun, digests, materialize_ingest, new_dagster_home, run_dbt
+from conftest import PipelineRun, digests, materialize_ingest, run_dbt
+from dagster import DagsterInstance
 
 from score_pipeline.cli import failure_reasons
 from score_pipeline.ingest.instruments import INSTRUMENTS_BY_NAME
@@ -32,13 +33,12 @@ def test_the_corpus_has_86_cases_or_more_over_every_instrument() -> None:
     assert len({case.name for case in CASES}) == len(CASES)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def own_instance(pipeline: PipelineRun, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The cases' runs (refused ones among them) go to an instance of their own."""
-    home = new_dagster_home(tmp_path_factory.mktemp("corpus") / "dagster_home")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DAGSTER_HOME", str(home))
-        yield home
+@pytest.fixture(scope="module")
+def own_instance() -> Iterator[DagsterInstance]:
+    """The cases' runs (refused ones among them) go to an in-memory instance of their own: the
+    cases need each run's events, not a run history, and an instance on disk doubled their time."""
+    with DagsterInstance.ephemeral() as instance:
+        yield instance
 
 
 @pytest.fixture(scope="module")
@@ -67,21 +67,21 @@ def logged_counts(database: Path, wave: str, instrument: str) -> dict[str, int]:
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
-def test_bad_input(case: Case, pipeline: PipelineRun, warehouse: Path, tmp_path: Path,
+def test_bad_input(case: Case, pipeline: PipelineRun, warehouse: Path, own_instance: DagsterInstance, tmp_path: Path,
                    monkeypatch: pytest.MonkeyPatch) -> None:
     published = digests(pipeline.publish_dir)
     monkeypatch.setenv("SCORE_RAW_DIR", str(tmp_path / "raw"))
     folder = build(case, tmp_path / "raw")
     if isinstance(case.expected, Refused):
-        assert_refused(case, case.expected, folder, warehouse)
+        assert_refused(case, case.expected, folder, warehouse, own_instance)
     elif isinstance(case.expected, Accepted):
-        assert_accepted(case, case.expected, folder, pipeline, warehouse)
+        assert_accepted(case, case.expected, folder, pipeline, warehouse, own_instance)
     else:
-        assert_loaded(case, case.expected, pipeline, warehouse, tmp_path)
+        assert_loaded(case, case.expected, pipeline, warehouse, tmp_path, own_instance)
     assert digests(pipeline.publish_dir) == published
 
 
-def assert_refused(case: Case, expected: Refused, folder: Path, warehouse: Path) -> None:
+def assert_refused(case: Case, expected: Refused, folder: Path, warehouse: Path, instance: DagsterInstance) -> None:
     if case.instrument == "drop":  # not a wave yet: listed with the problem, no run is started for it
         status = next(s for s in drop_statuses(folder.parent) if s.folder == folder)
         assert not status.complete and any(expected.message in problem for problem in status.problems), status
@@ -89,18 +89,19 @@ def assert_refused(case: Case, expected: Refused, folder: Path, warehouse: Path)
             return
     before = wave_rows(warehouse, case.wave)
     instruments = None if case.instrument == "drop" else [case.instrument]  # a drop started by hand: all refuse it
-    result = materialize_ingest(case.wave, warehouse, instruments, raise_on_error=False)
+    result = materialize_ingest(case.wave, warehouse, instruments, raise_on_error=False, instance=instance)
     assert not result.success
     reasons = failure_reasons(result)
     assert reasons and all(expected.message in reason for reason in reasons), reasons
     assert wave_rows(warehouse, case.wave) == before
 
 
-def assert_accepted(case: Case, expected: Accepted, folder: Path, pipeline: PipelineRun, warehouse: Path) -> None:
+def assert_accepted(case: Case, expected: Accepted, folder: Path, pipeline: PipelineRun, warehouse: Path,
+                    instance: DagsterInstance) -> None:
     status = verify_drop(folder)
     assert status.complete, status.problems
     assert (expected.note in (status.unread_note or "")) if expected.note else status.unread == []
-    result = materialize_ingest(case.wave, warehouse)
+    result = materialize_ingest(case.wave, warehouse, instance=instance)
     assert result.success, failure_reasons(result)
     for instrument in INSTRUMENTS_BY_NAME:
         assert logged_counts(warehouse, case.wave, instrument) == logged_counts(pipeline.warehouse, case.wave, instrument)
@@ -112,8 +113,9 @@ def raw_values(database: Path, instrument: str, wave: str, ignoring: tuple[str, 
     return query(database, f"select *{exclude} from raw.{table} where wave = ? order by all", [wave])
 
 
-def assert_loaded(case: Case, expected: Loaded, pipeline: PipelineRun, warehouse: Path, tmp_path: Path) -> None:
-    result = materialize_ingest(case.wave, warehouse, [case.instrument])
+def assert_loaded(case: Case, expected: Loaded, pipeline: PipelineRun, warehouse: Path, tmp_path: Path,
+                  instance: DagsterInstance) -> None:
+    result = materialize_ingest(case.wave, warehouse, [case.instrument], instance=instance)
     assert all(check.passed for check in result.get_asset_check_evaluations() if check.check_name in ("structure", "reconciliation"))
     if expected.same_values_but is not None:  # re-saved, not changed: the very same values load
         assert raw_values(warehouse, case.instrument, case.wave, expected.same_values_but) == raw_values(
