@@ -47,7 +47,7 @@ run: manifest
 	@$(PY) -m score_pipeline.cli run
 
 test: manifest browser
-	$(SAY) "running the test suite (about 10 minutes; each test is named as it starts)"
+	$(SAY) "running the test suite (about 9 minutes; each test is named as it starts)"
 	@$(PY) -m pytest -v
 
 # Debian's chromium for the browser tests (the UI and the report); playwright drives it. Installing it

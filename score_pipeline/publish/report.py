@@ -14,15 +14,6 @@ from score_pipeline.query import for_reading
 from score_pipeline.templates import render
 
 REPORT_NAME = "report.html"
-SUMMARY_FIGURES = {  # what the evaluation summary says, beside each headline indicator
-    "global_score": "2.04 -> 3.06", "pct_enterprises_gain_gt1": "about half", "accidents": "-42 %",
-    "absenteeism": "-34 %", "turnover": "-12 %", "defects": "-22 %", "raw_material_waste": "-33 %",
-    "unit_cost": "mostly the same", "capacity_use_pct": "63 -> 72 %", "annual_sales": "S/ 7.05 M -> 8.85 M",
-    "workers": "33.7 -> 42.5", "monthly_payroll": "S/ 56,069 -> 71,000", "sales_per_worker": "unchanged",
-    "pct_using_productivity_indicators": "under 20 %", "female_share_pct": "32 -> 35 %",
-    "n_gender_policy": "18 enterprises", "worker_satisfaction": "3.64 -> 3.79 (+4 %)",
-    "pct_positive_effects": "over 80 %",
-}
 def svg(figure: Figure) -> str:
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", bbox_inches="tight")
@@ -76,8 +67,9 @@ def grouped_bars(frame: pd.DataFrame, index: str, columns: str, values: str, tit
 def build_report(connection: duckdb.DuckDBPyConnection) -> str:
     """The report's HTML from the marts of a connection (schema `marts`)."""
     read = lambda sql: connection.execute(sql).df()  # noqa: E731
-    headline = read("select * from marts.headline_indicators")
-    headline["evaluation summary"] = headline["indicator"].map(SUMMARY_FIGURES)
+    headline = read("select headline.*, catalog.summary_figure as \"evaluation summary\" "
+                    "from marts.headline_indicators as headline "
+                    "inner join reference.headline_catalog as catalog using (indicator) order by catalog.sort_order")
     change = read("select * from marts.score_change")
     kpi = read("select * from marts.kpi_change")
     satisfaction = read("select * from marts.worker_satisfaction where item <> 'overall'")

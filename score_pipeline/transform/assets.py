@@ -16,7 +16,7 @@ from score_pipeline import settings
 from score_pipeline.resources import WarehouseResource
 from score_pipeline.transform.metadata import relation_facts, relations_from_manifest
 from score_pipeline.transform.partial_parse import invocation_target, keep_parse
-from score_pipeline.transform.project import WAVE_SELECTION, dbt_build_args, dbt_project
+from score_pipeline.transform.project import WAVE_SELECTION, dbt_build_args, dbt_project, dbt_vars_for_waves
 from score_pipeline.transform.translator import ScoreDbtTranslator
 from score_pipeline.waves import wave_partitions
 
@@ -38,8 +38,10 @@ def _stream_build(context: AssetExecutionContext, dbt: DbtCliResource, warehouse
     invocation's dbt.log, whose path goes to the run log instead.
     """
     every_wave = set(waves) == set(context.instance.get_dynamic_partitions(wave_partitions.name))
-    target = invocation_target(context.run.run_id, warehouse.database)
-    invocation = dbt.cli(dbt_build_args(None if every_wave else waves), context=context, target_path=target)
+    selected = [] if every_wave else list(waves)
+    dbt_vars = dbt_vars_for_waves(selected) if selected else ""
+    target = invocation_target(context.run.run_id, warehouse.database, dbt_vars)
+    invocation = dbt.cli(dbt_build_args(selected), context=context, target_path=target)
     context.log.info(f"dbt build for {', '.join(waves) if waves else 'the cross-wave models'}: its log is {target / 'dbt.log'}")
     events = []
     try:
@@ -48,7 +50,7 @@ def _stream_build(context: AssetExecutionContext, dbt: DbtCliResource, warehouse
     except Exception:
         yield from events  # what dbt built before it failed is still reported
         raise
-    keep_parse(target, warehouse.database)
+    keep_parse(target, warehouse.database, dbt_vars)
     built = [(event, model_id(event)) for event in events]
     with warehouse.connect(read_only=True) as connection:
         facts = relation_facts(connection, relations_from_manifest(invocation.manifest, [i for _, i in built if i]), waves)

@@ -3,26 +3,7 @@
 -- with change_pct their mean_pct_change.
 
 with labels as (
-    select * from (values
-        (1, 'global_score', 'Average global management practices score', 'score 1-5'),
-        (2, 'pct_enterprises_gain_gt1', 'Enterprises whose global score rose by more than one point', 'percent'),
-        (3, 'accidents', 'Work accidents per year', 'accidents'),
-        (4, 'absenteeism', 'Absenteeism', 'percent'),
-        (5, 'turnover', 'Staff turnover', 'percent'),
-        (6, 'defects', 'Defective products', 'percent'),
-        (7, 'raw_material_waste', 'Raw material waste', 'percent'),
-        (8, 'unit_cost', 'Cost per unit produced', 'S/.'),
-        (9, 'capacity_use_pct', 'Installed capacity used', 'percent'),
-        (10, 'annual_sales', 'Annual sales', 'S/.'),
-        (11, 'workers', 'Number of workers', 'workers'),
-        (12, 'monthly_payroll', 'Monthly payroll', 'S/.'),
-        (13, 'sales_per_worker', 'Annual sales per worker', 'S/.'),
-        (14, 'pct_using_productivity_indicators', 'Enterprises using productivity indicators', 'percent'),
-        (15, 'female_share_pct', 'Share of women in the workforce', 'percent'),
-        (16, 'n_gender_policy', 'Enterprises with a gender equality policy', 'enterprises'),
-        (17, 'worker_satisfaction', 'Worker satisfaction, overall score', 'score 1-5'),
-        (18, 'pct_positive_effects', 'Perceived effects that are positive', 'percent')
-    ) as t(sort_order, indicator, label, unit)
+    select sort_order, indicator, label, unit from {{ ref('headline_catalog') }}
 ),
 
 business as (
