@@ -184,6 +184,10 @@ def test_the_report_renders_its_charts_and_tables(browser, pipeline: PipelineRun
     assert page.locator("section table").count() >= 8
     assert page.get_by_text("Headline indicators").count() == 1
     assert "3.06" in page.locator("section").first.inner_text()
+    headline = page.locator("section", has_text="Headline indicators").locator("table")
+    header = headline.locator("th").all_inner_texts()
+    accidents = headline.locator("tr", has_text="Work accidents per year").first.locator("td").all_inner_texts()
+    assert accidents[header.index("evaluation summary")] == "-42 %"  # the seed's summary figure beside the computed one
     changes = page.locator("section", has_text="Module and category changes").locator("table")
     header = changes.locator("th").all_inner_texts()
     global_row = changes.locator("tr", has_text="global").first.locator("td").all_inner_texts()
