@@ -6,11 +6,11 @@
 
 with answers as (
     unpivot (
-        select wave, ruc, respondent_row, w01, w02, w03, w04, w05, w06, w07, w08, w09, w10, w11, w12, w13, w14, w15
+        select wave, ruc, respondent_row, columns('^w[0-9]{2}$')  -- the survey's items (codebook_worker_items)
         from {{ ref('stg_raw__worker_survey') }}
         where ruc in {{ known_enterprises() }} {{ wave_filter() }}
     )
-    on w01, w02, w03, w04, w05, w06, w07, w08, w09, w10, w11, w12, w13, w14, w15
+    on columns('^w[0-9]{2}$')
     into name item value answer
 ),
 

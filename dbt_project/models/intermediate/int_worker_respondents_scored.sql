@@ -1,20 +1,29 @@
 {{ wave_incremental_config() }}
 
 -- Contract 2.4: respondent score = mean of the valid answers to the items in the
--- overall score (w01..w14), null with fewer than 10 valid answers.
+-- overall score (the codebook's in_overall_score: w01..w14), null with fewer than
+-- 10 valid answers.
 
 with respondents as (
     select * from {{ ref('stg_raw__worker_survey') }}
     where ruc in {{ known_enterprises() }} {{ wave_filter() }}
 ),
 
-scored_items as (
-    select
-        wave,
-        ruc,
-        respondent_row,
-        list_filter([w01, w02, w03, w04, w05, w06, w07, w08, w09, w10, w11, w12, w13, w14], lambda x: x is not null) as answers
-    from respondents
+answers as (  -- every item of every respondent, unanswered ones included (as nulls)
+    select wave, ruc, respondent_row, item, answer
+    from (select wave, ruc, respondent_row, columns('^w[0-9]{2}$') from respondents)
+    unpivot include nulls (answer for item in (columns('^w[0-9]{2}$')))
+),
+
+overall_items as (
+    select item_id as item from {{ ref('codebook_worker_items') }} where in_overall_score
+),
+
+scored as (
+    select wave, ruc, respondent_row, count(answer) as n_valid_answers, avg(answer) as mean_answer
+    from answers
+    inner join overall_items using (item)
+    group by wave, ruc, respondent_row
 ),
 
 final as (
@@ -22,9 +31,9 @@ final as (
         wave,
         ruc,
         respondent_row,
-        len(answers) as n_valid_answers,
-        case when len(answers) >= 10 then list_avg(answers) end as respondent_score
-    from scored_items
+        n_valid_answers,
+        case when n_valid_answers >= 10 then mean_answer end as respondent_score
+    from scored
 )
 
 select * from final

@@ -12,7 +12,7 @@ renamed as (
         sex,
         age_band,
         tenure_band,
-        w01, w02, w03, w04, w05, w06, w07, w08, w09, w10, w11, w12, w13, w14, w15
+        columns('^w[0-9]{2}$')  -- the items, w01..w15 (codebook_worker_items)
     from source
 )
 
