@@ -25,6 +25,7 @@ SURVEY_TIMEZONE = "America/Lima"
 RAW_DIR_ENV = "SCORE_RAW_DIR"
 WAREHOUSE_ENV = "SCORE_WAREHOUSE"
 PUBLISH_DIR_ENV = "SCORE_PUBLISH_DIR"
+CORRECTIONS_DIR_ENV = "SCORE_CORRECTIONS_DIR"
 
 WAREHOUSE_POOL = "duckdb_warehouse"
 
@@ -49,6 +50,11 @@ def warehouse_path() -> Path:
     if value and not Path(value).is_absolute():
         raise ValueError(f"{WAREHOUSE_ENV}={value!r}: give an absolute path (dbt reads it too, from dbt_project/)")
     return Path(value) if value else PROJECT_ROOT / "data" / "warehouse" / "score.duckdb"
+
+
+def corrections_dir() -> Path:
+    """The field corrections logs, `<wave>.csv` (contract 5)."""
+    return _path_from_env(CORRECTIONS_DIR_ENV, PROJECT_ROOT / "data" / "corrections")
 
 
 def publish_dir() -> Path:

@@ -17,7 +17,8 @@ from dagster import (
 )
 
 from score_pipeline import settings
-from score_pipeline.ingest.instruments import INSTRUMENTS, Ingested, Instrument
+from score_pipeline.ingest.corrections import log_path, read_log
+from score_pipeline.ingest.instruments import CORRECTABLE, INSTRUMENTS, Ingested, Instrument
 from score_pipeline.ingest.load import create_tables, stage_wave
 from score_pipeline.quality.checks import WaveChecks, check_specs, evaluate_staged
 from score_pipeline.resources import WarehouseResource
@@ -42,7 +43,8 @@ def ingest_metadata(ingested: Ingested) -> dict[str, object]:
 def load_wave(instrument: Instrument, wave: str, warehouse: WarehouseResource) -> tuple[Ingested, WaveChecks]:
     """Read, stage and check one wave of the instrument; commit only when no blocking check failed."""
     folder = verified_wave_folder(settings.raw_dir(), wave)
-    ingested = instrument.ingest(folder, wave)
+    log = read_log(log_path(settings.corrections_dir(), wave), CORRECTABLE)
+    ingested = instrument.ingest(folder, wave, log)
     in_file = instrument.count_received(folder)
     with warehouse.connect() as connection:
         create_tables(connection, instrument)
@@ -118,6 +120,8 @@ BOOKKEEPING_TABLES = {
     "ingest_log": "One row per wave x instrument ingested, with the counts of that load.",
     "rejects": "Rows set aside and invalid cells: file, row, column, raw value and reason.",
     "superseded": "Submissions replaced by a later one of the same enterprise in the same wave.",
+    "corrections": "The wave's field corrections log, line by line, with each line's status and the log's hash "
+                   "(contract 5); never published.",
 }
 bookkeeping_specs = [
     AssetSpec(key=["raw", table], description=f"{text} Written by every ingest asset, per wave.",

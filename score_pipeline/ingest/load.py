@@ -6,6 +6,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from score_pipeline.ingest.corrections import CORRECTION_COLUMNS
 from score_pipeline.ingest.instruments import REJECT_COLUMNS, SUPERSEDED_COLUMNS, Ingested, Instrument
 
 INGEST_LOG_COLUMNS = {
@@ -13,7 +14,8 @@ INGEST_LOG_COLUMNS = {
     "rows_loaded": "INTEGER", "rows_rejected": "INTEGER", "duplicates_removed": "INTEGER",
     "values_invalid": "INTEGER", "loaded_at": "TIMESTAMP WITH TIME ZONE",
 }
-BOOKKEEPING = {"rejects": REJECT_COLUMNS, "superseded": SUPERSEDED_COLUMNS, "ingest_log": INGEST_LOG_COLUMNS}
+BOOKKEEPING = {"rejects": REJECT_COLUMNS, "superseded": SUPERSEDED_COLUMNS, "ingest_log": INGEST_LOG_COLUMNS,
+               "corrections": CORRECTION_COLUMNS}
 
 
 def ddl(table: str, columns: dict[str, str]) -> str:
@@ -45,6 +47,8 @@ def stage_wave(connection: duckdb.DuckDBPyConnection, instrument: Instrument, wa
     insert(connection, instrument.table, instrument.columns, ingested.frame)
     insert(connection, "rejects", REJECT_COLUMNS, pd.DataFrame(ingested.rejects, columns=list(REJECT_COLUMNS)))
     insert(connection, "superseded", SUPERSEDED_COLUMNS, pd.DataFrame(ingested.superseded, columns=list(SUPERSEDED_COLUMNS)))
+    insert(connection, "corrections", CORRECTION_COLUMNS,
+           pd.DataFrame(ingested.corrections, columns=list(CORRECTION_COLUMNS), dtype=object))
     log = {
         "wave": wave, "instrument": instrument.name, "source_file": f"{wave}/{instrument.name}",
         "rows_received": ingested.rows_received, "rows_loaded": ingested.rows_loaded,

@@ -17,7 +17,7 @@ from score_pipeline.ingest.instruments import case_studies, practices, profile, 
 from score_pipeline.ingest.instruments.common import REJECT_COLUMNS, SUPERSEDED_COLUMNS, Ingested
 from score_pipeline.ingest.readers import count_delimited_records, count_sheet_rows
 
-__all__ = ["INSTRUMENTS", "INSTRUMENTS_BY_NAME", "READ_FILES", "REJECT_COLUMNS", "SUPERSEDED_COLUMNS", "Ingested",
+__all__ = ["CORRECTABLE", "INSTRUMENTS", "INSTRUMENTS_BY_NAME", "READ_FILES", "REJECT_COLUMNS", "SUPERSEDED_COLUMNS", "Ingested",
            "Instrument"]
 
 
@@ -28,11 +28,12 @@ class Instrument:
     table: str  # the raw table in the warehouse
     label: str
     columns: dict[str, str]  # warehouse column -> DuckDB type
-    ingest: Callable[[Path, str], Ingested]
+    ingest: Callable[..., Ingested]  # (wave folder, wave, corrections log or None)
     # The data rows of a wave's file, counted without the reader (readers.count_*): the reconciliation check.
     count_received: Callable[[Path], int]
     key: tuple[str, ...] = ("ruc",)  # unique within a wave after resubmissions are resolved
     row_id: str = "source_row"  # the column naming the source row a loaded row came from
+    correctable: bool = True  # takes lines of the wave's corrections log (contract 5)
 
 
 def delimited_count(file: str, delimiter: str) -> Callable[[Path], int]:
@@ -54,9 +55,11 @@ INSTRUMENTS = (
                "Training and cost records (cumulative)", training.COLUMNS, training.ingest,
                delimited_count(training.SOURCE, ","), ("ruc", "module")),
     Instrument("estudios_caso", case_studies.SOURCE, "case_studies", "Case studies (markdown with front matter)",
-               case_studies.COLUMNS, case_studies.ingest, case_studies.count, ("ruc",), row_id="source_file"),
+               case_studies.COLUMNS, case_studies.ingest, case_studies.count, ("ruc",), row_id="source_file",
+               correctable=False),
 )
 INSTRUMENTS_BY_NAME = {instrument.name: instrument for instrument in INSTRUMENTS}
+CORRECTABLE = tuple(instrument.name for instrument in INSTRUMENTS if instrument.correctable)
 # Every file a wave folder may hold that an instrument reads (others are reported, never read).
 READ_FILES = re.compile(r"^(" + "|".join(re.escape(i.source) for i in INSTRUMENTS if not i.source.endswith("/"))
                         + r"|" + case_studies.READS + r")$")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from score_pipeline.ingest.corrections import Log
 from score_pipeline.ingest.instruments.common import Ingested, Problems, frame_of
 from score_pipeline.ingest.normalise import as_text, normalise_ruc
 from score_pipeline.ingest.readers import IngestError, decode
@@ -31,7 +32,8 @@ def count(folder: Path) -> int:
     return len(files(folder))
 
 
-def ingest(folder: Path, wave: str) -> Ingested:
+def ingest(folder: Path, wave: str, log: Log | None = None) -> Ingested:
+    """Case studies take no corrections (contract 5 lists the five instruments that do)."""
     found = files(folder)
     problems = Problems(wave, "estudios_caso", folder / SOURCE)
     records = []

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from score_pipeline.ingest.corrections import KeyMatcher, Log, apply
 from score_pipeline.ingest.normalise import (
     Parsed, as_text, date_order, normalise_ruc, parse_choice, parse_past_date, parse_quantity, parse_timestamp, within,
 )
@@ -35,6 +36,7 @@ class Ingested:
     rows_received: int
     rejects: list[dict[str, object]] = field(default_factory=list)
     superseded: list[dict[str, object]] = field(default_factory=list)
+    corrections: list[dict[str, object]] = field(default_factory=list)  # the log's lines, with their status
 
     @property
     def rows_rejected(self) -> int:
@@ -155,6 +157,15 @@ def field_reader(fields: Iterable[Field], table: Table) -> Callable[[Problems, i
                 record[f.column] = problems.value(parsed, number, f.header, raw, ruc)
         return record
     return read
+
+
+def corrected(log: Log | None, wave: str, instrument: str, table: Table, matches: KeyMatcher,
+              by_last_segment: bool = False) -> list[dict[str, object]]:
+    """Apply the wave's corrections log to the rows as read, first of all (contract 5); its lines for
+    this instrument, each with its status."""
+    if log is None:
+        return []
+    return [c.record(wave, log.sha256) for c in apply(log, instrument, table, matches, by_last_segment=by_last_segment)]
 
 
 # -- rows, keys and resubmissions ------------------------------------------------------------------

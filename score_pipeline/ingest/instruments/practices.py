@@ -7,8 +7,10 @@ import csv
 from pathlib import Path
 
 from score_pipeline.ingest.instruments.common import (
-    Field, Ingested, Problems, columns_of, field_reader, frame_of, keep_latest, past_date, text, timed_submissions,
+    Field, Ingested, Problems, columns_of, corrected, field_reader, frame_of, keep_latest, past_date, text,
+    timed_submissions,
 )
+from score_pipeline.ingest.corrections import Log, by_column
 from score_pipeline.ingest.normalise import Parsed, as_text, parse_practice_score
 from score_pipeline.ingest.readers import IngestError, read_delimited, unique_column
 from score_pipeline.settings import CODEBOOK_PRACTICES
@@ -40,7 +42,7 @@ def practice_ids() -> list[str]:
         return [row["practice_id"] for row in csv.DictReader(handle)]
 
 
-def ingest(folder: Path, wave: str) -> Ingested:
+def ingest(folder: Path, wave: str, log: Log | None = None) -> Ingested:
     path = folder / SOURCE
     ids = practice_ids()
     table = read_delimited(path, ";", ["_uuid", "_submission_time", "ruc"], form_export=True)
@@ -50,6 +52,7 @@ def ingest(folder: Path, wave: str) -> Ingested:
         raise IngestError(path, f"missing practice column(s): {', '.join(missing)}")
     column_of = {pid: unique_column(path, table.header, [n for n in practice_columns if n.rsplit("/", 1)[-1] == pid],
                                     f"practice {pid}") for pid in ids}
+    corrections = corrected(log, wave, "practicas_gestion", table, by_column("_uuid"), by_last_segment=True)
     problems = Problems(wave, "practicas_gestion", path)
     submissions = [{"ruc": ruc, "submitted_at": moment, "source_row": number, "submission_uuid": as_text(row["_uuid"]),
                     "row": row} for number, row, ruc, moment in timed_submissions(problems, table)]
@@ -66,4 +69,4 @@ def ingest(folder: Path, wave: str) -> Ingested:
             if status == "invalid":
                 problems.invalid_value(number, column_of[pid], raw, f"{as_text(raw)!r} is not 1..5, NA, 99 or empty", ruc)
             records.append({**base, "practice_id": pid, "score": score, "answer_status": status})
-    return Ingested(frame_of(records, COLUMNS), table.rows_received, problems.rejects, superseded)
+    return Ingested(frame_of(records, COLUMNS), table.rows_received, problems.rejects, superseded, corrections)

@@ -6,8 +6,9 @@ from pathlib import Path
 
 from score_pipeline.ingest.instruments.common import (
     Field, Ingested, Problems, columns_of, field_reader, frame_of, last_row_per_key, one_of, past_date, quantity, text,
-    rows_with_valid_ruc,
+    corrected, rows_with_valid_ruc,
 )
+from score_pipeline.ingest.corrections import Log, by_ruc
 from score_pipeline.ingest.normalise import parse_yes_no
 from score_pipeline.ingest.readers import read_profile_sheet
 
@@ -41,9 +42,10 @@ COLUMNS = {"wave": "VARCHAR", "ruc": "VARCHAR", **columns_of(FIELDS), "source_ro
 REQUIRED_HEADERS = ["RUC", *(f.header for f in FIELDS)]
 
 
-def ingest(folder: Path, wave: str) -> Ingested:
+def ingest(folder: Path, wave: str, log: Log | None = None) -> Ingested:
     path = folder / SOURCE
     table = read_profile_sheet(path, REQUIRED_HEADERS)
+    corrections = corrected(log, wave, "perfil_empresa", table, by_ruc("RUC"))
     problems = Problems(wave, "perfil_empresa", path)
     read = field_reader(FIELDS, table)
     records = []
@@ -55,4 +57,4 @@ def ingest(folder: Path, wave: str) -> Ingested:
             record["female_workers"] = None
         records.append(record)
     kept, superseded = last_row_per_key(records, problems)
-    return Ingested(frame_of(kept, COLUMNS), table.rows_received, problems.rejects, superseded)
+    return Ingested(frame_of(kept, COLUMNS), table.rows_received, problems.rejects, superseded, corrections)

@@ -6,8 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from score_pipeline.ingest.instruments.common import (
-    Field, Ingested, Problems, choice, columns_of, field_reader, frame_of, keep_latest, rating, text, timed_submissions,
+    Field, Ingested, Problems, choice, columns_of, corrected, field_reader, frame_of, keep_latest, rating, text,
+    timed_submissions,
 )
+from score_pipeline.ingest.corrections import Log, by_column
 from score_pipeline.ingest.normalise import as_text
 from score_pipeline.ingest.readers import read_delimited
 
@@ -34,13 +36,14 @@ COLUMNS = {
 }
 
 
-def ingest(folder: Path, wave: str) -> Ingested:
+def ingest(folder: Path, wave: str, log: Log | None = None) -> Ingested:
     path = folder / SOURCE
     table = read_delimited(path, ";", ["_uuid", "_submission_time", "ruc", *(f.header for f in RATINGS)], form_export=True)
+    corrections = corrected(log, wave, "autoevaluacion", table, by_column("_uuid"))
     problems = Problems(wave, "autoevaluacion", path)
     read = field_reader(FIELDS, table)
     records = [{"wave": wave, "ruc": ruc, "submission_uuid": as_text(row["_uuid"]), "submitted_at": moment,
                 **read(problems, number, row, ruc), "source_row": number}
                for number, row, ruc, moment in timed_submissions(problems, table)]
     kept, superseded = keep_latest(records, problems)
-    return Ingested(frame_of(kept, COLUMNS), table.rows_received, problems.rejects, superseded)
+    return Ingested(frame_of(kept, COLUMNS), table.rows_received, problems.rejects, superseded, corrections)

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from score_pipeline.ingest.instruments.common import (
     Field, Ingested, Problems, column_order, columns_of, field_reader, frame_of, last_row_per_key, past_date, quantity,
-    rows_with_valid_ruc, whole_count,
+    corrected, rows_with_valid_ruc, whole_count,
 )
+from score_pipeline.ingest.corrections import Log, by_ruc_and_module
 from score_pipeline.ingest.normalise import as_text, parse_past_date
 from score_pipeline.ingest.readers import read_delimited
 
@@ -30,9 +31,10 @@ def by_enterprise_and_module(record: dict[str, object]) -> tuple[object, object]
     return record["ruc"], record["module"]
 
 
-def ingest(folder: Path, wave: str) -> Ingested:
+def ingest(folder: Path, wave: str, log: Log | None = None) -> Ingested:
     path = folder / SOURCE
     table = read_delimited(path, ",", REQUIRED_HEADERS, may_be_empty=True)  # before any module has finished
+    corrections = corrected(log, wave, "registro_capacitacion", table, by_ruc_and_module("ruc", "modulo"))
     problems = Problems(wave, "registro_capacitacion", path)
     start_order = column_order(table, "fecha_inicio")
     read = field_reader(FIELDS, table)
@@ -50,4 +52,4 @@ def ingest(folder: Path, wave: str) -> Ingested:
                         **read(problems, number, row, ruc), "source_row": number})
     # A record listed twice (the same enterprise and module) keeps its last row, as a sheet's correction below.
     kept, superseded = last_row_per_key(records, problems, by_enterprise_and_module)
-    return Ingested(frame_of(kept, COLUMNS), table.rows_received, problems.rejects, superseded)
+    return Ingested(frame_of(kept, COLUMNS), table.rows_received, problems.rejects, superseded, corrections)

@@ -7,8 +7,9 @@ import csv
 from pathlib import Path
 
 from score_pipeline.ingest.instruments.common import (
-    Field, Ingested, Problems, columns_of, field_reader, frame_of, rows_with_valid_ruc, text,
+    Field, Ingested, Problems, columns_of, corrected, field_reader, frame_of, rows_with_valid_ruc, text,
 )
+from score_pipeline.ingest.corrections import Log, by_column
 from score_pipeline.ingest.normalise import parse_satisfaction, parse_sex
 from score_pipeline.ingest.readers import read_delimited, unique_column
 from score_pipeline.settings import CODEBOOK_WORKER_ITEMS
@@ -33,7 +34,7 @@ def worker_item_prefixes() -> dict[str, str]:
         return {row["item_id"]: row["header_prefix"] for row in csv.DictReader(handle)}
 
 
-def ingest(folder: Path, wave: str) -> Ingested:
+def ingest(folder: Path, wave: str, log: Log | None = None) -> Ingested:
     path = folder / SOURCE
     table = read_delimited(path, ";", ["ID encuesta", "RUC", *(f.header for f in FIELDS[1:])])
     item_column = {
@@ -41,6 +42,7 @@ def ingest(folder: Path, wave: str) -> Ingested:
                             f"item {item} (header starting {prefix!r})")
         for item, prefix in worker_item_prefixes().items()
     }
+    corrections = corrected(log, wave, "encuesta_trabajadores", table, by_column("ID encuesta"))
     problems = Problems(wave, "encuesta_trabajadores", path)
     read = field_reader(FIELDS, table)
     records = []
@@ -53,4 +55,4 @@ def ingest(folder: Path, wave: str) -> Ingested:
             record[item] = problems.value(parsed, number, column, row[column], ruc)
         record["n_no_answer"] = no_answer
         records.append(record)
-    return Ingested(frame_of(records, COLUMNS), table.rows_received, problems.rejects)
+    return Ingested(frame_of(records, COLUMNS), table.rows_received, problems.rejects, corrections=corrections)

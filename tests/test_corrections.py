@@ -1,0 +1,103 @@
+"""Field corrections (contract 5): a wave's log read and checked line by line, applied to the rows as
+read, each line with its status; expected values are read from the raw files with openpyxl and csv,
+not through the pipeline's readers."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+from conftest import SAMPLE_RAW, PipelineRun, copy_wave, materialize_ingest
+
+from score_pipeline.ingest.corrections import LOG_COLUMNS, read_log
+from score_pipeline.ingest.instruments import CORRECTABLE
+from score_pipeline.ingest.readers import IngestError
+
+WAVE = "2019-endline"
+GOOD = {"instrument": "perfil_empresa", "key": "20085266838", "column": "N° trabajadores", "action": "replace",
+        "old_value": "29", "new_value": "31", "author": "Ana", "date": "2020-01-15", "reason": "call to the firm"}
+
+
+def write_log(folder: Path, lines: list[dict[str, str]], columns: tuple[str, ...] = LOG_COLUMNS) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{WAVE}.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(lines)
+    return path
+
+
+@pytest.mark.parametrize("change,problem", [
+    ({"instrument": "estudios_caso"}, "line 3: unknown instrument 'estudios_caso'"),
+    ({"action": "fix"}, "line 3: unknown action 'fix'"),
+    ({"reason": " "}, "line 3: reason is empty"),
+    ({"author": ""}, "line 3: author is empty"),
+    ({"date": "15/01/2020"}, "line 3: date '15/01/2020' is not YYYY-MM-DD"),
+    ({"action": "drop_row"}, "line 3: a drop_row leaves column, old_value and new_value empty"),
+])
+def test_a_log_that_cannot_be_read_names_the_line(tmp_path: Path, change: dict[str, str], problem: str) -> None:
+    path = write_log(tmp_path, [GOOD, {**GOOD, **change}])
+    with pytest.raises(IngestError, match=problem):
+        read_log(path, CORRECTABLE)
+
+
+def test_a_log_without_a_required_column_is_refused(tmp_path: Path) -> None:
+    path = write_log(tmp_path, [GOOD], columns=tuple(c for c in LOG_COLUMNS if c != "reason"))
+    with pytest.raises(IngestError, match="missing column\\(s\\): reason"):
+        read_log(path, CORRECTABLE)
+
+
+def test_a_wave_without_a_log_has_no_corrections(tmp_path: Path) -> None:
+    assert read_log(tmp_path / f"{WAVE}.csv", CORRECTABLE).corrections == ()
+
+
+def first_profile_rows(wave: str, count: int) -> list[tuple]:
+    sheet = openpyxl.load_workbook(SAMPLE_RAW / wave / "perfil_empresa.xlsx", read_only=True, data_only=True)["perfil"]
+    rows = list(sheet.iter_rows(values_only=True))
+    header = list(rows[2])
+    return header, rows[3:3 + count]
+
+
+def worker_rows(wave: str) -> list[dict[str, str]]:
+    with (SAMPLE_RAW / wave / "encuesta_trabajadores.csv").open(encoding="cp1252", newline="") as handle:
+        return list(csv.DictReader(handle, delimiter=";"))
+
+
+def test_each_line_applies_in_order_with_its_status(pipeline: PipelineRun, isolated: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    header, (first, second) = first_profile_rows(WAVE, 2)
+    workers = header.index("N° trabajadores")
+    first_ruc, second_ruc = first[0].strip(), second[0].strip()
+    dropped = worker_rows(WAVE)[0]["ID encuesta"]
+    lines = [
+        {**GOOD, "key": first_ruc, "old_value": str(first[workers]), "new_value": "31"},       # applied
+        {**GOOD, "key": first_ruc, "old_value": str(first[workers]), "new_value": "35"},       # stale: now 31
+        {**GOOD, "key": first_ruc, "old_value": "31", "new_value": "33"},                      # applied on the line before's value
+        {**GOOD, "key": "20100123453", "old_value": "1", "new_value": "2"},                    # no_match
+        {**GOOD, "key": second_ruc, "action": "confirm", "old_value": str(second[workers]), "new_value": ""},  # applied
+        {**GOOD, "instrument": "encuesta_trabajadores", "key": dropped, "action": "drop_row", "column": "",
+         "old_value": "", "new_value": ""},                                                   # applied
+    ]
+    write_log(isolated / "corrections", lines)
+    monkeypatch.setenv("SCORE_CORRECTIONS_DIR", str(isolated / "corrections"))
+    copy_wave(WAVE, isolated / "raw")
+    warehouse = isolated / "warehouse" / "score.duckdb"
+    result = materialize_ingest(WAVE, warehouse, ["perfil_empresa", "encuesta_trabajadores"])
+    assert all(check.passed for check in result.get_asset_check_evaluations() if check.check_name == "reconciliation")
+
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        statuses = connection.execute("select log_line, status from raw.corrections order by log_line").fetchall()
+        loaded = dict(connection.execute("select ruc, workers from raw.company_profile").fetchall())
+        survey = connection.execute("select count(*) from raw.worker_survey").fetchone()[0]
+        dropped_reason = connection.execute(
+            "select reason from raw.rejects where instrument = 'encuesta_trabajadores' and kind = 'row'").fetchall()
+    assert statuses == [(2, "applied"), (3, "stale"), (4, "applied"), (5, "no_match"), (6, "applied"), (7, "applied")]
+    assert loaded[first_ruc] == 33 and loaded[second_ruc] == second[workers]
+    with duckdb.connect(str(pipeline.warehouse), read_only=True) as connection:  # the same wave without a log
+        uncorrected = connection.execute("select count(*) from raw.worker_survey where wave = ?", [WAVE]).fetchone()[0]
+    assert survey == uncorrected - 1
+    assert ("set aside by corrections line 7: call to the firm",) in dropped_reason
