@@ -74,10 +74,11 @@ def drop_has_run(instance: DagsterInstance, status: DropStatus) -> bool:
 
 
 @sensor(job=wave_job, minimum_interval_seconds=60, default_status=DefaultSensorStatus.RUNNING,
-        description="Watches the raw root; a complete wave drop (verified SHA256SUMS) that no run has ingested "
-                    "yet registers the wave partition and starts its run.")
+        description="Watches the raw root and the corrections logs; a complete wave drop (verified SHA256SUMS), "
+                    "with its corrections log, that no run has ingested yet registers the wave partition and "
+                    "starts its run.")
 def wave_drop_sensor(context: SensorEvaluationContext) -> SensorResult:
-    statuses = drop_statuses(settings.raw_dir())
+    statuses = drop_statuses(settings.raw_dir(), settings.corrections_dir())
     drops = drops_to_run(statuses, lambda status: drop_has_run(context.instance, status))
     if not drops:
         return SensorResult(skip_reason=not_ready(statuses) or "no new or changed complete wave drop")
@@ -125,7 +126,7 @@ def waves_done_since_last_publication(instance: DagsterInstance) -> list[str]:
           default_status=DefaultScheduleStatus.RUNNING,
           description="Nightly re-run of the latest wave (the cross-wave marts follow through publish_after_waves).")
 def nightly_latest_wave(context: ScheduleEvaluationContext) -> RunRequest | SkipReason:
-    drops = complete_drops(settings.raw_dir())
+    drops = complete_drops(settings.raw_dir(), settings.corrections_dir())
     if not drops:
         return SkipReason(f"no complete wave drop under {settings.raw_dir()}")
     return RunRequest(partition_key=drops[-1].wave, run_key=None)

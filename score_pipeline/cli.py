@@ -119,6 +119,18 @@ def timing_line(instance: DagsterInstance, run_id: str, elapsed: float) -> str:
     return f"{elapsed:.1f} s ({stages})" if stages else f"{elapsed:.1f} s"
 
 
+def corrections_line(waves: Sequence[str]) -> str:
+    """`2017-baseline none; 2018-midterm 5 applied, 1 not applied` from the lines the runs stored."""
+    from score_pipeline.resources import WarehouseResource
+
+    with WarehouseResource().connect(read_only=True) as connection:
+        counts = {wave: (applied, other) for wave, applied, other in connection.execute(
+            "select wave, count(*) filter (where status = 'applied'), count(*) filter (where status <> 'applied') "
+            "from raw.corrections where wave in (select unnest(?)) group by wave", [list(waves)]).fetchall()}
+    return "; ".join(f"{wave} {counts[wave][0]} applied, {counts[wave][1]} not applied" if wave in counts
+                     else f"{wave} none" for wave in waves)
+
+
 def range_tags(waves: Sequence[str]) -> dict[str, str]:
     """The tags that make one run cover a range of wave partitions (what a single-run backfill launches)."""
     from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
@@ -145,7 +157,7 @@ def run_all_waves(out: TextIO | None = None) -> int:
     from score_pipeline.waves import contiguous_blocks, drop_statuses, wave_partitions
 
     raw_root = settings.raw_dir()
-    statuses = drop_statuses(raw_root)
+    statuses = drop_statuses(raw_root, settings.corrections_dir())
     for status in statuses:
         if not status.complete:
             print(f"skipping {status.wave}: " + "; ".join(status.problems), file=out)
@@ -184,6 +196,7 @@ def run_all_waves(out: TextIO | None = None) -> int:
                                       result, log_path, out)
             print(f"      done in {timing_line(instance, result.run_id, time.monotonic() - step_started)}",
                   file=out, flush=True)
+            print(f"      corrections: {corrections_line(waves)}", file=out, flush=True)
         print("cross-wave marts, statistics, publication ...", file=out, flush=True)
         step_started = time.monotonic()
         result = evaluation_job.execute_in_process(instance=instance, run_config=QUIET_RUN_CONFIG, tags=process_tags(),

@@ -17,6 +17,7 @@ from dagster import DynamicPartitionsDefinition
 WAVE_NAME = re.compile(r"^\d{4}-[a-z][a-z0-9_]*(-[a-z0-9_]+)*$")
 CHECKSUMS = "SHA256SUMS"
 DROP_TAG = "score-pipeline/drop"
+CORRECTIONS_TAG = "score-pipeline/corrections"  # + /<wave>: the sha256 of the log a run applied, or "none"
 
 wave_partitions = DynamicPartitionsDefinition(name="wave")
 
@@ -32,6 +33,7 @@ class DropStatus:
     problems: list[str] = field(default_factory=list)
     fingerprint: str = ""  # sha256 of SHA256SUMS: changes whenever the drop's content does
     unread: list[str] = field(default_factory=list)  # files of the folder no instrument reads: reported, not run
+    corrections: str = ""  # sha256 of the wave's corrections log, "none" without one ("" when not looked at)
 
     @property
     def complete(self) -> bool:
@@ -41,11 +43,12 @@ class DropStatus:
     def run_tags(self) -> dict[str, str]:
         """Tags of a run that ingests this drop, one per wave (a run may ingest several): the drop
         sensor runs a drop whose tag no run carries yet."""
-        return {f"{DROP_TAG}/{self.wave}": self.fingerprint}
+        tags = {f"{DROP_TAG}/{self.wave}": self.fingerprint}
+        return {**tags, f"{CORRECTIONS_TAG}/{self.wave}": self.corrections} if self.corrections else tags
 
     @property
     def drop_id(self) -> str:
-        return f"{self.wave}:{self.fingerprint}"
+        return f"{self.wave}:{self.fingerprint}:{self.corrections}"
 
     @property
     def unread_note(self) -> str | None:
@@ -77,8 +80,9 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def verify_drop(folder: Path) -> DropStatus:
-    """Check a wave folder against its SHA256SUMS; problems name each file."""
+def verify_drop(folder: Path, corrections_dir: Path | None = None) -> DropStatus:
+    """Check a wave folder against its SHA256SUMS; problems name each file. With `corrections_dir`, the
+    status also carries the version of the wave's corrections log: a changed log is new data too."""
     wave = folder.name
     if not is_wave_name(wave):
         return DropStatus(wave, folder, [f"folder name {wave!r} is not a wave key YYYY-name in lower case"])
@@ -100,7 +104,13 @@ def verify_drop(folder: Path) -> DropStatus:
             problems.append(f"{name}: listed in {CHECKSUMS} but missing")
         elif file_sha256(path) != expected:
             problems.append(f"{name}: checksum mismatch")
-    return DropStatus(wave, folder, problems, fingerprint, unread_files(folder, entries))
+    return DropStatus(wave, folder, problems, fingerprint, unread_files(folder, entries),
+                      corrections_version(corrections_dir, wave) if corrections_dir else "")
+
+
+def corrections_version(corrections_dir: Path, wave: str) -> str:
+    log = corrections_dir / f"{wave}.csv"
+    return file_sha256(log) if log.is_file() else "none"
 
 
 def unread_files(folder: Path, listed: dict[str, str]) -> list[str]:
@@ -114,13 +124,13 @@ def unread_files(folder: Path, listed: dict[str, str]) -> list[str]:
     return unread + [f"{name} (not in {CHECKSUMS})" for name in sorted(present - set(listed))]
 
 
-def drop_statuses(raw_root: Path) -> list[DropStatus]:
+def drop_statuses(raw_root: Path, corrections_dir: Path | None = None) -> list[DropStatus]:
     """Every visible folder of the raw root, verified, in key order: a folder named unlike a wave
     is listed with that problem rather than skipped in silence (hidden folders are copies in progress)."""
     if not raw_root.is_dir():
         return []
     folders = sorted(p for p in raw_root.iterdir() if p.is_dir() and not p.name.startswith("."))
-    return [verify_drop(folder) for folder in folders]
+    return [verify_drop(folder, corrections_dir) for folder in folders]
 
 
 def contiguous_blocks(ordered: Sequence[str], chosen: Iterable[str]) -> list[list[str]]:
@@ -139,8 +149,8 @@ def contiguous_blocks(ordered: Sequence[str], chosen: Iterable[str]) -> list[lis
     return blocks
 
 
-def complete_drops(raw_root: Path) -> list[DropStatus]:
-    return [status for status in drop_statuses(raw_root) if status.complete]
+def complete_drops(raw_root: Path, corrections_dir: Path | None = None) -> list[DropStatus]:
+    return [status for status in drop_statuses(raw_root, corrections_dir) if status.complete]
 
 
 def verified_wave_folder(raw_root: Path, wave: str) -> Path:

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import pytest
 from conftest import PipelineRun, copy_wave
 from dagster import (
     DagsterEvent, DagsterEventType, DagsterInstance, DagsterRun, DagsterRunStatus, RunRequest, SkipReason,
@@ -21,7 +22,7 @@ from dagster._core.utils import make_new_run_id
 from score_pipeline.automation import (
     EVALUATION_JOB, WAVE_JOB, nightly_latest_wave, publication_due, publish_after_waves, wave_drop_sensor,
 )
-from score_pipeline.waves import DROP_TAG
+from score_pipeline.waves import CORRECTIONS_TAG, DROP_TAG
 from score_pipeline.sample_data.extracts import write_sha256sums
 
 
@@ -53,12 +54,13 @@ def test_the_sensor_starts_a_run_per_drop_no_run_has_ingested(isolated: Path) ->
     assert [r.partition_key for r in first.run_requests] == ["2017-baseline"]
     assert first.dynamic_partitions_requests[0].partition_keys == ["2017-baseline"]
     tags = first.run_requests[0].tags
-    drop_tag = f"{DROP_TAG}/2017-baseline"
+    drop_tag, corrections_tag = f"{DROP_TAG}/2017-baseline", f"{CORRECTIONS_TAG}/2017-baseline"
     assert tags[drop_tag] == hashlib.sha256((folder / "SHA256SUMS").read_bytes()).hexdigest()
+    assert tags[corrections_tag] == "none"  # no corrections log for the wave
 
     # A new daemon starts with an empty cursor: what decides is whether a run carries the drop's tag.
     instance.add_dynamic_partitions("wave", ["2017-baseline"])
-    record_run(instance, WAVE_JOB, DagsterRunStatus.SUCCESS, {drop_tag: tags[drop_tag]})
+    record_run(instance, WAVE_JOB, DagsterRunStatus.SUCCESS, {drop_tag: tags[drop_tag], corrections_tag: "none"})
     idle = evaluate(instance)
     assert not idle.run_requests  # nothing new, and the tick history says why the midterm waits
     assert idle.skip_reason.skip_message == "not a complete wave drop: 2018-midterm: SHA256SUMS is missing: the drop is not complete"
@@ -129,3 +131,21 @@ def test_two_waves_run_at_once_without_lock_errors(isolated: Path) -> None:
     blocked = [r for run in instance.get_runs() for r in instance.all_logs(run.run_id)
                if "blocked by limit for pool duckdb_warehouse" in (r.user_message or "")]
     assert blocked, "the runs overlapped without the pool serialising their warehouse steps"
+
+
+def test_a_changed_corrections_log_runs_its_wave_again(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Contract 5: a changed log is new data for its wave; the run carries the log version it was started for."""
+    instance = DagsterInstance.get()
+    monkeypatch.setenv("SCORE_CORRECTIONS_DIR", str(isolated / "corrections"))
+    copy_wave("2017-baseline", isolated / "raw")
+    request = evaluate(instance).run_requests[0]
+    instance.add_dynamic_partitions("wave", ["2017-baseline"])
+    record_run(instance, WAVE_JOB, DagsterRunStatus.SUCCESS, request.tags)
+    assert not evaluate(instance).run_requests
+
+    log = isolated / "corrections" / "2017-baseline.csv"
+    log.parent.mkdir()
+    log.write_text("instrument,key,column,action,old_value,new_value,author,date,reason\n", encoding="utf-8")
+    again = evaluate(instance).run_requests
+    assert [r.partition_key for r in again] == ["2017-baseline"]
+    assert again[0].tags[f"{CORRECTIONS_TAG}/2017-baseline"] == hashlib.sha256(log.read_bytes()).hexdigest()

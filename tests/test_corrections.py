@@ -87,7 +87,13 @@ def test_each_line_applies_in_order_with_its_status(pipeline: PipelineRun, isola
     copy_wave(WAVE, isolated / "raw")
     warehouse = isolated / "warehouse" / "score.duckdb"
     result = materialize_ingest(WAVE, warehouse, ["perfil_empresa", "encuesta_trabajadores"])
-    assert all(check.passed for check in result.get_asset_check_evaluations() if check.check_name == "reconciliation")
+    checks = {(c.asset_key.path[-1], c.check_name): c for c in result.get_asset_check_evaluations()}
+    assert checks[("worker_survey", "reconciliation")].passed and checks[("company_profile", "reconciliation")].passed
+    assert checks[("worker_survey", "corrections")].passed  # its one line applied
+    profile = checks[("company_profile", "corrections")]  # WARN: lines 3 (stale) and 5 (no_match) named
+    assert not profile.passed and profile.metadata["not_applied"].value == 2
+    assert "| 3 | stale |" in profile.metadata["lines_not_applied"].value
+    assert "| 5 | no_match |" in profile.metadata["lines_not_applied"].value
 
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         statuses = connection.execute("select log_line, status from raw.corrections order by log_line").fetchall()
@@ -101,3 +107,17 @@ def test_each_line_applies_in_order_with_its_status(pipeline: PipelineRun, isola
         uncorrected = connection.execute("select count(*) from raw.worker_survey where wave = ?", [WAVE]).fetchone()[0]
     assert survey == uncorrected - 1
     assert ("set aside by corrections line 7: call to the firm",) in dropped_reason
+
+
+def test_the_run_summary_counts_each_waves_lines(isolated: Path) -> None:
+    from score_pipeline.cli import corrections_line
+    from score_pipeline.ingest.corrections import CORRECTION_COLUMNS
+
+    warehouse = isolated / "warehouse" / "score.duckdb"
+    warehouse.parent.mkdir(parents=True)
+    with duckdb.connect(str(warehouse)) as connection:
+        connection.execute("create schema raw")
+        connection.execute("create table raw.corrections (" + ", ".join(f"{c} {t}" for c, t in CORRECTION_COLUMNS.items()) + ")")
+        connection.execute("insert into raw.corrections (wave, log_line, status) values "
+                           "('2018-midterm', 2, 'applied'), ('2018-midterm', 3, 'stale'), ('2018-midterm', 4, 'applied')")
+    assert corrections_line(["2017-baseline", "2018-midterm"]) == "2017-baseline none; 2018-midterm 2 applied, 1 not applied"

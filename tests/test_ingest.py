@@ -67,7 +67,8 @@ def test_a_wave_materializes_with_checks_passing_and_reruns_are_idempotent(isola
     warehouse = isolated / "warehouse" / "score.duckdb"
     result = materialize_ingest("2019-endline", warehouse)
     assert all(evaluation.passed for evaluation in result.get_asset_check_evaluations())
-    assert len(result.get_asset_check_evaluations()) == 18  # structure, reconciliation, content x 6 instruments
+    # structure, reconciliation, content x 6 instruments, and corrections x the 5 that take corrections
+    assert len(result.get_asset_check_evaluations()) == 23
     first = table_counts(warehouse, "2019-endline")
     assert first["company_profile"] == 52 and first["case_studies"] == 6 and first["ingest_log"] == 6
     metadata = {m.asset_key.path[-1]: m.metadata for m in result.get_asset_materialization_events()

@@ -6,7 +6,9 @@ partition, so a run that ingests several waves still shows each wave's own resul
 - `reconciliation` (ERROR, blocking): the file's data rows, counted without the reader, equal
   `rows_received`, and received = loaded + rejected + duplicates in the staged tables, so no parser
   can lose rows silently;
-- `content` (WARN): value sets and ranges (the GX suite's warnings).
+- `content` (WARN): value sets and ranges (the GX suite's warnings);
+- `corrections` (WARN, instruments that take corrections): every line of the wave's corrections log
+  for the instrument applied; the others are named with their status (contract 5).
 """
 
 from __future__ import annotations
@@ -40,6 +42,10 @@ def check_specs(instrument: Instrument) -> list[AssetCheckSpec]:
             AssetCheckSpec("content", asset=key, partitions_def=wave_partitions,
                            description=f"Value sets and ranges of {instrument.source} (GX suite, severity warn): "
                                        "reported, not blocking."),
+            *([AssetCheckSpec("corrections", asset=key, partitions_def=wave_partitions,
+                              description="Every line of the wave's corrections log for this instrument applied; "
+                                          "lines not applied (no_match, ambiguous, stale) are named: reported, "
+                                          "not blocking.")] if instrument.correctable else []),
         ]
 
 
@@ -103,10 +109,27 @@ def evaluate_staged(connection: duckdb.DuckDBPyConnection, instrument: Instrumen
             "duplicates_removed": reconciliation.duplicates,
             "problems": MetadataValue.md("; ".join(reconciliation.problems) or "none")}),
         gx_result("content", key, wave, validation, validation.failures("warn"), validation.evaluated("warn"), report),
+        *([corrections_result(connection, instrument, wave)] if instrument.correctable else []),
     ]
     refusals = [f"structure check: {describe(o)}" for o in structure_failures]
     refusals += [f"reconciliation check: {problem}" for problem in reconciliation.problems]
     return WaveChecks(results, refusals)
+
+
+def corrections_result(connection: duckdb.DuckDBPyConnection, instrument: Instrument, wave: str) -> AssetCheckEvaluation:
+    lines = connection.execute(
+        "select log_line, status, key, column_name, action from raw.corrections where wave = ? and instrument = ? "
+        "order by log_line", [wave, instrument.name]).fetchall()
+    not_applied = [line for line in lines if line[1] != "applied"]
+    table = "\n".join(f"| {line} | {status} | {key} | {column or ''} | {action} |"
+                      for line, status, key, column, action in not_applied)
+    return evaluation("corrections", AssetKey(["raw", instrument.table]), wave, not not_applied, {
+        "lines": len(lines), "applied": len(lines) - len(not_applied), "not_applied": len(not_applied),
+        "log_sha256": connection.execute("select any_value(log_sha256) from raw.corrections where wave = ?",
+                                         [wave]).fetchone()[0] or "no log",
+        "lines_not_applied": MetadataValue.md(
+            "| log line | status | key | column | action |\n|---|---|---|---|---|\n" + table if not_applied else "none"),
+    })
 
 
 def describe(outcome: Outcome) -> str:
