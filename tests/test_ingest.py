@@ -153,3 +153,34 @@ def test_each_instrument_declares_its_columns_once() -> None:
             c for e in suite["expectations"] for c in (e["kwargs"].get("column_list") or [])} | {
             e["kwargs"].get(side) for e in suite["expectations"] for side in ("column_A", "column_B")}
         assert named - {None} <= set(instrument.columns), (instrument.name, named - {None} - set(instrument.columns))
+
+
+def test_a_run_over_two_waves_refuses_only_the_wave_it_cannot_read(isolated: Path) -> None:
+    """A single run over several waves (make run, a backfill): an unreadable file refuses its own wave;
+    the other wave is loaded, checked and recorded as materialized, and the step names the bad file."""
+    from dagster import DagsterInstance, materialize
+
+    from score_pipeline.cli import failure_reasons, range_tags
+    from score_pipeline.ingest.assets import ingest_assets
+    from score_pipeline.resources import WarehouseResource
+    from score_pipeline.sample_data.extracts import write_sha256sums
+
+    for wave in ("2018-midterm", "2019-endline"):
+        copy_wave(wave, isolated / "raw")
+    broken = isolated / "raw" / "2019-endline"
+    (broken / "encuesta_trabajadores.csv").write_text("ID encuesta,RUC\n2019-00001,20085266838\n", encoding="utf-8")
+    write_sha256sums(broken)
+    instance = DagsterInstance.get()
+    instance.add_dynamic_partitions("wave", ["2018-midterm", "2019-endline"])
+    survey = next(asset for asset in ingest_assets if asset.key.path[-1] == "worker_survey")
+    result = materialize([survey], instance=instance, resources={"warehouse": WarehouseResource()},
+                         tags=range_tags(["2018-midterm", "2019-endline"]), raise_on_error=False)
+    assert not result.success
+    assert failure_reasons(result) == ["raw__worker_survey: 2019-endline/encuesta_trabajadores.csv: header has one "
+                                       "column; expected the separator ';'"]
+    materialized = [m.event_specific_data.materialization.partition for m in result.get_asset_materialization_events()]
+    assert materialized == ["2018-midterm"]
+    with duckdb.connect(str(isolated / "warehouse" / "score.duckdb"), read_only=True) as connection:
+        loaded = dict(connection.execute("select wave, count(*) from raw.worker_survey group by wave").fetchall())
+        logged = dict(connection.execute("select wave, rows_loaded from raw.ingest_log group by all").fetchall())
+    assert loaded == logged and set(loaded) == {"2018-midterm"} and loaded["2018-midterm"] > 1000

@@ -2,8 +2,8 @@
 
 Stage, check, then swap: the wave's new rows replace its old ones inside one transaction, the
 checks run on what that transaction sees, and it commits only when no blocking check failed. A
-refused wave keeps the rows it had, and the step fails with one sentence per refused wave naming
-the file and why. A run may ingest several waves in one step (a backfill runs as one run): each
+refused wave (a blocking check failed, or a file could not be read) keeps the rows it had, and the
+step fails with one sentence per refused wave naming the file and why. A run may ingest several waves in one step (a backfill runs as one run): each
 wave is loaded, checked and committed on its own, and reported on its own partition.
 """
 
@@ -20,9 +20,10 @@ from score_pipeline import settings
 from score_pipeline.ingest.corrections import log_path, read_log
 from score_pipeline.ingest.instruments import CORRECTABLE, INSTRUMENTS, Ingested, Instrument
 from score_pipeline.ingest.load import create_tables, stage_wave
+from score_pipeline.ingest.readers import IngestError
 from score_pipeline.quality.checks import WaveChecks, check_specs, evaluate_staged
 from score_pipeline.resources import WarehouseResource
-from score_pipeline.waves import verified_wave_folder, wave_partitions
+from score_pipeline.waves import DropError, verified_wave_folder, wave_partitions
 
 PREVIEW_ROWS = 10
 
@@ -86,7 +87,11 @@ def ingest_asset(instrument: Instrument) -> AssetsDefinition:
         loaded: dict[str, dict[str, object]] = {}
         refusals = []
         for wave in context.partition_keys:
-            ingested, checks = load_wave(instrument, wave, warehouse)
+            try:
+                ingested, checks = load_wave(instrument, wave, warehouse)
+            except (IngestError, DropError) as error:  # an unreadable file refuses its wave, not the others
+                refusals.append(str(error))
+                continue
             yield from checks.results
             if checks.blocking_failed:
                 refusals.append(f"{wave}/{instrument.source}: refused, the wave's loaded rows are unchanged: "
