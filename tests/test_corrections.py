@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pytest
-from conftest import SAMPLE_RAW, PipelineRun, copy_wave, materialize_ingest
+from conftest import SAMPLE_RAW, PipelineRun, copy_wave, materialize_ingest, run_dbt
 
 from score_pipeline.ingest.corrections import LOG_COLUMNS, read_log
 from score_pipeline.ingest.instruments import CORRECTABLE
@@ -86,7 +86,7 @@ def test_each_line_applies_in_order_with_its_status(pipeline: PipelineRun, isola
     monkeypatch.setenv("SCORE_CORRECTIONS_DIR", str(isolated / "corrections"))
     copy_wave(WAVE, isolated / "raw")
     warehouse = isolated / "warehouse" / "score.duckdb"
-    result = materialize_ingest(WAVE, warehouse, ["perfil_empresa", "encuesta_trabajadores"])
+    result = materialize_ingest(WAVE, warehouse)  # every instrument: data_quality below needs them all
     checks = {(c.asset_key.path[-1], c.check_name): c for c in result.get_asset_check_evaluations()}
     assert checks[("worker_survey", "reconciliation")].passed and checks[("company_profile", "reconciliation")].passed
     assert checks[("worker_survey", "corrections")].passed  # its one line applied
@@ -107,6 +107,16 @@ def test_each_line_applies_in_order_with_its_status(pipeline: PipelineRun, isola
         uncorrected = connection.execute("select count(*) from raw.worker_survey where wave = ?", [WAVE]).fetchone()[0]
     assert survey == uncorrected - 1
     assert ("set aside by corrections line 7: call to the firm",) in dropped_reason
+
+    completed, _ = run_dbt(["build", "--select", "+data_quality", "--exclude-resource-type", "unit_test",
+                            "--indirect-selection", "cautious"], warehouse,
+                           isolated / "dbt")
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        counted = connection.execute("select instrument, corrections_applied, corrections_not_applied "
+                                     "from marts.data_quality order by instrument").fetchall()
+    assert counted == [("autoevaluacion", 0, 0), ("encuesta_trabajadores", 1, 0), ("estudios_caso", 0, 0),
+                       ("perfil_empresa", 3, 2), ("practicas_gestion", 0, 0), ("registro_capacitacion", 0, 0)]
 
 
 def test_the_run_summary_counts_each_waves_lines(isolated: Path) -> None:

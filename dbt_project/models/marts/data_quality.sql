@@ -1,5 +1,6 @@
 -- Contract 4: rows_rejected = rows set aside (at ingest, plus unknown enterprises);
 -- rows_loaded = received - rejected - duplicates; values_invalid = invalid cells in loaded rows.
+-- Contract 5: corrections_applied / corrections_not_applied = lines of the wave's corrections log.
 
 with ingest_log as (
     select * from {{ ref('stg_raw__ingest_log') }}
@@ -15,6 +16,20 @@ superseded as (
 
 unknown as (
     select * from {{ ref('int_unknown_enterprise_rows') }}
+),
+
+corrections as (
+    select * from {{ ref('stg_raw__corrections') }}
+),
+
+correction_counts as (
+    select
+        wave,
+        instrument,
+        count(*) filter (where status = 'applied') as corrections_applied,
+        count(*) filter (where status <> 'applied') as corrections_not_applied
+    from corrections
+    group by wave, instrument
 ),
 
 unknown_counts as (
@@ -49,10 +64,13 @@ final as (
             - ingest_log.duplicates_removed as rows_loaded,
         ingest_log.duplicates_removed,
         ingest_log.rows_rejected + coalesce(unknown_counts.rows_unknown, 0) as rows_rejected,
-        coalesce(invalid_counts.values_invalid, 0) as values_invalid
+        coalesce(invalid_counts.values_invalid, 0) as values_invalid,
+        coalesce(correction_counts.corrections_applied, 0) as corrections_applied,
+        coalesce(correction_counts.corrections_not_applied, 0) as corrections_not_applied
     from ingest_log
     left join unknown_counts using (wave, instrument)
     left join invalid_counts using (wave, instrument)
+    left join correction_counts using (wave, instrument)
 )
 
 select * from final
