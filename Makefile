@@ -20,7 +20,7 @@ install: $(INSTALLED) $(DAGSTER_HOME)/dagster.yaml
 
 $(INSTALLED): pyproject.toml
 	$(SAY) "creating $(VENV) with $(PYTHON)"
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip --version >/dev/null 2>&1 || $(PYTHON) -m venv --clear $(VENV)  # also redoes one an interrupted install left without pip
 	$(SAY) "upgrading pip"
 	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(SAY) "installing the pinned project and its test tools into $(VENV) (about 2 minutes the first time)"

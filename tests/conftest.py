@@ -21,6 +21,7 @@ import pytest
 from score_pipeline.settings import DBT_PROJECT_DIR, LOCAL_INSTANCE_CONFIG, PROJECT_ROOT
 
 SAMPLE_RAW = PROJECT_ROOT / "data" / "raw"
+SAMPLE_CORRECTIONS = PROJECT_ROOT / "data" / "corrections"
 SAMPLE_WAVES = ("2017-baseline", "2018-midterm", "2019-endline")
 
 
@@ -84,10 +85,11 @@ def new_dagster_home(folder: Path) -> Path:
 
 @pytest.fixture
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A raw root, warehouse, publish folder and Dagster home of the test's own."""
+    """A raw root, corrections root (empty), warehouse, publish folder and Dagster home of the test's own."""
     (tmp_path / "raw").mkdir()
     new_dagster_home(tmp_path / "dagster_home")
     monkeypatch.setenv("SCORE_RAW_DIR", str(tmp_path / "raw"))
+    monkeypatch.setenv("SCORE_CORRECTIONS_DIR", str(tmp_path / "corrections"))
     monkeypatch.setenv("SCORE_WAREHOUSE", str(tmp_path / "warehouse" / "score.duckdb"))
     monkeypatch.setenv("SCORE_PUBLISH_DIR", str(tmp_path / "published"))
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))

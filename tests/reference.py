@@ -137,6 +137,14 @@ class Wave:
         return result
 
     @cached_property
+    def evaluators(self) -> pd.Series:
+        """The evaluator of each enterprise's latest submission, trimmed, upper case (empty ones left out)."""
+        frame = self.practices_raw
+        latest = latest_submission(frame[frame["ruc_n"].isin(self.known)]).set_index("ruc_n")["evaluador"]
+        latest = latest.str.strip().str.upper()
+        return latest[latest != ""]
+
+    @cached_property
     def workers_raw(self) -> pd.DataFrame:
         frame = read_csv(self.folder / "encuesta_trabajadores.csv", ";")
         frame["ruc_n"] = frame["RUC"].map(ruc)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import PipelineRun, copy_wave
+from conftest import SAMPLE_CORRECTIONS, PipelineRun, copy_wave
 from dagster import (
     DagsterEvent, DagsterEventType, DagsterInstance, DagsterRun, DagsterRunStatus, RunRequest, SkipReason,
     build_schedule_context, build_sensor_context,
@@ -145,7 +146,13 @@ def test_a_changed_corrections_log_runs_its_wave_again(isolated: Path, monkeypat
 
     log = isolated / "corrections" / "2017-baseline.csv"
     log.parent.mkdir()
-    log.write_text("instrument,key,column,action,old_value,new_value,author,date,reason\n", encoding="utf-8")
+    shutil.copy(SAMPLE_CORRECTIONS / "2017-baseline.csv", log)  # the shipped sample's log arrives
     again = evaluate(instance).run_requests
     assert [r.partition_key for r in again] == ["2017-baseline"]
     assert again[0].tags[f"{CORRECTIONS_TAG}/2017-baseline"] == hashlib.sha256(log.read_bytes()).hexdigest()
+    record_run(instance, WAVE_JOB, DagsterRunStatus.SUCCESS, again[0].tags)
+    assert not evaluate(instance).run_requests
+
+    with log.open("a", encoding="utf-8") as handle:  # a data manager adds a line
+        handle.write("perfil_empresa,20818446340,N° trabajadores,confirm,56,,Ana,2017-07-01,checked by phone\n")
+    assert [r.partition_key for r in evaluate(instance).run_requests] == ["2017-baseline"]

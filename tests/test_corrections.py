@@ -10,7 +10,8 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pytest
-from conftest import SAMPLE_RAW, PipelineRun, copy_wave, materialize_ingest, run_dbt
+from conftest import SAMPLE_CORRECTIONS, SAMPLE_RAW, PipelineRun, copy_wave, materialize_ingest, run_dbt
+from reference import ruc
 
 from score_pipeline.ingest.corrections import LOG_COLUMNS, read_log
 from score_pipeline.ingest.instruments import CORRECTABLE
@@ -131,3 +132,58 @@ def test_the_run_summary_counts_each_waves_lines(isolated: Path) -> None:
         connection.execute("insert into raw.corrections (wave, log_line, status) values "
                            "('2018-midterm', 2, 'applied'), ('2018-midterm', 3, 'stale'), ('2018-midterm', 4, 'applied')")
     assert corrections_line(["2017-baseline", "2018-midterm"]) == "2017-baseline none; 2018-midterm 2 applied, 1 not applied"
+
+
+def raw_rows(wave: str, instrument: str) -> tuple[list[dict[str, object]], str]:
+    """The rows of an instrument's raw file as read by csv / openpyxl, and the column its key names."""
+    folder = SAMPLE_RAW / wave
+    if instrument == "perfil_empresa":
+        header, rows = first_profile_rows(wave, 10_000)
+        return [dict(zip(header, row)) for row in rows if row[0] is not None], "RUC"
+    files = {"practicas_gestion": ("practicas_gestion.csv", "utf-8-sig", ";", "_uuid"),
+             "autoevaluacion": ("autoevaluacion.csv", "utf-8-sig", ";", "_uuid"),
+             "encuesta_trabajadores": ("encuesta_trabajadores.csv", "cp1252" if wave != "2018-midterm" else "utf-8-sig", ";", "ID encuesta"),
+             "registro_capacitacion": ("registro_capacitacion.csv", "utf-8-sig", ",", "ruc")}
+    name, encoding, separator, key = files[instrument]
+    with (folder / name).open(encoding=encoding, newline="") as handle:
+        return list(csv.DictReader(handle, delimiter=separator)), key
+
+
+def expected_status(wave: str, line: dict[str, str]) -> str:
+    """Contract 5's statuses, from the raw rows (no line of the shipped logs depends on another)."""
+    rows, key_column = raw_rows(wave, line["instrument"])
+    if line["instrument"] == "registro_capacitacion":
+        ruc_part, _, module = line["key"].rpartition(":")
+        found = [r for r in rows if ruc(r["ruc"]) == ruc(ruc_part) and r["modulo"].strip() == module]
+    elif line["instrument"] == "perfil_empresa":
+        found = [r for r in rows if str(r["RUC"]).strip() == line["key"] or ruc(r["RUC"]) == ruc(line["key"])]
+    else:
+        found = [r for r in rows if r[key_column].strip() == line["key"]]
+    if not found:
+        return "no_match"
+    if len(found) > 1:
+        return "ambiguous"
+    if line["action"] == "drop_row":
+        return "applied"
+    cell = found[0][line["column"]]
+    as_written = str(int(cell)) if isinstance(cell, float) and cell.is_integer() else str(cell).strip()
+    return "applied" if as_written == line["old_value"] else "stale"
+
+
+def test_the_shipped_logs_apply_with_the_statuses_the_raw_files_give(pipeline: PipelineRun) -> None:
+    """data/corrections: every action and every status, and the headline still the evaluation's (test_marts)."""
+    expected, cells = [], []
+    for log in sorted(SAMPLE_CORRECTIONS.glob("*.csv")):
+        with log.open(encoding="utf-8", newline="") as handle:
+            for number, line in enumerate(csv.DictReader(handle), start=2):
+                expected.append((log.stem, number, line["action"], expected_status(log.stem, line)))
+                cells.append((log.stem, line["instrument"], line["key"], line["column"]))
+    assert len(set(cells)) == len(cells)  # no line depends on the value another left
+    assert {action for *_, action, _ in expected} == {"replace", "drop_row", "confirm"}
+    assert {status for *_, status in expected} == {"applied", "no_match", "ambiguous", "stale"}
+    with duckdb.connect(str(pipeline.warehouse), read_only=True) as connection:
+        stored = connection.execute("select wave, log_line, action, status from raw.corrections order by all").fetchall()
+        dropped = connection.execute("select count(*) from raw.rejects where reason like 'set aside by corrections line%'").fetchone()[0]
+    assert stored == sorted(expected)
+    assert dropped == sum(1 for *_, action, status in expected if action == "drop_row" and status == "applied")
+    assert "2017-baseline 2 applied, 3 not applied; 2018-midterm 3 applied, 1 not applied" in pipeline.output

@@ -162,6 +162,46 @@ def test_data_quality(marts, reference: Reference) -> None:
         assert row["duplicates_removed"] == practices["ruc_n"].notna().sum() - practices["ruc_n"].dropna().nunique()
 
 
+def welch_by_hand(a: np.ndarray, b: np.ndarray) -> float:
+    """Two-sided Welch t-test from its formula (Welch-Satterthwaite degrees of freedom)."""
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    t = (a.mean() - b.mean()) / math.sqrt(va + vb)
+    df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
+    return 2 * stats.t.sf(abs(t), df)
+
+
+def holm_by_hand(p: dict) -> dict:
+    """Holm's step-down: the i-th smallest of m times (m - i), made monotone, capped at 1."""
+    ordered, adjusted, running = sorted(p, key=p.get), {}, 0.0
+    for i, key in enumerate(ordered):
+        running = max(running, min(1.0, (len(ordered) - i) * p[key]))
+        adjusted[key] = running
+    return adjusted
+
+
+def test_evaluator_effects(marts, reference: Reference) -> None:
+    """Contract 6, from the raw files: the evaluator of each enterprise's latest submission, its global score."""
+    table = marts("select * from marts.evaluator_effects").set_index(["wave", "evaluator"])
+    expected_p = {}
+    for wave in reference.waves:
+        scored = wave.scores["global"].dropna().to_frame("score").join(wave.evaluators.rename("evaluator"), how="inner")
+        kruskal = stats.kruskal(*[g["score"].to_numpy() for _, g in scored.groupby("evaluator")]).pvalue
+        for evaluator, group in scored.groupby("evaluator"):
+            own, others = group["score"].to_numpy(), scored.loc[scored["evaluator"] != evaluator, "score"].to_numpy()
+            row = table.loc[(wave.key, evaluator)]
+            assert row["n_enterprises"] == len(own)
+            assert row["mean_global_score"] == pytest.approx(own.mean(), abs=TOL)
+            assert row["diff_from_others"] == pytest.approx(own.mean() - others.mean(), abs=TOL)
+            assert row["p_value"] == pytest.approx(welch_by_hand(own, others), rel=1e-6)
+            assert row["p_kruskal"] == pytest.approx(kruskal, rel=1e-9)
+            expected_p[(wave.key, evaluator)] = welch_by_hand(own, others)
+    assert len(table) == len(expected_p)
+    for key, adjusted in holm_by_hand(expected_p).items():
+        assert table.loc[key, "p_holm"] == pytest.approx(adjusted, rel=1e-6)
+    # The sample's calibration (sample_data/extracts.py): EV03 in the midterm is flagged, no one else.
+    assert table.index[table["p_holm"] < 0.05].tolist() == [("2018-midterm", "EV03")]
+
+
 def test_panel_coverage(marts, reference: Reference) -> None:
     table = marts("select * from marts.panel_coverage").set_index("ruc")
     assert len(table) == 52 and {"wave_2017_baseline", "wave_2018_midterm", "wave_2019_endline"} <= set(table.columns)

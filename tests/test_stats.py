@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from score_pipeline.analysis.stats import holm, module_spillover, paired_change, score_change
+from score_pipeline.analysis.stats import evaluator_effects, holm, mean_interval, module_spillover, paired_change, score_change
 
 
 def test_holm_by_hand() -> None:
@@ -72,3 +72,50 @@ def test_spillover_against_numpy() -> None:
         ranks = lambda v: pd.Series(v).rank().to_numpy()
         assert table.loc[m, "spearman_rho"] == pytest.approx(np.corrcoef(ranks(x), ranks(y))[0, 1])
         assert table.loc[m, "n"] == 20
+
+
+def scored(wave: str, evaluator: str, *scores: float) -> list[dict]:
+    return [{"wave": wave, "ruc": f"{evaluator}{i}", "evaluator": evaluator, "global_score": s} for i, s in enumerate(scores)]
+
+
+def test_evaluator_effects_leave_undefined_tests_null() -> None:
+    """Contract 6: Welch needs 2 enterprises on each side and some variance; Kruskal-Wallis 2 evaluators
+    and unequal scores; Holm runs over the non-null p only."""
+    frame = pd.DataFrame(
+        scored("w1", "A", 2.0, 2.0) + scored("w1", "B", 3.0, 3.0) + scored("w1", "C", 4.0)  # A vs B+C: variance in B+C
+        + scored("w2", "A", 2.5)                                                               # alone in its wave
+        + scored("w3", "A", 3.0, 3.0) + scored("w3", "B", 3.0, 3.0))                           # every score equal
+    table = evaluator_effects(frame).set_index(["wave", "evaluator"])
+    assert table.loc[("w1", "A"), "diff_from_others"] == pytest.approx(2.0 - 10 / 3)
+    assert not math.isnan(table.loc[("w1", "A"), "p_value"])
+    assert math.isnan(table.loc[("w1", "C"), "p_value"])                 # one enterprise
+    assert math.isnan(table.loc[("w2", "A"), "diff_from_others"])        # no other evaluator
+    assert math.isnan(table.loc[("w2", "A"), "p_value"]) and math.isnan(table.loc[("w2", "A"), "p_kruskal"])
+    assert math.isnan(table.loc[("w3", "A"), "p_value"])                 # both groups without variance
+    assert math.isnan(table.loc[("w3", "A"), "p_kruskal"])               # every score equal
+    assert table.loc[("w1", "A"), "p_kruskal"] == table.loc[("w1", "C"), "p_kruskal"]
+    valid = table["p_value"].dropna().sort_values()  # w1's A and B only: m = 2
+    assert list(valid.index) in ([("w1", "A"), ("w1", "B")], [("w1", "B"), ("w1", "A")])
+    first = min(1.0, 2 * valid.iloc[0])
+    assert table["p_holm"].dropna().to_dict() == pytest.approx({valid.index[0]: first,
+                                                                valid.index[1]: max(first, min(1.0, valid.iloc[1]))})
+    assert table["n_enterprises"].to_dict()[("w1", "C")] == 1
+
+
+def test_welch_against_its_formula() -> None:
+    a, b = np.array([3.0, 3.5, 4.0, 3.2]), np.array([2.0, 2.2, 2.9, 2.4, 2.6])
+    va, vb = a.var(ddof=1) / 4, b.var(ddof=1) / 5
+    t = (a.mean() - b.mean()) / math.sqrt(va + vb)
+    df = (va + vb) ** 2 / (va ** 2 / 3 + vb ** 2 / 4)
+    frame = pd.DataFrame(scored("w", "A", *a) + scored("w", "B", *b))
+    table = evaluator_effects(frame).set_index("evaluator")
+    from scipy import stats
+    assert table.loc["A", "p_value"] == pytest.approx(2 * stats.t.sf(t, df), rel=1e-9)
+    assert table.loc["A", "p_value"] == table.loc["B", "p_value"]
+
+
+def test_mean_interval_by_hand() -> None:
+    values = np.array([2.0, 3.0, 4.0])  # mean 3, sd 1, t(0.975, 2) = 4.302652729911275
+    low, high = mean_interval(values)
+    assert (low, high) == pytest.approx((3 - 4.302652729911275 / math.sqrt(3), 3 + 4.302652729911275 / math.sqrt(3)))
+    assert all(math.isnan(v) for v in mean_interval(np.array([2.0])))

@@ -65,4 +65,26 @@ def module_spillover_mart(warehouse: WarehouseResource) -> MaterializeResult:
     return _analyse(warehouse, "module_spillover", MODULE_SCORES_QUERY, module_spillover)
 
 
-analysis_assets = [score_change_mart, module_spillover_mart]
+EVALUATOR_SCORES = AssetKey(["intermediate", "int_evaluator_scores_joined"])
+
+
+@asset(key=["marts", "evaluator_effects"], deps=[EVALUATOR_SCORES], group_name="marts",
+       kinds={"python", "scipy", "duckdb"}, pool=settings.WAREHOUSE_POOL, owners=["team:evaluation"],
+       description="Each evaluator's mean global score per wave against the wave's other evaluators (contract 6): "
+                   "Welch t-test, Holm-adjusted p over all rows, Kruskal-Wallis across the wave's evaluators. "
+                   "p_holm < 0.05 is a flag to look at, not proof.")
+def evaluator_effects_mart(warehouse: WarehouseResource) -> MaterializeResult:
+    from score_pipeline.analysis.stats import evaluator_effects
+
+    with warehouse.connect() as connection:
+        table = evaluator_effects(connection.execute(
+            "select wave, ruc, evaluator, global_score from intermediate.int_evaluator_scores_joined").df())
+        write_mart(connection, "evaluator_effects", table)
+    flagged = table[table["p_holm"] < 0.05]
+    return MaterializeResult(metadata={
+        "rows": len(table), "flagged": ", ".join(f"{r.evaluator} ({r.wave})" for r in flagged.itertuples()) or "none",
+        "table": MetadataValue.md(table.round(4).to_markdown(index=False)),
+    })
+
+
+analysis_assets = [score_change_mart, module_spillover_mart, evaluator_effects_mart]

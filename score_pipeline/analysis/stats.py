@@ -83,3 +83,57 @@ def module_spillover(module_scores: pd.DataFrame, baseline_wave: str, endline_wa
                        spearman_rho=float(stats.spearmanr(both.iloc[:, 0], both.iloc[:, 1]).statistic))
         rows.append(row)
     return pd.DataFrame(rows, columns=SPILLOVER_COLUMNS)
+
+
+EVALUATOR_EFFECT_COLUMNS = [
+    "wave", "evaluator", "n_enterprises", "mean_global_score", "diff_from_others", "p_value", "p_holm", "p_kruskal",
+]
+
+
+def _all_equal(values: np.ndarray) -> bool:
+    """Scores are means of integers: compared after rounding away float noise."""
+    return len(np.unique(np.round(values, ROUNDING))) <= 1
+
+
+def welch_p(own: np.ndarray, others: np.ndarray) -> float:
+    """Two-sided Welch t-test; NaN when a group has fewer than 2 values or both have zero variance."""
+    if len(own) < 2 or len(others) < 2 or (_all_equal(own) and _all_equal(others)):
+        return NAN
+    return float(stats.ttest_ind(own, others, equal_var=False).pvalue)
+
+
+def kruskal_p(groups: list[np.ndarray]) -> float:
+    """Kruskal-Wallis across groups of at least one value; NaN with fewer than 2 groups or all values equal."""
+    groups = [g for g in groups if len(g) >= 1]
+    if len(groups) < 2 or _all_equal(np.concatenate(groups)):
+        return NAN
+    return float(stats.kruskal(*groups).pvalue)
+
+
+def evaluator_effects(scores: pd.DataFrame) -> pd.DataFrame:
+    """One row per wave x evaluator (contract 6) from the scored enterprises (wave, ruc, evaluator,
+    global_score): each evaluator against the wave's other evaluators, Holm over every row."""
+    rows = []
+    for wave, in_wave in scores.groupby("wave", sort=True):
+        groups = {evaluator: group["global_score"].to_numpy(float)
+                  for evaluator, group in in_wave.groupby("evaluator", sort=True)}
+        p_kruskal = kruskal_p(list(groups.values()))
+        for evaluator, own in groups.items():
+            others = np.concatenate([v for e, v in groups.items() if e != evaluator] or [np.empty(0)])
+            rows.append({"wave": wave, "evaluator": evaluator, "n_enterprises": len(own),
+                         "mean_global_score": float(own.mean()),
+                         "diff_from_others": float(own.mean() - others.mean()) if len(others) else NAN,
+                         "p_value": welch_p(own, others), "p_kruskal": p_kruskal})
+    table = pd.DataFrame(rows, columns=[c for c in EVALUATOR_EFFECT_COLUMNS if c != "p_holm"])
+    table["p_holm"] = holm(table["p_value"])
+    return table[EVALUATOR_EFFECT_COLUMNS].astype({"n_enterprises": "int64"})
+
+
+def mean_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+    """The t-based confidence interval of a mean; NaN with fewer than 2 values."""
+    n = len(values)
+    if n < 2:
+        return NAN, NAN
+    half_width = stats.t.ppf(0.5 + level / 2, n - 1) * float(np.std(values, ddof=1)) / math.sqrt(n)
+    mean = float(np.mean(values))
+    return mean - half_width, mean + half_width

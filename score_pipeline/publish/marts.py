@@ -22,7 +22,7 @@ from score_pipeline.settings import PUBLISHED_DATABASE_NAME
 PUBLISHED_MARTS = (
     "enterprise_scores", "category_scores", "wave_summary", "score_change", "kpi_change", "business_results",
     "worker_satisfaction", "perceived_effects", "module_spillover", "headline_indicators", "data_quality",
-    "panel_coverage", "participation", "case_studies",
+    "panel_coverage", "participation", "case_studies", "evaluator_effects",
 )
 # Published rows are sorted, so the same data gives byte-identical files whatever order the waves were
 # built in. The headline keeps the reading order its model gives it (rebuilt whole, so deterministic).

@@ -53,6 +53,34 @@ def change_chart(change: pd.DataFrame) -> str:
     return svg(figure)
 
 
+def evaluator_chart(effects: pd.DataFrame, scores: pd.DataFrame) -> str:
+    """Per wave, each evaluator's mean global score with its 95 % interval, and the mean of the wave's
+    other evaluators' enterprises (the comparison of the Welch test); red: Holm p < 0.05."""
+    from score_pipeline.analysis.stats import mean_interval
+
+    waves = sorted(effects["wave"].unique())
+    if not waves:
+        return "<p>No scored enterprise has an evaluator.</p>"
+    figure = Figure(figsize=(3.2 * len(waves), 3.2))
+    axes = figure.subplots(1, len(waves), sharey=True, squeeze=False)[0]
+    for axis, wave in zip(axes, waves):
+        rows = effects[effects["wave"] == wave].sort_values("evaluator").reset_index(drop=True)
+        for position, row in rows.iterrows():
+            low, high = mean_interval(scores.loc[(scores["wave"] == wave) & (scores["evaluator"] == row["evaluator"]),
+                                                 "global_score"].to_numpy(float))
+            flagged = row["p_holm"] < 0.05
+            axis.errorbar(position, row["mean_global_score"], yerr=[[row["mean_global_score"] - low], [high - row["mean_global_score"]]],
+                          fmt="o", color="#c33" if flagged else "#357", capsize=3)
+            if pd.notna(row["diff_from_others"]):
+                axis.plot(position, row["mean_global_score"] - row["diff_from_others"], marker="_", markersize=14,
+                          color="#999")
+        axis.set_xticks(range(len(rows)), rows["evaluator"])
+        axis.set_title(wave)
+    axes[0].set_ylabel("global score: mean, 95 % CI")
+    figure.suptitle("Each evaluator against the others (grey: the others' mean; red: Holm p < 0.05)", fontsize=9)
+    return svg(figure)
+
+
 def grouped_bars(frame: pd.DataFrame, index: str, columns: str, values: str, title: str, ylabel: str) -> str:
     wide = frame.pivot(index=index, columns=columns, values=values)
     figure = Figure(figsize=(9, 3.8))
@@ -77,6 +105,8 @@ def build_report(connection: duckdb.DuckDBPyConnection) -> str:
     first_and_last = satisfaction[satisfaction["wave"].isin([waves[0], waves[-1]])]
     effects = read("select * from marts.perceived_effects")
     quality = read("select * from marts.data_quality order by wave, instrument")
+    evaluators = read("select * from marts.evaluator_effects order by wave, evaluator")
+    evaluator_scores = read("select wave, evaluator, global_score from intermediate.int_evaluator_scores_joined")
     coverage = read("select n_waves_complete, count(*) as enterprises from marts.panel_coverage group by all order by 1")
     sections = [
         ("Headline indicators", table(headline[["indicator", "label", "unit", "baseline", "endline", "change",
@@ -93,6 +123,7 @@ def build_report(connection: duckdb.DuckDBPyConnection) -> str:
             + table(read("select * from marts.worker_satisfaction where item = 'overall' order by wave"))),
         ("Perceived effects", grouped_bars(effects, "outcome", "wave", "pct_positive", "Answers that are positivo", "%")
             + table(effects)),
+        ("Evaluator effects", evaluator_chart(evaluators, evaluator_scores) + table(evaluators, 3)),
         ("Data quality per wave", table(quality)),
         ("Panel coverage", table(coverage)),
     ]

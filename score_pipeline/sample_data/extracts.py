@@ -47,6 +47,15 @@ RESPONDENT_ROLES = ("Gerente general", "Jefe de producción", "Administrador(a)"
 AREAS = ("Producción", "Producción", "Producción", "Almacén", "Administración", "Calidad", "Mantenimiento", "Ventas")
 FIXED_ZIP_TIME = (2019, 1, 1, 0, 0, 0)
 RESUBMITTED_FIRMS_PER_WAVE = 4
+# Evaluators EV01..EV04 are drawn at random, except in the midterm: there EV03 visited the fifth of the
+# firms with the highest practice answers, and only those. marts.evaluator_effects flags EV03 in that wave
+# and no other evaluator anywhere (contract 6: a flag to look at, not proof: here it is whom EV03 visited,
+# not how EV03 scored). Only the labels move: every answer, and so every score, stays as drawn.
+FLAGGED_EVALUATOR, FLAGGED_WAVE, FLAGGED_SHARE = "EV03", "2018-midterm", 0.2
+OTHER_EVALUATORS = ("EV01", "EV02", "EV04")
+# The baseline's test submission (an invalid RUC, rejected) repeats a real submission's `_uuid`: a
+# corrections line keyed by that `_uuid` is `ambiguous` (the shipped log has one).
+CLONED_TABLET_WAVE = "2017-baseline"
 
 
 def write_sample(sample: Sample, out_dir: Path, seed: int) -> list[Path]:
@@ -175,14 +184,25 @@ def _uuid(rng: np.random.Generator) -> str:
     return str(uuid.UUID(bytes=rng.bytes(16), version=4))
 
 
+def highest_answering(practice_codes: list[list[str]]) -> set[int]:
+    """The firms (by index) in the top FLAGGED_SHARE by their mean valid answer, ties by index."""
+    means = [np.mean([int(c) for c in codes if c.strip() in {"1", "2", "3", "4", "5"}] or [0]) for codes in practice_codes]
+    ranked = sorted(range(len(means)), key=lambda e: (-means[e], e))
+    return set(ranked[:round(len(means) * FLAGGED_SHARE)])
+
+
 def _write_practices(path: Path, sample: Sample, wave: str, data: WaveData, rng: np.random.Generator) -> None:
     header = ["_uuid", "_submission_time", "_index", "ruc", "evaluador", "fecha_visita", "onda"]
     header += [f"{MODULE_GROUP[p.module]}/{p.category}/{p.practice_id}" for p in sample.practices]
     submissions: list[tuple[datetime, list[object]]] = []
     resubmitted = set(rng.choice(len(sample.firms), size=min(RESUBMITTED_FIRMS_PER_WAVE, len(sample.firms)), replace=False).tolist())
+    highest = highest_answering(data.practice_codes) if wave == FLAGGED_WAVE else None
     for e, firm in enumerate(sample.firms):
         day = visit_day(wave, rng)
         evaluator = f"EV{int(rng.integers(1, 5)):02d}"
+        if highest is not None:
+            evaluator = FLAGGED_EVALUATOR if e in highest else (
+                OTHER_EVALUATORS[e % len(OTHER_EVALUATORS)] if evaluator == FLAGGED_EVALUATOR else evaluator)
         final_time = submission_time(day, rng)
         codes = [c.strip() for c in data.practice_codes[e]]
         submissions.append((final_time, [firm.ruc, evaluator, day, codes]))
@@ -190,12 +210,17 @@ def _write_practices(path: Path, sample: Sample, wave: str, data: WaveData, rng:
             draft = [str(int(rng.integers(1, 6))) if c in {"1", "2", "3", "4", "5"} and rng.random() < 0.3 else c for c in codes]
             submissions.append((final_time - timedelta(hours=int(rng.integers(2, 48))), [firm.ruc, evaluator, day, draft]))
     test_day = visit_day(wave, rng)
-    submissions.append((submission_time(test_day, rng), [invalid_ruc(rng), "EV01", test_day, ["3"] * len(sample.practices)]))
+    test_time = submission_time(test_day, rng)
+    test_submission = [invalid_ruc(rng), "EV01", test_day, ["3"] * len(sample.practices)]
+    submissions.append((test_time, test_submission))
     submissions.sort(key=lambda item: item[0])
     rows = [
         [_uuid(rng), iso_with_offset(moment), index, spell_ruc(ruc, rng), evaluator, day.isoformat(), FORM_WAVE_LABEL.get(wave, ""), *codes]
         for index, (moment, (ruc, evaluator, day, codes)) in enumerate(submissions, start=1)
     ]
+    if wave == CLONED_TABLET_WAVE:  # the test submission came from a tablet cloned from another: same _uuid
+        test_row = next(i for i, (_, submission) in enumerate(submissions) if submission is test_submission)
+        rows[test_row][0] = rows[test_row - 1 if test_row else 1][0]
     _write_csv(path, header, rows, "utf-8-sig", ";")
 
 
