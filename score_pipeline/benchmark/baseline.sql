@@ -1,8 +1,9 @@
 -- The benchmark's baseline: every mart computed from the raw tables (and the codebook seed) by one
 -- hand-written DuckDB script, with no orchestration, no checks, no per-wave builds. It is what the
 -- pipeline's marts cost in DuckDB alone, so the pipeline's time over this one is its overhead.
--- Left out: the p-values, the Wilcoxon test, Holm's adjustment and the t-based CI of score_change and
--- module_spillover (DuckDB has no t distribution; scipy does them in the pipeline in under a second).
+-- Left out: the p-values, the Wilcoxon test, Holm's adjustment and the t-based CI of score_change,
+-- module_spillover and evaluator_effects (DuckDB has no t distribution; scipy does them in the
+-- pipeline in under a second).
 -- The benchmark checks that every column computed here equals the pipeline's.
 
 create or replace schema baseline;
@@ -93,6 +94,27 @@ ranked as (  -- average ranks for ties, as Spearman's rho wants them
 )
 select module, count(*) as n, corr(x, y) as pearson_r, corr(rank_x, rank_y) as spearman_rho
 from ranked group by module;
+
+-- Evaluator effects (contract 6), the p-values left out
+create table baseline.evaluator_effects as
+with scored as (
+    select scores.wave, upper(trim(visits.evaluator)) as evaluator, scores.global_score
+    from baseline.enterprise_scores as scores
+    join (select distinct wave, ruc, evaluator from raw.management_practices) as visits
+        on visits.wave = scores.wave and visits.ruc = scores.ruc
+    where scores.global_score is not null and trim(visits.evaluator) <> ''
+),
+per_evaluator as (
+    select wave, evaluator, count(*) as n, sum(global_score) as total from scored group by all
+),
+per_wave as (
+    select wave, count(*) as n, sum(global_score) as total from scored group by all
+)
+select evaluators.wave, evaluators.evaluator, evaluators.n as n_enterprises,
+       evaluators.total / evaluators.n as mean_global_score,
+       case when waves.n > evaluators.n
+            then evaluators.total / evaluators.n - (waves.total - evaluators.total) / (waves.n - evaluators.n) end as diff_from_others
+from per_evaluator as evaluators join per_wave as waves using (wave);
 
 -- Firm indicators (contract 4)
 create table baseline.kpi_pairs as
