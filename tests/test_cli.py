@@ -127,8 +127,3 @@ def test_stage_seconds_add_up_the_steps_of_each_stage() -> None:
               ("dbt_wave_models", "STEP_START", 13.0), ("dbt_wave_models", "STEP_FAILURE", 14.0),
               ("marts__score_change", "STEP_START", 14.0)]  # still running: not counted
     assert stage_seconds(events) == {"ingest": 3.0, "dbt": 1.0}
-
-
-def test_make_run_says_per_wave_how_many_corrections_applied(pipeline: PipelineRun) -> None:
-    """The sample ships no corrections log: each wave says so (tests/test_corrections.py applies one)."""
-    assert "corrections: 2017-baseline none; 2018-midterm none; 2019-endline none" in pipeline.output
