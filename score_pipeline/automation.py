@@ -19,7 +19,7 @@ from score_pipeline.analysis.assets import analysis_assets
 from score_pipeline.ingest.assets import ingest_assets
 from score_pipeline.publish.assets import publish_assets
 from score_pipeline.transform.assets import dbt_evaluation_models, dbt_wave_models
-from score_pipeline.waves import DropStatus, complete_drops, drop_statuses, wave_partitions
+from score_pipeline.waves import DropStatus, complete_drops, drop_statuses, orphan_logs, wave_partitions
 
 WAVE_JOB = "ingest_and_score_wave"
 EVALUATION_JOB = "publish_evaluation_marts"
@@ -79,9 +79,13 @@ def drop_has_run(instance: DagsterInstance, status: DropStatus) -> bool:
                     "starts its run.")
 def wave_drop_sensor(context: SensorEvaluationContext) -> SensorResult:
     statuses = drop_statuses(settings.raw_dir(), settings.corrections_dir())
+    orphans = orphan_logs(settings.raw_dir(), settings.corrections_dir())
+    for orphan in orphans:
+        context.log.warning(f"corrections log {orphan}")
     drops = drops_to_run(statuses, lambda status: drop_has_run(context.instance, status))
     if not drops:
-        return SensorResult(skip_reason=not_ready(statuses) or "no new or changed complete wave drop")
+        return SensorResult(skip_reason="; ".join(filter(None, [not_ready(statuses), *orphans]))
+                            or "no new or changed complete wave drop")
     known = set(context.instance.get_dynamic_partitions(wave_partitions.name))
     return SensorResult(
         run_requests=[RunRequest(partition_key=d.wave, run_key=d.drop_id,

@@ -154,10 +154,12 @@ def run_all_waves(out: TextIO | None = None) -> int:
 
     from score_pipeline.automation import EVALUATION_JOB, WAVE_JOB
     from score_pipeline.definitions import defs
-    from score_pipeline.waves import contiguous_blocks, drop_statuses, wave_partitions
+    from score_pipeline.waves import contiguous_blocks, drop_statuses, orphan_logs, wave_partitions
 
     raw_root = settings.raw_dir()
     statuses = drop_statuses(raw_root, settings.corrections_dir())
+    for orphan in orphan_logs(raw_root, settings.corrections_dir()):
+        print(f"note: corrections log {orphan}", file=out)
     for status in statuses:
         if not status.complete:
             print(f"skipping {status.wave}: " + "; ".join(status.problems), file=out)

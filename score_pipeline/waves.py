@@ -113,6 +113,16 @@ def corrections_version(corrections_dir: Path, wave: str) -> str:
     return file_sha256(log) if log.is_file() else "none"
 
 
+def orphan_logs(raw_root: Path, corrections_dir: Path) -> list[str]:
+    """Corrections logs no wave folder of the raw root is named after: applied to nothing. Listed so
+    that a log saved under a mistyped wave name (`2019-endine.csv`) is not ignored in silence."""
+    if not corrections_dir.is_dir():
+        return []
+    waves = {p.name for p in raw_root.iterdir() if p.is_dir()} if raw_root.is_dir() else set()
+    return [f"{log.name}: no wave folder {log.stem!r} under {raw_root}: applied to nothing"
+            for log in sorted(corrections_dir.glob("*.csv")) if log.stem not in waves]
+
+
 def unread_files(folder: Path, listed: dict[str, str]) -> list[str]:
     """Files of a drop that no instrument reads: listed ones (a misnamed extract, a note) and, marked,
     files present but not listed in SHA256SUMS (not verified, not read)."""

@@ -49,9 +49,11 @@ class Loaded:
     values_invalid: int = 0
     scale: int = 1
     unknown_enterprises: int = 0  # rows counted as rejected by dbt (int_unknown_enterprise_rows)
+    enterprises_lost: int = 0  # of those, rows that were a known enterprise's before (its row moved away)
     # A re-save that changes nothing must load the very same values: the instrument's raw rows are compared
     # with the clean wave's, but for these columns (None: not compared).
     same_values_but: tuple[str, ...] | None = None
+    corrections: tuple[str, ...] = ()  # the statuses of the case's corrections log lines, in order
 
     def describe(self) -> str:
         deltas = [f"{name.replace('_', ' ')} {value:+d}" for name, value in (
@@ -61,7 +63,8 @@ class Loaded:
         scaled = [f"every count x{self.scale}"] if self.scale != 1 else []
         why = [f"reason: {self.reason}"] if self.reason else []
         same = ["values as the clean wave"] if self.same_values_but is not None else []
-        return "loaded; " + ("; ".join(scaled + deltas + why + same) or "counts as the clean wave")
+        statuses = [f"corrections {', '.join(self.corrections)}"] if self.corrections else []
+        return "loaded; " + ("; ".join(scaled + deltas + statuses + why + same) or "counts as the clean wave")
 
 
 @dataclass(frozen=True)
@@ -86,14 +89,27 @@ class Refused:
 
 
 @dataclass(frozen=True)
+class Unapplied:
+    """A corrections log that no wave folder is named after: `make run` and the drop sensor name it
+    (`note`); the wave loads as it would without it."""
+
+    note: str
+
+    def describe(self) -> str:
+        return f"the wave loads as without it; reported: `{self.note}`"
+
+
+@dataclass(frozen=True)
 class Case:
     name: str
     instrument: str  # the contract's instrument (file name without extension), or "drop"
     damage: str  # what was done to the sample, for the docs table
     make: Callable[[Path], Path]  # damages the wave folder in place; returns the folder to run
-    expected: Loaded | Refused | Accepted
+    expected: Loaded | Refused | Accepted | Unapplied
     wave: str = MIDTERM
     reseal: bool = True  # rewrite SHA256SUMS after the damage (a drop that verifies)
+    log: Callable[[Path], str] | None = None  # the wave's corrections log (contract 5), written from the wave folder
+    log_wave: str | None = None  # the wave the log is named after, when not the case's
 
 
 # -- editing helpers: the files are rewritten the way their producers write them ------------------
@@ -798,16 +814,100 @@ RESAVED_CASES: tuple[Case, ...] = (
          sums_in_binary_mode_upper_case, Accepted(), reseal=False),
 )
 CASES = CASES + RESAVED_CASES
+
+
+# -- corrections logs (contract 5): on the endline, which ships without one -----------------------
+
+LOG_COLUMNS = ("instrument", "key", "column", "action", "old_value", "new_value", "author", "date", "reason")
+UNKNOWN_VALID_RUC = "20100123453"  # a valid check digit, no enterprise of the sample
+
+
+def correction(**values: str) -> dict[str, str]:
+    return {"instrument": "perfil_empresa", "key": "", "column": "", "action": "replace", "old_value": "",
+            "new_value": "", "author": "Ana Quispe", "date": "2020-01-15", "reason": "call to the firm", **values}
+
+
+def log_text(lines: list[dict[str, str]], columns: tuple[str, ...] = LOG_COLUMNS) -> str:
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(lines)
+    return buffer.getvalue()
+
+
+def first_profile_workers(folder: Path) -> tuple[str, str]:
+    """The first enterprise's RUC cell and its `N° trabajadores` cell, as a log writes them."""
+    sheet = openpyxl.load_workbook(folder / "perfil_empresa.xlsx", read_only=True)["perfil"]
+    header, first = [row for _, row in zip(range(4), sheet.iter_rows(values_only=True))][2:4]
+    workers = first[header.index("N° trabajadores")]
+    return str(first[0]).strip(), str(int(workers)) if isinstance(workers, (int, float)) else str(workers).strip()
+
+
+def profile_log(*changes: dict[str, str], columns: tuple[str, ...] = LOG_COLUMNS) -> Callable[[Path], str]:
+    """A log of lines on the first enterprise's `N° trabajadores`, each line `changes` over the right key
+    and old value."""
+    def make(folder: Path) -> str:
+        ruc, workers = first_profile_workers(folder)
+        base = correction(key=ruc, column="N° trabajadores", old_value=workers, new_value=str(int(workers) + 2))
+        return log_text([{**base, **change} for change in changes], columns)
+    return make
+
+
+def practices_ruc_into_unknown(folder: Path) -> str:
+    rows = read_rows(folder, PRACTICES)
+    row = rows[single_submission_rows(rows, "ruc")[0]]
+    return log_text([correction(instrument="practicas_gestion", key=row[0], column="ruc", old_value=row[3].strip(),
+                                new_value=UNKNOWN_VALID_RUC, reason="RUC read again from the paper form")])
+
+
+def unchanged(folder: Path) -> Path:
+    return folder
+
+
+CORRECTION_CASES: tuple[Case, ...] = tuple(Case(name, instrument, damage, unchanged, expected, wave=ENDLINE, log=log, log_wave=log_wave)
+                                          for name, instrument, damage, log, expected, log_wave in (
+    ("log_missing_column", "perfil_empresa", "the log has no `reason` column",
+     profile_log({}, columns=tuple(c for c in LOG_COLUMNS if c != "reason")),
+     Refused(f"{ENDLINE}.csv: missing column(s): reason"), None),
+    ("log_unknown_instrument", "perfil_empresa", "a line names the instrument `perfil`",
+     profile_log({"instrument": "perfil"}), Refused("line 2: unknown instrument 'perfil'"), None),
+    ("log_unknown_column", "perfil_empresa", "a line names the column `Trabajadores`, not in the file",
+     profile_log({"column": "Trabajadores"}), Refused("line 2: perfil_empresa.xlsx has no column 'Trabajadores'"), None),
+    ("log_unknown_action", "perfil_empresa", "a line's action is `fix`",
+     profile_log({"action": "fix"}), Refused("line 2: unknown action 'fix'"), None),
+    ("log_empty_reason", "perfil_empresa", "a line's reason is blank",
+     profile_log({"reason": "  "}), Refused("line 2: reason is empty"), None),
+    ("log_empty_author", "perfil_empresa", "a line has no author",
+     profile_log({"author": ""}), Refused("line 2: author is empty"), None),
+    ("log_bad_date", "perfil_empresa", "a line's date is `15/01/2020`",
+     profile_log({"date": "15/01/2020"}), Refused("line 2: date '15/01/2020' is not YYYY-MM-DD"), None),
+    ("log_drop_row_with_a_value", "perfil_empresa", "a `drop_row` line also gives a column and values",
+     profile_log({"action": "drop_row"}), Refused("line 2: a drop_row leaves column, old_value and new_value empty"), None),
+    ("log_replace_with_invalid_value", "perfil_empresa", "a `replace` sets `N° trabajadores` to `muchos`",
+     profile_log({"new_value": "muchos"}), Loaded(values_invalid=1, corrections=("applied",), reason="muchos"), None),
+    ("log_ruc_into_unknown_enterprise", "practicas_gestion",
+     "a `replace` corrects a submission's RUC into a valid RUC of no enterprise of the evaluation",
+     practices_ruc_into_unknown, Loaded(unknown_enterprises=1, enterprises_lost=1, corrections=("applied",)), None),
+    ("log_two_lines_on_one_cell", "perfil_empresa", "two `replace` lines on the same cell, both from its old value",
+     profile_log({}, {"new_value": "99"}), Loaded(corrections=("applied", "stale")), None),
+    ("log_for_a_wave_that_does_not_exist", "perfil_empresa", "the log is saved as `2019-endine.csv` (a typo)",
+     profile_log({}), Unapplied("2019-endine.csv: no wave folder '2019-endine'"), "2019-endine"),
+))
+CASES = CASES + CORRECTION_CASES
 CASES_BY_NAME = {case.name: case for case in CASES}
 
 
-def build(case: Case, raw_root: Path) -> Path:
-    """Copy the case's sample wave under `raw_root`, damage it, reseal it; returns the wave folder."""
+def build(case: Case, raw_root: Path, corrections_root: Path | None = None) -> Path:
+    """Copy the case's sample wave under `raw_root`, damage it, reseal it, write its corrections log
+    under `corrections_root`; returns the wave folder."""
     folder = shutil.copytree(SAMPLE_RAW / case.wave, raw_root / case.wave)
     folder = case.make(folder)
     if case.reseal and (folder / "SHA256SUMS").exists():
         (folder / "SHA256SUMS").unlink()
         write_sha256sums(folder)
+    if case.log is not None and corrections_root is not None:
+        corrections_root.mkdir(parents=True, exist_ok=True)
+        (corrections_root / f"{case.log_wave or case.wave}.csv").write_text(case.log(folder), encoding="utf-8")
     return folder
 
 
@@ -820,7 +920,7 @@ def markdown_table() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, help="write every case as <out>/<case>/<wave folder>")
+    parser.add_argument("--out", type=Path, help="write every case as <out>/<case>/raw/<wave folder> (and corrections/)")
     parser.add_argument("--markdown", action="store_true", help="print the cases as a markdown table")
     args = parser.parse_args(argv)
     if args.markdown:
@@ -830,7 +930,7 @@ def main(argv: list[str] | None = None) -> int:
             target = args.out / case.name
             shutil.rmtree(target, ignore_errors=True)
             target.mkdir(parents=True)
-            print(build(case, target))
+            print(build(case, target / "raw", target / "corrections"))
     return 0
 
 

@@ -156,3 +156,18 @@ def test_a_changed_corrections_log_runs_its_wave_again(isolated: Path, monkeypat
     with log.open("a", encoding="utf-8") as handle:  # a data manager adds a line
         handle.write("perfil_empresa,20818446340,N° trabajadores,confirm,56,,Ana,2017-07-01,checked by phone\n")
     assert [r.partition_key for r in evaluate(instance).run_requests] == ["2017-baseline"]
+
+
+def test_a_log_no_wave_is_named_after_is_reported(isolated: Path) -> None:
+    """A log saved under a mistyped wave name applies to nothing: the sensor's tick history says so."""
+    instance = DagsterInstance.get()
+    copy_wave("2017-baseline", isolated / "raw")
+    request = evaluate(instance).run_requests[0]
+    instance.add_dynamic_partitions("wave", ["2017-baseline"])
+    record_run(instance, WAVE_JOB, DagsterRunStatus.SUCCESS, request.tags)
+    (isolated / "corrections").mkdir()
+    shutil.copy(SAMPLE_CORRECTIONS / "2017-baseline.csv", isolated / "corrections" / "2017-baseline .csv")
+    idle = evaluate(instance)
+    assert not idle.run_requests
+    assert idle.skip_reason.skip_message == (
+        f"2017-baseline .csv: no wave folder '2017-baseline ' under {isolated / 'raw'}: applied to nothing")

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from bad_inputs import CASES, Accepted, Case, Loaded, Refused, build
+from bad_inputs import CASES, Accepted, Case, Loaded, Refused, Unapplied, build
 from conftest import PipelineRun, digests, materialize_ingest, run_dbt
 from dagster import DagsterInstance
 
 from score_pipeline.cli import failure_reasons
 from score_pipeline.ingest.instruments import INSTRUMENTS_BY_NAME
-from score_pipeline.waves import drop_statuses, is_wave_name, verify_drop
+from score_pipeline.waves import drop_statuses, is_wave_name, orphan_logs, verify_drop
 
 RAW_TABLES = ("management_practices", "company_profile", "self_assessment", "worker_survey", "training_records",
               "case_studies", "rejects", "superseded", "ingest_log")
@@ -30,6 +30,7 @@ def test_the_corpus_has_86_cases_or_more_over_every_instrument() -> None:
     assert len(CASES) >= 86 and instruments == {
         "practicas_gestion", "perfil_empresa", "autoevaluacion", "encuesta_trabajadores", "registro_capacitacion",
         "estudios_caso", "drop"}
+    assert sum(1 for case in CASES if case.log is not None) >= 12  # every way a corrections log can be wrong (issue 13)
     assert len({case.name for case in CASES}) == len(CASES)
 
 
@@ -71,8 +72,12 @@ def test_bad_input(case: Case, pipeline: PipelineRun, warehouse: Path, own_insta
                    monkeypatch: pytest.MonkeyPatch) -> None:
     published = digests(pipeline.publish_dir)
     monkeypatch.setenv("SCORE_RAW_DIR", str(tmp_path / "raw"))
-    folder = build(case, tmp_path / "raw")
-    if isinstance(case.expected, Refused):
+    if case.log is not None:  # the case's log alone (the endline ships none)
+        monkeypatch.setenv("SCORE_CORRECTIONS_DIR", str(tmp_path / "corrections"))
+    folder = build(case, tmp_path / "raw", tmp_path / "corrections")
+    if isinstance(case.expected, Unapplied):
+        assert_unapplied(case, case.expected, folder, pipeline, warehouse, own_instance)
+    elif isinstance(case.expected, Refused):
         assert_refused(case, case.expected, folder, warehouse, own_instance)
     elif isinstance(case.expected, Accepted):
         assert_accepted(case, case.expected, folder, pipeline, warehouse, own_instance)
@@ -107,6 +112,17 @@ def assert_accepted(case: Case, expected: Accepted, folder: Path, pipeline: Pipe
         assert logged_counts(warehouse, case.wave, instrument) == logged_counts(pipeline.warehouse, case.wave, instrument)
 
 
+def assert_unapplied(case: Case, expected: Unapplied, folder: Path, pipeline: PipelineRun, warehouse: Path,
+                     instance: DagsterInstance) -> None:
+    notes = orphan_logs(folder.parent, folder.parent.parent / "corrections")
+    assert len(notes) == 1 and expected.note in notes[0], notes
+    result = materialize_ingest(case.wave, warehouse, [case.instrument], instance=instance)
+    assert result.success, failure_reasons(result)
+    assert logged_counts(warehouse, case.wave, case.instrument) == logged_counts(pipeline.warehouse, case.wave, case.instrument)
+    assert query(warehouse, "select count(*) from raw.corrections where wave = ? and instrument = ?",
+                 [case.wave, case.instrument]) == [(0,)]
+
+
 def raw_values(database: Path, instrument: str, wave: str, ignoring: tuple[str, ...]) -> list[tuple]:
     table = INSTRUMENTS_BY_NAME[instrument].table
     exclude = f" exclude ({', '.join(ignoring)})" if ignoring else ""
@@ -129,14 +145,21 @@ def assert_loaded(case: Case, expected: Loaded, pipeline: PipelineRun, warehouse
         reasons = [r for (r,) in query(warehouse, "select reason from raw.rejects where wave = ? and instrument = ?",
                                        [case.wave, case.instrument])]
         assert any(expected.reason in reason for reason in reasons), reasons
+    if case.log is not None:  # (the other cases run with the shipped sample's logs)
+        statuses = query(warehouse, "select status from raw.corrections where wave = ? and instrument = ? order by log_line",
+                         [case.wave, case.instrument])
+        assert tuple(status for (status,) in statuses) == expected.corrections
+        corrections_check = [c for c in result.get_asset_check_evaluations() if c.check_name == "corrections"]
+        assert [c.passed for c in corrections_check] == [all(s == "applied" for s in expected.corrections)]  # WARN
     if expected.unknown_enterprises:
-        assert_counted_as_unknown(case, expected.unknown_enterprises, pipeline, warehouse, tmp_path)
+        assert_counted_as_unknown(case, expected, pipeline, warehouse, tmp_path)
 
 
-def assert_counted_as_unknown(case: Case, unknown: int, pipeline: PipelineRun, warehouse: Path, tmp_path: Path) -> None:
+def assert_counted_as_unknown(case: Case, expected: Loaded, pipeline: PipelineRun, warehouse: Path, tmp_path: Path) -> None:
     """Whether a RUC belongs to the evaluation needs every wave's profile: dbt decides it (decisions.md)."""
     completed, _ = run_dbt(["build", "--select", "int_unknown_enterprise_rows", "data_quality"], warehouse, tmp_path)
     assert completed.returncode == 0, completed.stdout[-3000:]
     sql = "select rows_rejected, rows_loaded from marts.data_quality where wave = ? and instrument = ?"
     (clean_rejected, clean_loaded), = query(pipeline.warehouse, sql, [case.wave, case.instrument])
-    assert query(warehouse, sql, [case.wave, case.instrument]) == [(clean_rejected + unknown, clean_loaded)]
+    assert query(warehouse, sql, [case.wave, case.instrument]) == [
+        (clean_rejected + expected.unknown_enterprises, clean_loaded - expected.enterprises_lost)]

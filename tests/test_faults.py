@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from conftest import SAMPLE_RAW, PipelineRun, digests, run_dbt, publish_from
+from conftest import SAMPLE_CORRECTIONS, SAMPLE_RAW, PipelineRun, digests, publish_from, run_dbt
 from dagster import DagsterInstance
 from reference import Reference
 
@@ -106,9 +106,10 @@ def test_a_wave_rerun_twice_then_a_new_wave_changes_only_what_it_should(
         pipeline: PipelineRun, own_warehouse: Path, tmp_path: Path) -> None:
     """Re-runs change nothing (the marts after a re-run and republication are byte-identical Parquet:
     test_a_run_killed_during_dbt...); a new wave adds its rows and becomes the endline, nothing else."""
-    raw = tmp_path / "raw"  # the isolated raw root
+    raw = tmp_path / "raw"  # the isolated raw root, with the sample's corrections logs as the session ran it
     for wave in ("2017-baseline", "2018-midterm", "2019-endline"):
         shutil.copytree(SAMPLE_RAW / wave, raw / wave)
+    corrections = shutil.copytree(SAMPLE_CORRECTIONS, tmp_path / "corrections", dirs_exist_ok=True)
     session_marts = {mart: table(pipeline.warehouse, mart) for mart in PUBLISHED_MARTS}
     for _ in range(2):  # the second re-run starts from the first's result
         run_job(WAVE_JOB, partition_key="2018-midterm")
@@ -118,6 +119,7 @@ def test_a_wave_rerun_twice_then_a_new_wave_changes_only_what_it_should(
     # A follow-up wave arrives: here the midterm's extracts again, so every figure it brings is known.
     shutil.copytree(SAMPLE_RAW / "2018-midterm", raw / "2021-followup")
     write_sha256sums(raw / "2021-followup")
+    shutil.copy(corrections / "2018-midterm.csv", corrections / "2021-followup.csv")
     DagsterInstance.get().add_dynamic_partitions("wave", ["2021-followup"])
     run_job(WAVE_JOB, partition_key="2021-followup")
     run_job(EVALUATION_JOB)
