@@ -18,6 +18,7 @@ from score_pipeline import settings
 from score_pipeline.analysis.assets import analysis_assets
 from score_pipeline.ingest.assets import ingest_assets
 from score_pipeline.publish.assets import publish_assets
+from score_pipeline.quality.assets import quality_assets
 from score_pipeline.transform.assets import dbt_evaluation_models, dbt_wave_models
 from score_pipeline.waves import DropStatus, complete_drops, drop_statuses, orphan_logs, wave_partitions
 
@@ -30,11 +31,12 @@ CONSOLE_LOG_CONFIG = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 wave_job = define_asset_job(
     WAVE_JOB,
-    selection=AssetSelection.assets(*ingest_assets, dbt_wave_models),
+    selection=AssetSelection.assets(*ingest_assets, dbt_wave_models, *quality_assets),
     partitions_def=wave_partitions,
     executor_def=in_process_executor,
     config=CONSOLE_LOG_CONFIG,
-    description="One wave: ingest every instrument, validate it (GX checks), build the wave-level dbt models.",
+    description="One wave: ingest every instrument, validate it (GX checks), build the wave-level dbt models, "
+                "write the data team's field checks.",
 )
 
 evaluation_job = define_asset_job(

@@ -87,7 +87,8 @@ def failure_reasons(result: ExecuteInProcessResult) -> list[str]:
 
 
 # Step key prefix -> stage, for `make run`'s timings and `make bench` (an ingest step runs its checks).
-STAGES = (("dbt_", "dbt"), ("raw__", "ingest"), ("marts__", "statistics"), ("published__", "publication"))
+STAGES = (("dbt_", "dbt"), ("raw__", "ingest"), ("quality__", "field checks"), ("marts__", "statistics"),
+          ("published__", "publication"))
 
 
 def stage_of(step_key: str) -> str:
@@ -199,6 +200,7 @@ def run_all_waves(out: TextIO | None = None) -> int:
             print(f"      done in {timing_line(instance, result.run_id, time.monotonic() - step_started)}",
                   file=out, flush=True)
             print(f"      corrections: {corrections_line(waves)}", file=out, flush=True)
+            print(f"      field checks: {settings.field_checks_dir()}/<wave>.html", file=out, flush=True)
         print("cross-wave marts, statistics, publication ...", file=out, flush=True)
         step_started = time.monotonic()
         result = evaluation_job.execute_in_process(instance=instance, run_config=QUIET_RUN_CONFIG, tags=process_tags(),

@@ -67,6 +67,11 @@ def published_database() -> Path:
     return publish_dir() / PUBLISHED_DATABASE_NAME
 
 
+def field_checks_dir() -> Path:
+    """Git-ignored folder of the data team's field checks pages, one per wave (never published)."""
+    return warehouse_path().parent / "field_checks"
+
+
 def validation_docs_dir() -> Path:
     """Git-ignored folder for the HTML validation reports of the GX checks."""
     return warehouse_path().parent / "validation"

@@ -42,6 +42,6 @@ def test_every_step_of_the_jobs_maps_to_a_stage_of_the_report() -> None:
     from score_pipeline.definitions import defs
 
     steps = {job: [node.name for node in defs.resolve_job_def(job).graph.nodes] for job in (WAVE_JOB, EVALUATION_JOB)}
-    assert {stage_of(step) for step in steps[WAVE_JOB]} == {"ingest", "dbt"}
+    assert {stage_of(step) for step in steps[WAVE_JOB]} == {"ingest", "dbt", "field checks"}
     assert {stage_of(step) for step in steps[EVALUATION_JOB]} == {"dbt", "statistics", "publication"}
-    assert {"ingest", "dbt", "statistics", "publication"} < set(STAGE_ORDER)
+    assert {"ingest", "dbt", "field checks", "statistics", "publication"} < set(STAGE_ORDER)

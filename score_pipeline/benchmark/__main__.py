@@ -22,7 +22,7 @@ from pathlib import Path
 from score_pipeline import settings
 from score_pipeline.sample_data import DEFAULT_SEED, generate
 
-STAGE_ORDER = ("ingest", "dbt", "statistics", "publication", "orchestration")  # ingest includes its checks
+STAGE_ORDER = ("ingest", "dbt", "field checks", "statistics", "publication", "orchestration")  # ingest includes its checks
 
 
 def extracts(workdir: Path, enterprises: int) -> tuple[Path, float | None]:

@@ -60,6 +60,17 @@ def load_wave(instrument: Instrument, wave: str, warehouse: WarehouseResource) -
     return ingested, checks
 
 
+# The wave's corrections log (contract 5): written by the data managers, not by Dagster, so an external
+# asset. The ingest of every instrument it can correct reads it: the lineage shows it as their input.
+corrections_log = AssetSpec(
+    key="corrections_log", partitions_def=wave_partitions, group_name="ingest", kinds={"csv"},
+    owners=["team:data-management"],
+    description="A wave's field corrections log, `<corrections root>/<wave>.csv` (SCORE_CORRECTIONS_DIR, default "
+                "data/corrections): applied to the rows as read by the ingest of every instrument it names. A changed "
+                "log re-runs its wave; the run's tag `score-pipeline/corrections/<wave>` holds the version it used.",
+)
+
+
 def build_ingest_asset(instrument: Instrument) -> AssetsDefinition:
     with warnings.catch_warnings():  # single-run backfills are a beta parameter in Dagster 1.13, used deliberately
         warnings.filterwarnings("ignore", category=BetaWarning, message=".*backfill_policy")
@@ -81,6 +92,7 @@ def ingest_asset(instrument: Instrument) -> AssetsDefinition:
                     f"(rejected rows and invalid cells in raw.rejects, resubmissions in raw.superseded), "
                     f"checked before it replaces the wave's rows.",
         metadata={"source_file": instrument.source, "table": f"raw.{instrument.table}"},
+        deps=[corrections_log] if instrument.correctable else [],
     )
     def _ingest(context: AssetExecutionContext, warehouse: WarehouseResource) -> Iterator[
             MaterializeResult | AssetMaterialization | AssetCheckEvaluation | Output]:
@@ -128,7 +140,7 @@ BOOKKEEPING_TABLES = {
     "corrections": "The wave's field corrections log, line by line, with each line's status and the log's hash "
                    "(contract 5); never published.",
 }
-bookkeeping_specs = [
+bookkeeping_specs = [corrections_log] + [
     AssetSpec(key=["raw", table], description=f"{text} Written by every ingest asset, per wave.",
               deps=[ingest.key for ingest in ingest_assets], group_name="ingest", kinds={"duckdb"},
               owners=["team:data-engineering"], metadata={"table": f"raw.{table}"})

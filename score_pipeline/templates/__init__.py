@@ -1,4 +1,5 @@
-"""The HTML templates (Jinja2) of the report and the validation pages, rendered with autoescaping."""
+"""The HTML templates (Jinja2) of the report, the validation pages and the field checks pages, rendered with
+autoescaping."""
 
 from __future__ import annotations
 

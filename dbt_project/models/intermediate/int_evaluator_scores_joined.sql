@@ -1,3 +1,5 @@
+{{ wave_incremental_config() }}
+
 -- Contract 6: each scored enterprise of a wave with the evaluator of its loaded (latest) submission,
 -- trimmed and in upper case. An enterprise with an empty evaluator or no global score is left out.
 
@@ -7,13 +9,13 @@ with evaluators as (
         ruc,
         upper(trim(evaluator)) as evaluator
     from {{ ref('stg_raw__management_practices') }}
-    where nullif(trim(evaluator), '') is not null
+    where nullif(trim(evaluator), '') is not null {{ wave_filter() }}
 ),
 
 scored as (
     select wave, ruc, global_score
     from {{ ref('enterprise_scores') }}
-    where global_score is not null
+    where global_score is not null {{ wave_filter() }}
 ),
 
 final as (

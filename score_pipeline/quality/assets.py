@@ -1,0 +1,38 @@
+"""The data team's field checks of each wave, built in the wave's run after its models (contract 6)."""
+
+import warnings
+
+from dagster import AssetExecutionContext, AssetKey, BackfillPolicy, BetaWarning, MaterializeResult, MetadataValue, asset
+
+from score_pipeline import settings
+from score_pipeline.ingest.instruments import INSTRUMENTS
+from score_pipeline.resources import WarehouseResource
+from score_pipeline.waves import wave_partitions
+
+FIELD_CHECK_DEPS = [*(AssetKey(["raw", instrument.table]) for instrument in INSTRUMENTS),
+                    AssetKey(["raw", "rejects"]), AssetKey(["raw", "corrections"]),
+                    AssetKey(["intermediate", "int_evaluator_scores_joined"])]
+
+with warnings.catch_warnings():  # single-run backfills are a beta parameter in Dagster 1.13, used deliberately
+    warnings.filterwarnings("ignore", category=BetaWarning, message=".*backfill_policy")
+
+    @asset(key=["quality", "field_checks"], deps=FIELD_CHECK_DEPS, partitions_def=wave_partitions,
+           backfill_policy=BackfillPolicy.single_run(), pool=settings.WAREHOUSE_POOL, group_name="quality",
+           kinds={"python", "html"}, owners=["team:data-management"],
+           description="The data team's field checks of the wave (contract 6): rejects and invalid values by reason, "
+                       "the corrections log with each line's status, the evaluator table, panel enterprises missing "
+                       "an instrument, outliers in the profile numbers. An HTML page beside the warehouse "
+                       "(firm-level values: never published).")
+    def field_checks(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+        from score_pipeline.quality.field_checks import read_field_checks, write_field_checks
+
+        for wave in context.partition_keys:
+            with warehouse.connect(read_only=True) as connection:
+                checks = read_field_checks(connection, wave)
+            page = write_field_checks(checks, settings.field_checks_dir())
+            context.log.info(f"{wave} field checks: {page}")
+            context.add_asset_metadata({"field_checks": MetadataValue.path(str(page)), **checks.counts},
+                                       partition_key=wave)
+        return MaterializeResult()
+
+quality_assets = [field_checks]

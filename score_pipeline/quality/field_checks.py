@@ -1,0 +1,137 @@
+"""The data team's field checks of a wave (contract 6): one internal HTML page per wave, written beside
+the warehouse and never published (it holds firm-level values).
+
+It lists, by instrument, what was rejected and why and the invalid values (raw.rejects), the
+corrections log's lines and their statuses (raw.corrections), the evaluator table, the panel's
+enterprises missing an instrument, and the outliers among the profile numbers. The pure functions
+here take frames; `write_field_checks` reads them from the warehouse.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from score_pipeline.ingest.instruments import INSTRUMENTS_BY_NAME
+from score_pipeline.ingest.instruments.profile import FIELDS as PROFILE_FIELDS
+from score_pipeline.ingest.normalise import normalise_ruc
+from score_pipeline.templates import render
+
+IQR_FACTOR = 3.0  # an outlier lies outside [Q1 - 3 IQR, Q3 + 3 IQR] of the wave's values (contract 6)
+RATIO_LIMIT = 10.0  # ... or is over 10 times, or under a tenth of, the enterprise's value in its previous wave
+# Every enterprise of the wave's profile is expected in these instruments (training records and case
+# studies cover only some enterprises by design: docs/decisions.md).
+PANEL_INSTRUMENTS = ("practicas_gestion", "autoevaluacion", "encuesta_trabajadores")
+PROFILE_NUMBERS = {field.column: field.header for field in PROFILE_FIELDS if field.kind == "DOUBLE"}
+
+
+@dataclass(frozen=True)
+class FieldChecks:
+    wave: str
+    rejects: pd.DataFrame  # instrument, kind, reason, rows (counts)
+    reject_rows: pd.DataFrame  # every reject: instrument, file, row, column, value, reason
+    corrections: pd.DataFrame  # the log's lines with their statuses
+    evaluators: pd.DataFrame  # the wave's rows of the evaluator table
+    missing: pd.DataFrame  # ruc, business_name, missing instruments
+    outliers: pd.DataFrame  # ruc, number, value, rule, detail
+    confirmed: int  # outlying cells a `confirm` line covers, not listed
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {"rejected_rows": int(self.rejects.loc[self.rejects["kind"] == "row", "rows"].sum()),
+                "invalid_values": int(self.rejects.loc[self.rejects["kind"] != "row", "rows"].sum()),
+                "corrections_not_applied": int((self.corrections["status"] != "applied").sum()),
+                "evaluators_flagged": int((self.evaluators["p_holm"] < 0.05).sum()),
+                "enterprises_missing_an_instrument": len(self.missing), "outliers": len(self.outliers)}
+
+
+def confirmed_cells(corrections: pd.DataFrame) -> set[tuple[str, str]]:
+    """(ruc, profile column) of the applied `confirm` lines on the profile: their values were checked."""
+    column_of = {header: column for column, header in PROFILE_NUMBERS.items()}
+    lines = corrections[(corrections["instrument"] == "perfil_empresa") & (corrections["action"] == "confirm")
+                        & (corrections["status"] == "applied")]
+    return {(normalise_ruc(key).value, column_of[header]) for key, header in zip(lines["key"], lines["column_name"])
+            if header in column_of and normalise_ruc(key).value}
+
+
+def outliers(current: pd.DataFrame, previous: pd.DataFrame | None, confirmed: set[tuple[str, str]]) -> tuple[pd.DataFrame, int]:
+    """Outlying profile numbers of a wave, from long frames (ruc, number, value): outside Q1 - 3 IQR ..
+    Q3 + 3 IQR of the wave's values of that number (quartiles interpolated linearly, numpy's default),
+    or over 10 times / under a tenth of the enterprise's value in the previous wave (when that value is
+    positive). Returns the outliers not covered by a `confirm` line, and how many were."""
+    current = current.dropna(subset=["value"])
+    found = []
+    for number, values in current.groupby("number", sort=True):
+        q1, q3 = values["value"].quantile([0.25, 0.75])
+        low, high = q1 - IQR_FACTOR * (q3 - q1), q3 + IQR_FACTOR * (q3 - q1)
+        for row in values[(values["value"] < low) | (values["value"] > high)].itertuples():
+            found.append((row.ruc, number, row.value, "wave range", f"outside {low:,.4g} .. {high:,.4g}"))
+    if previous is not None:
+        paired = current.merge(previous.dropna(subset=["value"]), on=["ruc", "number"], suffixes=("", "_previous"))
+        paired = paired[paired["value_previous"] > 0]
+        ratio = paired["value"] / paired["value_previous"]
+        for row in paired[(ratio > RATIO_LIMIT) | (ratio < 1 / RATIO_LIMIT)].itertuples():
+            found.append((row.ruc, row.number, row.value, "previous wave", f"{row.value_previous:,.6g} in the previous wave"))
+    table = pd.DataFrame(found, columns=["ruc", "number", "value", "rule", "detail"])
+    covered = pd.Series([(ruc, number) in confirmed for ruc, number in zip(table["ruc"], table["number"])],
+                        index=table.index, dtype=bool)
+    kept = table[~covered].sort_values(["number", "ruc", "rule"]).reset_index(drop=True)
+    return kept.assign(header=kept["number"].map(PROFILE_NUMBERS)), int(covered.sum())
+
+
+def missing_instruments(panel: pd.DataFrame, present: pd.DataFrame) -> pd.DataFrame:
+    """Enterprises of the wave's profile (ruc, business_name) without a row in each panel instrument
+    (present: instrument, ruc), with the instruments they lack."""
+    have = present.groupby("ruc")["instrument"].agg(set).to_dict()
+    rows = [(ruc, name, ", ".join(i for i in PANEL_INSTRUMENTS if i not in have.get(ruc, set())))
+            for ruc, name in zip(panel["ruc"], panel["business_name"])]
+    return pd.DataFrame([r for r in rows if r[2]], columns=["ruc", "business_name", "missing"])
+
+
+def profile_long(connection: duckdb.DuckDBPyConnection, wave: str) -> pd.DataFrame:
+    numbers = ", ".join(PROFILE_NUMBERS)
+    return connection.execute(f"unpivot (select ruc, {numbers} from raw.company_profile where wave = ?) "
+                              f"on {numbers} into name number value value", [wave]).df()
+
+
+def previous_wave(connection: duckdb.DuckDBPyConnection, wave: str) -> str | None:
+    """The loaded wave before this one in key order (the waves' order, contract 1)."""
+    return connection.execute("select max(wave) from raw.company_profile where wave < ?", [wave]).fetchone()[0]
+
+
+def read_field_checks(connection: duckdb.DuckDBPyConnection, wave: str) -> FieldChecks:
+    """The wave's field checks from the warehouse (raw tables and the wave-level models)."""
+    from score_pipeline.analysis.stats import evaluator_effects
+
+    read = lambda sql, *parameters: connection.execute(sql, list(parameters)).df()  # noqa: E731
+    rejects = read("select instrument, kind, reason, count(*) as rows from raw.rejects where wave = ? "
+                   "group by all order by instrument, kind, rows desc, reason", wave)
+    reject_rows = read("select instrument, source_file as file, row_number as row, column_name as column, "
+                       "raw_value as value, reason from raw.rejects where wave = ? order by all", wave)
+    corrections = read("select log_line as line, instrument, key, column_name, action, old_value, new_value, author, "
+                       "corrected_on as date, reason, status from raw.corrections where wave = ? order by log_line", wave)
+    evaluators = evaluator_effects(read("select wave, ruc, evaluator, global_score "
+                                        "from intermediate.int_evaluator_scores_joined where wave = ?", wave))
+    present = read(" union all ".join(f"select distinct '{name}' as instrument, ruc from raw.{INSTRUMENTS_BY_NAME[name].table} "
+                                      f"where wave = $1" for name in PANEL_INSTRUMENTS), wave)
+    panel = read("select ruc, business_name from raw.company_profile where wave = ? order by ruc", wave)
+    earlier = previous_wave(connection, wave)
+    found, confirmed = outliers(profile_long(connection, wave), profile_long(connection, earlier) if earlier else None,
+                                confirmed_cells(corrections))
+    return FieldChecks(wave, rejects, reject_rows, corrections, evaluators, missing_instruments(panel, present),
+                       found, confirmed)
+
+
+def write_field_checks(checks: FieldChecks, folder: Path) -> Path:
+    """`<folder>/<wave>.html`, replaced atomically."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{checks.wave}.html"
+    temporary = folder / f".{target.name}.tmp"
+    temporary.write_text(render("field_checks.html.j2", checks=checks, counts=checks.counts, iqr=IQR_FACTOR,
+                                ratio=RATIO_LIMIT, panel_instruments=PANEL_INSTRUMENTS), encoding="utf-8")
+    os.replace(temporary, target)
+    return target
