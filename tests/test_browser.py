@@ -159,6 +159,9 @@ def test_lineage_from_a_raw_instrument_to_the_headline(browser, ui: UI) -> None:
     groups = {"/".join(n["assetKey"]["path"]): n["groupName"] for n in nodes["data"]["assetNodes"]}
     assert [key for key, group in groups.items() if group == "default"] == []
     assert {groups[f"raw/{table}"] for table in ("ingest_log", "rejects", "superseded")} == {"ingest"}
+    assert "corrections_log" in parents["raw/company_profile"]  # contract 5: the log is an input of the ingest
+    assert "corrections_log" not in parents["raw/case_studies"]  # which it cannot correct
+    assert {"raw/rejects", "raw/corrections", "intermediate/int_evaluator_scores_joined"} <= parents["quality/field_checks"]
     assert all(kinds[key] for key in kinds), [key for key in kinds if not kinds[key]]
 
 
@@ -193,4 +196,18 @@ def test_the_report_renders_its_charts_and_tables(browser, pipeline: PipelineRun
     global_row = changes.locator("tr", has_text="global").first.locator("td").all_inner_texts()
     p_holm = global_row[header.index("p_holm")]
     assert p_holm != "0.0" and float(p_holm) < 1e-20, p_holm  # 6.1e-25 from scipy on the sample
+    evaluators = page.locator("section", has_text="Evaluator effects")
+    assert evaluators.locator("svg").count() == 1
+    flagged = [row for row in evaluators.locator("table tr").all_inner_texts() if "2018-midterm" in row and "EV03" in row]
+    assert len(flagged) == 1
     page.screenshot(path=ARTIFACTS / "report.png", full_page=True)
+
+
+def test_the_field_checks_page_shows_the_flagged_evaluator(browser, pipeline: PipelineRun) -> None:
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.goto((pipeline.warehouse.parent / "field_checks" / "2018-midterm.html").as_uri())
+    flagged = page.locator("tr.flag")
+    assert flagged.count() == 1 and flagged.locator("td").first.inner_text() == "EV03"
+    assert flagged.locator("td").first.evaluate("cell => getComputedStyle(cell).backgroundColor") == "rgb(255, 221, 221)"
+    assert page.locator("#corrections + table tr").count() == 1 + 4  # header + the midterm log's four lines
+    page.screenshot(path=ARTIFACTS / "field_checks.png", full_page=True)

@@ -110,10 +110,12 @@ def read_field_checks(connection: duckdb.DuckDBPyConnection, wave: str) -> Field
     read = lambda sql, *parameters: connection.execute(sql, list(parameters)).df()  # noqa: E731
     rejects = read("select instrument, kind, reason, count(*) as rows from raw.rejects where wave = ? "
                    "group by all order by instrument, kind, rows desc, reason", wave)
-    reject_rows = read("select instrument, source_file as file, row_number as row, column_name as column, "
-                       "raw_value as value, reason from raw.rejects where wave = ? order by all", wave)
-    corrections = read("select log_line as line, instrument, key, column_name, action, old_value, new_value, author, "
-                       "corrected_on as date, reason, status from raw.corrections where wave = ? order by log_line", wave)
+    reject_rows = read("select instrument, source_file as file, row_number as row, coalesce(column_name, '') as column, "
+                       "coalesce(raw_value, '') as value, reason from raw.rejects where wave = ? order by all", wave)
+    corrections = read("select log_line as line, instrument, key, coalesce(column_name, '') as column_name, action, "
+                       "coalesce(old_value, '') as old_value, coalesce(new_value, '') as new_value, author, "
+                       "strftime(corrected_on, '%Y-%m-%d') as date, reason, status "
+                       "from raw.corrections where wave = ? order by log_line", wave)
     evaluators = evaluator_effects(read("select wave, ruc, evaluator, global_score "
                                         "from intermediate.int_evaluator_scores_joined where wave = ?", wave))
     present = read(" union all ".join(f"select distinct '{name}' as instrument, ruc from raw.{INSTRUMENTS_BY_NAME[name].table} "
