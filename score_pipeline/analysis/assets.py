@@ -74,13 +74,13 @@ EVALUATOR_SCORES = AssetKey(["intermediate", "int_evaluator_scores_joined"])
                    "Welch t-test, Holm-adjusted p over all rows, Kruskal-Wallis across the wave's evaluators. "
                    "p_holm < 0.05 is a flag to look at, not proof.")
 def evaluator_effects_mart(warehouse: WarehouseResource) -> MaterializeResult:
-    from score_pipeline.analysis.stats import evaluator_effects
+    from score_pipeline.analysis.stats import FLAG_LEVEL, evaluator_effects
 
     with warehouse.connect() as connection:
         table = evaluator_effects(connection.execute(
             "select wave, ruc, evaluator, global_score from intermediate.int_evaluator_scores_joined").df())
         write_mart(connection, "evaluator_effects", table)
-    flagged = table[table["p_holm"] < 0.05]
+    flagged = table[table["p_holm"] < FLAG_LEVEL]
     return MaterializeResult(metadata={
         "rows": len(table), "flagged": ", ".join(f"{r.evaluator} ({r.wave})" for r in flagged.itertuples()) or "none",
         "table": MetadataValue.md(table.round(4).to_markdown(index=False)),

@@ -14,6 +14,7 @@ SCORE_CHANGE_COLUMNS = [
 ]
 SPILLOVER_COLUMNS = ["module", "n", "pearson_r", "p_value", "spearman_rho"]
 NAN = float("nan")
+FLAG_LEVEL = 0.05  # a Holm-adjusted p below it is flagged (charts, pages, metadata); the marts keep every p
 ROUNDING = 9
 
 

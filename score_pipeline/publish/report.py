@@ -10,6 +10,7 @@ import duckdb
 import pandas as pd
 from matplotlib.figure import Figure  # the object API: no backend, no global figure state
 
+from score_pipeline.analysis.stats import FLAG_LEVEL, mean_interval
 from score_pipeline.query import for_reading
 from score_pipeline.templates import render
 
@@ -43,20 +44,19 @@ def change_chart(change: pd.DataFrame) -> str:
     rows = change.iloc[::-1]
     figure = Figure(figsize=(8, 0.28 * len(rows) + 1))
     axis = figure.subplots()
-    colours = ["#2a7" if p < 0.05 else "#999" for p in rows["p_holm"]]
+    colours = ["#2a7" if p < FLAG_LEVEL else "#999" for p in rows["p_holm"]]
     axis.errorbar(rows["mean_change"], range(len(rows)), xerr=[rows["mean_change"] - rows["ci_low"],
                   rows["ci_high"] - rows["mean_change"]], fmt="none", ecolor="#555")
     axis.scatter(rows["mean_change"], range(len(rows)), c=colours, zorder=3)
     axis.set_yticks(range(len(rows)), rows["code"])
     axis.axvline(0, color="#000", linewidth=0.8)
-    axis.set_xlabel("mean change baseline to endline, 95 % CI (green: Holm p < 0.05)")
+    axis.set_xlabel(f"mean change baseline to endline, 95 % CI (green: Holm p < {FLAG_LEVEL})")
     return svg(figure)
 
 
 def evaluator_chart(effects: pd.DataFrame, scores: pd.DataFrame) -> str:
     """Per wave, each evaluator's mean global score with its 95 % interval, and the mean of the wave's
-    other evaluators' enterprises (the comparison of the Welch test); red: Holm p < 0.05."""
-    from score_pipeline.analysis.stats import mean_interval
+    other evaluators' enterprises (the comparison of the Welch test); red: Holm p < FLAG_LEVEL."""
 
     waves = sorted(effects["wave"].unique())
     if not waves:
@@ -68,7 +68,7 @@ def evaluator_chart(effects: pd.DataFrame, scores: pd.DataFrame) -> str:
         for position, row in rows.iterrows():
             low, high = mean_interval(scores.loc[(scores["wave"] == wave) & (scores["evaluator"] == row["evaluator"]),
                                                  "global_score"].to_numpy(float))
-            flagged = row["p_holm"] < 0.05
+            flagged = row["p_holm"] < FLAG_LEVEL
             axis.errorbar(position, row["mean_global_score"], yerr=[[row["mean_global_score"] - low], [high - row["mean_global_score"]]],
                           fmt="o", color="#c33" if flagged else "#357", capsize=3)
             if pd.notna(row["diff_from_others"]):
@@ -77,7 +77,8 @@ def evaluator_chart(effects: pd.DataFrame, scores: pd.DataFrame) -> str:
         axis.set_xticks(range(len(rows)), rows["evaluator"])
         axis.set_title(wave)
     axes[0].set_ylabel("global score: mean, 95 % CI")
-    figure.suptitle("Each evaluator against the others (grey: the others' mean; red: Holm p < 0.05)", fontsize=9)
+    figure.suptitle(f"Each evaluator against the others (grey: the others' mean; red: Holm p < {FLAG_LEVEL})",
+                    fontsize=9)
     return svg(figure)
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from score_pipeline.analysis.stats import FLAG_LEVEL
 from score_pipeline.ingest.instruments import INSTRUMENTS_BY_NAME
 from score_pipeline.ingest.instruments.profile import FIELDS as PROFILE_FIELDS
 from score_pipeline.ingest.normalise import normalise_ruc
@@ -45,7 +46,7 @@ class FieldChecks:
         return {"rejected_rows": int(self.rejects.loc[self.rejects["kind"] == "row", "rows"].sum()),
                 "invalid_values": int(self.rejects.loc[self.rejects["kind"] != "row", "rows"].sum()),
                 "corrections_not_applied": int((self.corrections["status"] != "applied").sum()),
-                "evaluators_flagged": int((self.evaluators["p_holm"] < 0.05).sum()),
+                "evaluators_flagged": int((self.evaluators["p_holm"] < FLAG_LEVEL).sum()),
                 "enterprises_missing_an_instrument": len(self.missing), "outliers": len(self.outliers)}
 
 
@@ -133,7 +134,7 @@ def write_field_checks(checks: FieldChecks, folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{checks.wave}.html"
     temporary = folder / f".{target.name}.tmp"
-    temporary.write_text(render("field_checks.html.j2", checks=checks, counts=checks.counts, iqr=IQR_FACTOR,
+    temporary.write_text(render("field_checks.html.j2", checks=checks, counts=checks.counts, iqr=IQR_FACTOR, flag_level=FLAG_LEVEL,
                                 ratio=RATIO_LIMIT, panel_instruments=PANEL_INSTRUMENTS), encoding="utf-8")
     os.replace(temporary, target)
     return target
