@@ -127,3 +127,13 @@ def test_the_pages_hold_each_log_line_with_its_status(pipeline: PipelineRun, wav
         stored = connection.execute("select log_line, status from raw.corrections where wave = ? order by log_line",
                                     [wave]).fetchall()
     assert [(int(row[0]), row[-1]) for row in rows] == stored and stored
+
+
+def test_the_waves_run_links_its_page(pipeline: PipelineRun) -> None:
+    """The page is in the metadata of the wave's `quality/field_checks` materialization (the UI links it)."""
+    from dagster import AssetKey, DagsterInstance
+
+    records = DagsterInstance.get().fetch_materializations(AssetKey(["quality", "field_checks"]), limit=10).records
+    linked = {r.partition_key: r.asset_materialization.metadata["field_checks"].value for r in reversed(records)}
+    assert linked == {wave: str(pipeline.warehouse.parent / "field_checks" / f"{wave}.html")
+                      for wave in ("2017-baseline", "2018-midterm", "2019-endline")}
