@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+import warnings
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dagster import DynamicPartitionsDefinition
+from dagster import BetaWarning, DynamicPartitionsDefinition
+
+from score_pipeline.ingest.corrections import log_path
 
 WAVE_NAME = re.compile(r"^\d{4}-[a-z][a-z0-9_]*(-[a-z0-9_]+)*$")
 CHECKSUMS = "SHA256SUMS"
@@ -53,6 +57,15 @@ class DropStatus:
     @property
     def unread_note(self) -> str | None:
         return f"files no instrument reads: {', '.join(self.unread)}" if self.unread else None
+
+
+@contextmanager
+def single_run_backfills() -> Iterator[None]:
+    """Define wave-partitioned assets with `BackfillPolicy.single_run()` (every wave of a backfill in one
+    run): a beta parameter in Dagster 1.13, used deliberately, so its warning is silenced here."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=BetaWarning, message=".*backfill_policy")
+        yield
 
 
 def is_wave_name(name: str) -> bool:
@@ -109,7 +122,7 @@ def verify_drop(folder: Path, corrections_dir: Path | None = None) -> DropStatus
 
 
 def corrections_version(corrections_dir: Path, wave: str) -> str:
-    log = corrections_dir / f"{wave}.csv"
+    log = log_path(corrections_dir, wave)
     return file_sha256(log) if log.is_file() else "none"
 
 

@@ -11,7 +11,7 @@ import duckdb
 import openpyxl
 import pytest
 from conftest import SAMPLE_CORRECTIONS, SAMPLE_RAW, PipelineRun, copy_wave, materialize_ingest, run_dbt
-from reference import ruc
+from reference import read_csv, ruc
 
 from score_pipeline.ingest.corrections import LOG_COLUMNS, read_log
 from score_pipeline.ingest.instruments import CORRECTABLE
@@ -64,8 +64,7 @@ def first_profile_rows(wave: str, count: int) -> list[tuple]:
 
 
 def worker_rows(wave: str) -> list[dict[str, str]]:
-    with (SAMPLE_RAW / wave / "encuesta_trabajadores.csv").open(encoding="cp1252", newline="") as handle:
-        return list(csv.DictReader(handle, delimiter=";"))
+    return read_csv(SAMPLE_RAW / wave / "encuesta_trabajadores.csv", ";").to_dict("records")
 
 
 def test_each_line_applies_in_order_with_its_status(pipeline: PipelineRun, isolated: Path,
@@ -135,18 +134,16 @@ def test_the_run_summary_counts_each_waves_lines(isolated: Path) -> None:
 
 
 def raw_rows(wave: str, instrument: str) -> tuple[list[dict[str, object]], str]:
-    """The rows of an instrument's raw file as read by csv / openpyxl, and the column its key names."""
-    folder = SAMPLE_RAW / wave
+    """The rows of an instrument's raw file as read by openpyxl / pandas (tests/reference.py), and the
+    column its key names."""
     if instrument == "perfil_empresa":
         header, rows = first_profile_rows(wave, 10_000)
         return [dict(zip(header, row)) for row in rows if row[0] is not None], "RUC"
-    files = {"practicas_gestion": ("practicas_gestion.csv", "utf-8-sig", ";", "_uuid"),
-             "autoevaluacion": ("autoevaluacion.csv", "utf-8-sig", ";", "_uuid"),
-             "encuesta_trabajadores": ("encuesta_trabajadores.csv", "cp1252" if wave != "2018-midterm" else "utf-8-sig", ";", "ID encuesta"),
-             "registro_capacitacion": ("registro_capacitacion.csv", "utf-8-sig", ",", "ruc")}
-    name, encoding, separator, key = files[instrument]
-    with (folder / name).open(encoding=encoding, newline="") as handle:
-        return list(csv.DictReader(handle, delimiter=separator)), key
+    name, separator, key = {"practicas_gestion": ("practicas_gestion.csv", ";", "_uuid"),
+                            "autoevaluacion": ("autoevaluacion.csv", ";", "_uuid"),
+                            "encuesta_trabajadores": ("encuesta_trabajadores.csv", ";", "ID encuesta"),
+                            "registro_capacitacion": ("registro_capacitacion.csv", ",", "ruc")}[instrument]
+    return read_csv(SAMPLE_RAW / wave / name, separator).to_dict("records"), key
 
 
 def expected_status(wave: str, line: dict[str, str]) -> str:

@@ -6,6 +6,7 @@ from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 
 from score_pipeline import settings
 from score_pipeline.resources import WarehouseResource
+from score_pipeline.transform.project import EVALUATOR_SCORES
 
 MODULE_SCORES_QUERY = """
     select 'module' as level, unnest(['m1', 'm2', 'm3', 'm4', 'm5']) as code, ruc, wave,
@@ -63,9 +64,6 @@ def module_spillover_mart(warehouse: WarehouseResource) -> MaterializeResult:
     from score_pipeline.analysis.stats import module_spillover
 
     return _analyse(warehouse, "module_spillover", MODULE_SCORES_QUERY, module_spillover)
-
-
-EVALUATOR_SCORES = AssetKey(["intermediate", "int_evaluator_scores_joined"])
 
 
 @asset(key=["marts", "evaluator_effects"], deps=[EVALUATOR_SCORES], group_name="marts",

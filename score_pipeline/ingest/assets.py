@@ -7,12 +7,10 @@ step fails with one sentence per refused wave naming the file and why. A run may
 wave is loaded, checked and committed on its own, and reported on its own partition.
 """
 
-import warnings
 from collections.abc import Iterator
 
 from dagster import (
     AssetCheckEvaluation, AssetExecutionContext, AssetMaterialization, AssetsDefinition, AssetSpec, BackfillPolicy,
-    BetaWarning,
     Failure, MaterializeResult, MetadataValue, Output, asset,
 )
 
@@ -23,7 +21,7 @@ from score_pipeline.ingest.load import create_tables, stage_wave
 from score_pipeline.ingest.readers import IngestError
 from score_pipeline.quality.checks import WaveChecks, check_specs, evaluate_staged
 from score_pipeline.resources import WarehouseResource
-from score_pipeline.waves import DropError, verified_wave_folder, wave_partitions
+from score_pipeline.waves import DropError, single_run_backfills, verified_wave_folder, wave_partitions
 
 PREVIEW_ROWS = 10
 
@@ -72,8 +70,7 @@ corrections_log = AssetSpec(
 
 
 def build_ingest_asset(instrument: Instrument) -> AssetsDefinition:
-    with warnings.catch_warnings():  # single-run backfills are a beta parameter in Dagster 1.13, used deliberately
-        warnings.filterwarnings("ignore", category=BetaWarning, message=".*backfill_policy")
+    with single_run_backfills():
         return ingest_asset(instrument)
 
 

@@ -1,20 +1,18 @@
 """The data team's field checks of each wave, built in the wave's run after its models (contract 6)."""
 
-import warnings
-
-from dagster import AssetExecutionContext, AssetKey, BackfillPolicy, BetaWarning, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, AssetKey, BackfillPolicy, MaterializeResult, MetadataValue, asset
 
 from score_pipeline import settings
 from score_pipeline.ingest.instruments import INSTRUMENTS
 from score_pipeline.resources import WarehouseResource
-from score_pipeline.waves import wave_partitions
+from score_pipeline.transform.project import EVALUATOR_SCORES
+from score_pipeline.waves import single_run_backfills, wave_partitions
 
 FIELD_CHECK_DEPS = [*(AssetKey(["raw", instrument.table]) for instrument in INSTRUMENTS),
                     AssetKey(["raw", "rejects"]), AssetKey(["raw", "corrections"]),
-                    AssetKey(["intermediate", "int_evaluator_scores_joined"])]
+                    EVALUATOR_SCORES]
 
-with warnings.catch_warnings():  # single-run backfills are a beta parameter in Dagster 1.13, used deliberately
-    warnings.filterwarnings("ignore", category=BetaWarning, message=".*backfill_policy")
+with single_run_backfills():
 
     @asset(key=["quality", "field_checks"], deps=FIELD_CHECK_DEPS, partitions_def=wave_partitions,
            backfill_policy=BackfillPolicy.single_run(), pool=settings.WAREHOUSE_POOL, group_name="quality",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from dagster import AssetKey
 from dagster_dbt import DbtProject
 from dagster_dbt.dbt_project import using_dagster_dev
 
@@ -27,6 +28,7 @@ dbt_project = DbtProject(project_dir=settings.DBT_PROJECT_DIR, profiles_dir=sett
 prepare_if_dev(dbt_project)
 
 WAVE_SELECTION = "tag:wave"
+EVALUATOR_SCORES = AssetKey(["intermediate", "int_evaluator_scores_joined"])  # read by the evaluator mart and the field checks
 
 
 def dbt_vars_for_waves(waves: Sequence[str]) -> str:
