@@ -41,9 +41,9 @@ def paired_change(baseline: np.ndarray, endline: np.ndarray) -> dict[str, float]
     sd = float(differences.std(ddof=1))
     if sd > 0:
         test = stats.ttest_rel(endline, baseline)
-        half_width = stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n)
+        ci_low, ci_high = mean_interval(differences)
         result.update(t_stat=float(test.statistic), p_value=float(test.pvalue), effect_size_dz=mean_change / sd,
-                      ci_low=mean_change - half_width, ci_high=mean_change + half_width)
+                      ci_low=ci_low, ci_high=ci_high)
     if np.any(differences != 0):
         result["p_wilcoxon"] = float(stats.wilcoxon(differences, zero_method="wilcox", alternative="two-sided").pvalue)
     return result

@@ -57,7 +57,6 @@ def change_chart(change: pd.DataFrame) -> str:
 def evaluator_chart(effects: pd.DataFrame, scores: pd.DataFrame) -> str:
     """Per wave, each evaluator's mean global score with its 95 % interval, and the mean of the wave's
     other evaluators' enterprises (the comparison of the Welch test); red: Holm p < FLAG_LEVEL."""
-
     waves = sorted(effects["wave"].unique())
     if not waves:
         return "<p>No scored enterprise has an evaluator.</p>"
