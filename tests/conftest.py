@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -130,11 +131,9 @@ def materialize_ingest(wave: str, warehouse: Path, instruments: Sequence[str] | 
 
 def run_dbt(args: list[str], warehouse: Path, scratch: Path) -> tuple[subprocess.CompletedProcess, list[dict]]:
     """The real dbt CLI on a warehouse; returns the process and the results of run_results.json."""
-    from score_pipeline.transform.resource import dbt_executable
-
     env = {**os.environ, "SCORE_WAREHOUSE": str(warehouse), "DBT_TARGET_PATH": str(scratch / "target"),
            "DBT_LOG_PATH": str(scratch / "logs")}
-    completed = subprocess.run([dbt_executable(), *args, "--profiles-dir", str(DBT_PROJECT_DIR)], cwd=DBT_PROJECT_DIR,
+    completed = subprocess.run([str(Path(sys.executable).with_name("dbt")), *args, "--profiles-dir", str(DBT_PROJECT_DIR)], cwd=DBT_PROJECT_DIR,
                                env=env, capture_output=True, text=True, timeout=600)
     results_file = scratch / "target" / "run_results.json"
     results = json.loads(results_file.read_text())["results"] if results_file.exists() else []

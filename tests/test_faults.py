@@ -14,19 +14,21 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from unittest import mock
 
 import duckdb
 import pandas as pd
 import pytest
-from conftest import SAMPLE_CORRECTIONS, SAMPLE_RAW, PipelineRun, digests, publish_from, run_dbt
+from conftest import SAMPLE_CORRECTIONS, SAMPLE_RAW, PipelineRun, digests, publish_from
 from dagster import DagsterInstance
 from reference import Reference
 
 from score_pipeline.automation import EVALUATION_JOB, WAVE_JOB
-from score_pipeline.benchmark.measure import child_pids
 from score_pipeline.cli import QUIET_RUN_CONFIG, run_all_waves
 from score_pipeline.publish.marts import PUBLISHED_MARTS
 from score_pipeline.sample_data.extracts import write_sha256sums
+from score_pipeline.settings import DBT_PROJECT_DIR
+from score_pipeline.transform.resource import invoke
 
 WAVE_MARTS = ("enterprise_scores", "category_scores")  # built by the wave runs, per wave
 
@@ -35,22 +37,21 @@ def parquet_digests(folder: Path) -> dict[str, str]:
     return {name: digest for name, digest in digests(folder).items() if name.endswith(".parquet")}
 
 
-def command_line(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""
-
-
 def wait_for_dbt(run: subprocess.Popen, timeout: float = 300) -> None:
+    """Until dbt, inside the run's process, has begun building models: its log, in the invocation's target
+    folder (named after the Dagster run), says so."""
     deadline = time.monotonic() + timeout
-    while not any("dbt build" in command_line(child) for child in child_pids(run.pid)):
+    while not any("Began running node" in log.read_text(errors="replace") for log in dbt_logs_of(run.pid)):
         assert run.poll() is None, "the run ended before dbt started"
         assert time.monotonic() < deadline, "dbt never started"
         time.sleep(0.05)
 
 
-@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads child processes from /proc")
+def dbt_logs_of(pid: int) -> list[Path]:
+    runs = [r for r in DagsterInstance.get().get_runs() if r.tags.get("score-pipeline/pid") == str(pid)]
+    return [log for r in runs for log in (DBT_PROJECT_DIR / "target").glob(f"{r.run_id[:8]}-*/dbt.log")]
+
+
 def test_a_run_killed_during_dbt_leaves_the_publication_and_the_next_run_completes(
         pipeline: PipelineRun, isolated: Path) -> None:
     """The warehouse and publication of the session, and a raw root with the endline only: the runs
@@ -68,10 +69,10 @@ def test_a_run_killed_during_dbt_leaves_the_publication_and_the_next_run_complet
     time.sleep(1.0)  # well into the build
     run.send_signal(signal.SIGKILL)
     run.wait()
-    assert digests(published) == before  # its dbt child may still be writing the warehouse: not the publication
+    assert digests(published) == before
 
     out = io.StringIO()
-    assert run_all_waves(out=out) == 0, out.getvalue()  # waits out the orphan's lock, frees the dead run's slot
+    assert run_all_waves(out=out) == 0, out.getvalue()  # frees the dead run's pool slot
     assert "was abandoned by a process that ended" in out.getvalue()
     assert parquet_digests(published) == parquet_digests(pipeline.publish_dir)
     assert not [p for p in published.iterdir() if p.name.startswith(".staging")]
@@ -156,18 +157,21 @@ def baseline_and(raw: Path, wave: str, root: Path) -> Path:
 
 
 def test_dbt_waits_out_a_lock_held_by_another_process(pipeline: PipelineRun, tmp_path: Path) -> None:
-    """What a killed run's orphaned dbt does to the next run: it holds DuckDB's lock for a few more
-    seconds. The next dbt must wait for it (profiles.yml `retries`), not fail."""
+    """Another process holding DuckDB's lock (an analyst's writing session, a killed run not yet gone): the
+    pipeline's dbt must wait for it (profiles.yml `retries`), not fail."""
     warehouse = tmp_path / "score.duckdb"
     shutil.copy(pipeline.warehouse, warehouse)
     holder = subprocess.Popen(
         [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(warehouse)!r}); print('locked', flush=True); "
-                               "time.sleep(20); c.close()"], stdout=subprocess.PIPE, text=True)  # dbt connects ~7 s after it starts
+                               "time.sleep(15); c.close()"], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
-        completed, results = run_dbt(["build", "--select", "data_quality", "--exclude-resource-type", "unit_test"],
-                                     warehouse, tmp_path)
+        with mock.patch.dict(os.environ, {"SCORE_WAREHOUSE": str(warehouse)}):
+            result = invoke(DBT_PROJECT_DIR, tmp_path, ["build", "--select", "data_quality", "--exclude-resource-type",
+                                                       "unit_test"])
+            holder_gone = holder.poll() is not None
     finally:
         holder.wait(timeout=60)
-    assert completed.returncode == 0, completed.stdout[-3000:]
-    assert {r["unique_id"]: r["status"] for r in results}["model.score.data_quality"] == "success"
+    assert result.success, result.exception
+    assert {r.node.unique_id: str(r.status) for r in result.result.results}["model.score.data_quality"] == "success"
+    assert holder_gone  # dbt finished after the holder let go (15 s after it locked): it waited

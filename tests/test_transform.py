@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
-from functools import cached_property
+from unittest import mock
 
 import pytest
 from dagster import AssetKey
 
-from score_pipeline.settings import PROJECT_ROOT
+from score_pipeline.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 
 from score_pipeline.transform.project import dbt_build_args, dbt_vars_for_waves
 
@@ -46,13 +47,26 @@ def test_lineage_runs_from_a_raw_instrument_to_the_headline_and_the_publication(
     assert graph.get(AssetKey(["marts", "headline_indicators"])).group_name == "marts"
 
 
-def test_the_private_methods_the_dbt_resource_overrides_still_exist() -> None:
-    """ScoreDbtCliResource overrides two private methods of dagster-dbt 0.29: an upgrade that renames them
-    would silently bring back `dbt --version` and the in-process adapter on every run."""
-    from dagster_dbt import DbtCliResource
+def test_dbt_in_this_process_leaves_the_warehouse_to_the_step_and_to_other_processes(pipeline, tmp_path) -> None:
+    """dbt-duckdb keeps its database open in the process after dbt's run (resource.release_warehouse): the
+    step's own read-only connection would be refused and other processes locked out. An upgrade of
+    dbt-duckdb that moves what release_warehouse closes fails here."""
+    import duckdb
 
-    assert isinstance(DbtCliResource.__dict__["_cli_version"], cached_property)
-    assert callable(DbtCliResource.__dict__["_initialize_dbt_core_adapter"])
+    from score_pipeline.transform.resource import invoke
+
+    warehouse = tmp_path / "score.duckdb"
+    shutil.copy(pipeline.warehouse, warehouse)
+    with mock.patch.dict(os.environ, {"SCORE_WAREHOUSE": str(warehouse)}):
+        result = invoke(DBT_PROJECT_DIR, tmp_path / "target", ["build", "--select", "data_quality",
+                                                               "--exclude-resource-type", "unit_test"])
+    assert result.success, result.exception
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        rows_by_wave = dict(connection.execute("select wave, count(*) from marts.data_quality group by all").fetchall())
+    assert rows_by_wave == {wave: 6 for wave in ("2017-baseline", "2018-midterm", "2019-endline")}  # six instruments
+    writer = subprocess.run([sys.executable, "-c", f"import duckdb; duckdb.connect({str(warehouse)!r}).close()"],
+                            capture_output=True, text=True, timeout=120)
+    assert writer.returncode == 0, writer.stderr
 
 
 def test_the_code_location_loads_as_dagster_dev_loads_it() -> None:

@@ -42,7 +42,7 @@ def child_pids(pid: int) -> list[int]:
 
 
 def tree_rss_bytes(pid: int) -> int:
-    """Resident memory of a process and all its descendants (the dbt subprocesses), from /proc."""
+    """Resident memory of a process and all its descendants, from /proc."""
     total, pending = 0, [pid]
     while pending:
         current = pending.pop()

@@ -4,19 +4,18 @@ A run may build several wave partitions (a backfill runs as one run, BackfillPol
 dbt builds them in one invocation, and each partition gets its own row counts.
 """
 
-import contextlib
-import os
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from dagster import AssetExecutionContext, BackfillPolicy, Output
-from dagster_dbt import DbtCliResource, dbt_assets
+from dagster_dbt import dbt_assets
 
 from score_pipeline import settings
 from score_pipeline.resources import WarehouseResource
 from score_pipeline.transform.metadata import relation_facts, relations_from_manifest
-from score_pipeline.transform.partial_parse import invocation_target, keep_parse
-from score_pipeline.transform.project import WAVE_SELECTION, dbt_build_args, dbt_project, dbt_vars_for_waves
+from score_pipeline.transform.partial_parse import invocation_target
+from score_pipeline.transform.project import WAVE_SELECTION, dbt_build_args, dbt_project
+from score_pipeline.transform.resource import InProcessDbtResource
 from score_pipeline.transform.translator import ScoreDbtTranslator
 from score_pipeline.waves import wave_partitions
 
@@ -28,29 +27,20 @@ SHARED_OPTIONS = {
 }
 
 
-def _stream_build(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
+def _stream_build(context: AssetExecutionContext, dbt: InProcessDbtResource, warehouse: WarehouseResource,
                   waves: Sequence[str] = ()) -> Iterator[Any]:
-    """`dbt build`, its events reported once dbt has exited, each model's with its row counts and column types.
+    """`dbt build`, its events reported once dbt is done, each model's with its row counts and column types.
 
     `waves` are the wave partitions of the run; when they are every wave, dbt gets no `--vars`
-    (builds every wave), which keeps its partial parsing valid. dagster-dbt echoes every dbt event
-    to stdout, thousands of lines in the console of `make ui`; dbt writes the same events to the
-    invocation's dbt.log, whose path goes to the run log instead.
+    (builds every wave). dbt's own log goes to the invocation's dbt.log, whose path goes to the run log.
     """
     every_wave = set(waves) == set(context.instance.get_dynamic_partitions(wave_partitions.name))
-    selected = [] if every_wave else list(waves)
-    dbt_vars = dbt_vars_for_waves(selected) if selected else ""
-    target = invocation_target(context.run.run_id, warehouse.database, dbt_vars)
-    invocation = dbt.cli(dbt_build_args(selected), context=context, target_path=target)
+    target = invocation_target(context.run.run_id)
     context.log.info(f"dbt build for {', '.join(waves) if waves else 'the cross-wave models'}: its log is {target / 'dbt.log'}")
-    events = []
-    try:
-        with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
-            events.extend(invocation.stream())
-    except Exception:
-        yield from events  # what dbt built before it failed is still reported
-        raise
-    keep_parse(target, warehouse.database, dbt_vars)
+    invocation = dbt.build(context, dbt_build_args([] if every_wave else waves), target)
+    if invocation.failure is not None:
+        yield from invocation.stream()  # what dbt built before it failed is still reported, then the failure
+    events = invocation.events
     built = [(event, model_id(event)) for event in events]
     with warehouse.connect(read_only=True) as connection:
         facts = relation_facts(connection, relations_from_manifest(invocation.manifest, [i for _, i in built if i]), waves)
@@ -75,12 +65,12 @@ def model_id(event: Any) -> str | None:
 
 @dbt_assets(select=WAVE_SELECTION, partitions_def=wave_partitions, backfill_policy=BackfillPolicy.single_run(),
             name="dbt_wave_models", **SHARED_OPTIONS)
-def dbt_wave_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource) -> Iterator[Any]:
+def dbt_wave_models(context: AssetExecutionContext, dbt: InProcessDbtResource, warehouse: WarehouseResource) -> Iterator[Any]:
     """Staging views and the wave-level scoring models, rebuilt for the run's wave partitions."""
     yield from _stream_build(context, dbt, warehouse, context.partition_keys)
 
 
 @dbt_assets(exclude=WAVE_SELECTION, name="dbt_evaluation_models", **SHARED_OPTIONS)
-def dbt_evaluation_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource) -> Iterator[Any]:
+def dbt_evaluation_models(context: AssetExecutionContext, dbt: InProcessDbtResource, warehouse: WarehouseResource) -> Iterator[Any]:
     """Cross-wave models: summaries, changes, indicators, data quality."""
     yield from _stream_build(context, dbt, warehouse)

@@ -10,7 +10,7 @@ from dagster_dbt import DbtProject
 from dagster_dbt.dbt_project import using_dagster_dev
 
 from score_pipeline import settings
-from score_pipeline.transform.resource import dbt_resource
+from score_pipeline.transform.resource import parse
 
 
 def prepare_if_dev(project: DbtProject) -> None:
@@ -18,10 +18,10 @@ def prepare_if_dev(project: DbtProject) -> None:
 
     dagster-dbt's own `DbtProject.prepare_if_dev` runs a bare `dbt` from PATH, which `dagster dev`
     does not have (the venv is not activated there): the code location failed to load. This runs
-    the same `dbt parse` with the resource's executable, the venv's own dbt.
+    the same `dbt parse` in this process, where dbt is already imported.
     """
     if using_dagster_dev():
-        dbt_resource().cli(["parse", "--quiet"], target_path=project.target_path).wait()
+        parse(project.project_dir, project.project_dir / project.target_path)
 
 
 dbt_project = DbtProject(project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROJECT_DIR)

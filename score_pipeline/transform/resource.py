@@ -1,53 +1,164 @@
-"""The dbt CLI resource: this environment's own dbt, without two costs dagster-dbt pays on every run."""
+"""dbt for the pipeline's steps, run inside the step's own process through dbt's programmatic API.
+
+dagster-dbt's `DbtCliResource` starts `dbt` as a subprocess for every invocation: before its first
+model that process spends ~2.6 s importing dbt and ~1.2 s re-reading the project (partial parse),
+on every wave run and twice in a `make run`, although the step's process has already imported dbt
+(dagster-dbt does). Here dbt runs in the step's process (`dbtRunner`) on a project parsed once per
+process and warehouse. dagster-dbt still decides what the step builds (its subset selection) and
+turns dbt's results into Dagster events (`DbtCoreCliEventMessage`), so the assets, the checks and
+their metadata are exactly those it would make.
+
+The parse is made without `--vars`: the `waves` var (transform/project.py) is read only where
+models are compiled (`macros/waves.sql`), which dbt does at run time with the invocation's vars.
+"""
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Sequence
-from functools import cached_property
-from importlib.metadata import version as installed_version
+import contextlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from dagster_dbt import DbtCliResource
-from packaging.version import Version
+from dagster import AssetExecutionContext, ConfigurableResource, Failure
+from dagster_dbt.asset_utils import get_updated_cli_invocation_params_for_context
+from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
+from dbt.cli.main import dbtRunner
+from dbt.contracts.graph.manifest import Manifest
+from dbt_common.events.base_types import EventMsg
+from dbt_common.events.functions import msg_to_dict
 
 from score_pipeline import settings
+from score_pipeline.transform.partial_parse import keep_parse, seed_parse
+
+RESULT_EVENTS = frozenset({"LogModelResult", "LogTestResult", "LogSeedResult", "LogSnapshotResult"})
 
 
-def dbt_executable() -> str:
-    """The dbt installed beside this interpreter.
+def common_args(project_dir: Path, target: Path) -> list[str]:
+    """Where dbt reads the project and writes its artifacts and its log (JSON, in the target folder: nothing on
+    the console, where Dagster's run log is), and no usage statistics sent."""
+    return ["--project-dir", str(project_dir), "--profiles-dir", str(project_dir), "--target-path", str(target),
+            "--log-path", str(target), "--log-level", "none", "--log-level-file", "debug", "--log-format-file", "json",
+            "--no-send-anonymous-usage-stats"]
 
-    `dagster dev` (make ui) starts the code location with the venv's python but without the venv on
-    PATH, so a bare `dbt` is not found there; the executable beside `sys.executable` always is.
+
+def release_warehouse() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open in the process after an invocation.
+
+    dbt-duckdb holds one database handle per process (`DuckDBConnectionManager._ENV`) and keeps it
+    after dbt's run; DuckDB then refuses the step's own read-only connection to the same file ("a
+    different configuration than existing connections"), and the file stays locked for others.
+    dbt-duckdb's `close_all_connections` (its exit hook) drops the handle without closing it.
+    tests/test_transform.py fails if dbt-duckdb moves either.
     """
-    beside_python = Path(sys.executable).with_name("dbt")
-    if not beside_python.exists():
-        raise FileNotFoundError(f"no dbt beside {sys.executable}: install the project with `make install`")
-    return str(beside_python)
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    environment = DuckDBConnectionManager._ENV
+    DuckDBConnectionManager.close_all_connections()
+    if environment is not None:
+        environment.close()
 
 
-class ScoreDbtCliResource(DbtCliResource):
-    """The dbt CLI resource, minus two costs dagster-dbt pays on every invocation for nothing here.
-
-    - It asks the executable for its version (`dbt --version`, 3 s) each time the resource is built,
-      i.e. every run; the executable is this environment's own dbt-core (`dbt_executable`), so the
-      version is read from the installed package instead.
-    - It loads the project and profile into a dbt adapter in this process (3 s the first time, then
-      1 s), which serves only `fetch_row_counts` / `fetch_column_metadata`. They are not used: they
-      would open the warehouse from here while dbt holds it (row counts and column types are read
-      after dbt exits, transform/metadata.py).
-
-    Both override private methods of dagster-dbt 0.29; tests/test_transform.py fails if they move.
-    """
-
-    @cached_property
-    def _cli_version(self) -> Version:
-        return Version(installed_version("dbt-core"))
-
-    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:
-        return None
+def invoke(project_dir: Path, target: Path, args: Sequence[str], manifest: Manifest | None = None,
+           callbacks: Sequence[Any] = ()) -> Any:
+    """One dbt command in this process, from the project's folder as the dbt CLI runs (the profile's default
+    warehouse is relative to it; dagster-dbt's own in-process adapter does the same); the warehouse is
+    released whatever happens."""
+    try:
+        with contextlib.chdir(project_dir):
+            result = dbtRunner(manifest=manifest, callbacks=list(callbacks)).invoke(
+                [*args, *common_args(project_dir, target)])
+    finally:
+        release_warehouse()
+    if result.exception is not None and not isinstance(result.exception, Exception):
+        raise result.exception  # an interrupt (the run terminated): not dbt's failure to report
+    return result
 
 
-def dbt_resource() -> ScoreDbtCliResource:
-    return ScoreDbtCliResource(project_dir=str(settings.DBT_PROJECT_DIR), profiles_dir=str(settings.DBT_PROJECT_DIR),
-                               dbt_executable=dbt_executable())
+def parse(project_dir: Path, target: Path) -> Manifest:
+    """`dbt parse` in this process, into `target`; raises with dbt's errors if the project does not parse."""
+    errors: list[str] = []
+    result = invoke(project_dir, target, ["parse"], callbacks=[error_collector(errors)])
+    if not result.success:
+        raise Failure(description=failure_text("dbt parse", result, errors, target))
+    return result.result
+
+
+_PARSED: dict[tuple[Path, Path], Manifest] = {}
+
+
+def parsed_project(project_dir: Path, warehouse: Path, target: Path) -> Manifest:
+    """The project parsed once per process and warehouse (the profile, and so the relations' database, follow
+    the warehouse): the first call parses into `target`, seeded with the warehouse's last parse."""
+    key = (project_dir, warehouse)
+    if key not in _PARSED:
+        seed_parse(target, warehouse)
+        _PARSED[key] = parse(project_dir, target)
+        keep_parse(target, warehouse)
+    return _PARSED[key]
+
+
+def error_collector(errors: list[str]) -> Any:
+    def collect(event: EventMsg) -> None:
+        if event.info.level == "error" and event.info.msg:
+            errors.append(event.info.msg)
+    return collect
+
+
+def failure_text(command: str, result: Any, errors: Sequence[str], target: Path) -> str:
+    reasons = [*errors, *([str(result.exception)] if result.exception is not None else [])]
+    return "\n".join([f"{command} failed; its log is {target / 'dbt.log'}", *reasons[-20:]])
+
+
+@dataclass
+class DbtInvocation:
+    """What one `dbt build` in this process produced: Dagster's events for it, the manifest they were made
+    from, and the failure to raise once they are reported (None when dbt succeeded)."""
+
+    manifest: dict[str, Any]
+    events: list[Any] = field(default_factory=list)
+    failure: Exception | None = None
+
+    def stream(self) -> Iterator[Any]:
+        yield from self.events
+        if self.failure is not None:
+            raise self.failure
+
+
+class InProcessDbtResource(ConfigurableResource):
+    """dbt-core in the step's process: `build` for a `@dbt_assets` step."""
+
+    project_dir: str
+
+    def build(self, context: AssetExecutionContext, args: Sequence[str], target: Path) -> DbtInvocation:
+        """`dbt <args>` for the step's selection (dagster-dbt's), its results as Dagster events."""
+        params = get_updated_cli_invocation_params_for_context(
+            context=context, manifest={}, dagster_dbt_translator=None)  # both are taken from the step's assets
+        project_dir = Path(params.dbt_project.project_dir) if params.dbt_project else Path(self.project_dir)
+        own_project = project_dir.resolve() == Path(self.project_dir).resolve()
+        # dagster-dbt moves a very large selection into a selector file of a temporary copy of the project,
+        # which this process has not parsed: dbt parses that copy itself.
+        manifest = parsed_project(project_dir, settings.warehouse_path(), target) if own_project else None
+        indirect = ["--indirect-selection", params.indirect_selection] if params.indirect_selection else []
+        results: list[dict[str, Any]] = []
+        errors: list[str] = []
+
+        def collect(event: EventMsg) -> None:
+            if event.info.name in RESULT_EVENTS:
+                results.append(msg_to_dict(event))
+
+        result = invoke(project_dir, target, [*args, *params.selection_args, *indirect], manifest,
+                        callbacks=[collect, error_collector(errors)])
+        invocation = DbtInvocation(manifest=params.manifest)
+        for raw in results:
+            message = DbtCoreCliEventMessage(raw_event=raw, event_history_metadata={})
+            invocation.events.extend(message.to_default_asset_events(
+                manifest=params.manifest, dagster_dbt_translator=params.dagster_dbt_translator, context=context,
+                target_path=target, project=params.dbt_project))
+        if not result.success:
+            invocation.failure = Failure(description=failure_text(f"dbt {args[0]}", result, errors, target))
+        return invocation
+
+
+def dbt_resource() -> InProcessDbtResource:
+    return InProcessDbtResource(project_dir=str(settings.DBT_PROJECT_DIR))
