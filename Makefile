@@ -50,7 +50,7 @@ run: manifest
 # each worker runs the sample end to end once for the tests that read its marts.
 TEST_WORKERS ?= 2
 test: manifest browser
-	$(SAY) "running the test suite on $(TEST_WORKERS) workers (about 7 minutes; each test is named as it ends)"
+	$(SAY) "running the test suite on $(TEST_WORKERS) workers (about 5 minutes; each test is named as it ends)"
 	@$(PY) -m pytest -v -n $(TEST_WORKERS) --dist loadfile
 
 # Debian's chromium for the browser tests (the UI and the report); playwright drives it. Installing it

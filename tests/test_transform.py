@@ -70,9 +70,14 @@ def test_dbt_in_this_process_leaves_the_warehouse_to_the_step_and_to_other_proce
 
 
 def test_the_code_location_loads_as_dagster_dev_loads_it() -> None:
-    """`make ui` imports the definitions with DAGSTER_IS_DEV_CLI set and without the venv on PATH."""
+    """`make ui` imports the definitions with DAGSTER_IS_DEV_CLI set and without the venv on PATH.
+
+    That parses the project into dbt_project/target, as `make ui` does, so it runs with the default
+    warehouse (no SCORE_WAREHOUSE): a test warehouse's profile there would make the next `make run`
+    parse in full."""
     environment = {"PATH": "/usr/bin:/bin", "HOME": os.environ.get("HOME", "/root"), "DAGSTER_IS_DEV_CLI": "1",
-                   **{k: v for k, v in os.environ.items() if k.startswith(("SCORE_", "DAGSTER_HOME"))}}
+                   **{k: v for k, v in os.environ.items()
+                      if k.startswith(("SCORE_", "DAGSTER_HOME")) and k != "SCORE_WAREHOUSE"}}
     loaded = subprocess.run([sys.executable, "-c", "import score_pipeline.definitions"], env=environment,
                             capture_output=True, text=True, timeout=300, cwd=PROJECT_ROOT)
     assert loaded.returncode == 0, loaded.stderr[-2000:]
