@@ -1,0 +1,194 @@
+"""The programme's countries (contract 7): the layout of a raw root, each country's `country.yaml`, and the
+scheme its enterprise identifiers are validated under.
+
+A raw root holds either one country's wave folders (v1; the country is `SCORE_COUNTRY`, default `pe`,
+described by V1_COUNTRY) or one folder per country, `<root>/<cc>/country.yaml` and `<root>/<cc>/<wave>/`.
+A root mixing the two is refused as a whole; a country whose folder or `country.yaml` is wrong is refused
+alone, with the reason, and the other countries go on.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import yaml
+from babel import Locale
+from babel.numbers import list_currencies
+from stdnum.exceptions import ValidationError
+
+from score_pipeline.waves import is_wave_name
+
+COUNTRY_FILE = "country.yaml"
+COUNTRY_ENV = "SCORE_COUNTRY"
+DEFAULT_COUNTRY = "pe"
+COUNTRY_KEYS = ("name", "currency", "enterprise_id")
+
+
+class LayoutError(Exception):
+    """A raw root, or one country folder of it, that the pipeline cannot read."""
+
+
+def is_country_code(code: str) -> bool:
+    """An ISO 3166-1 alpha-2 code in lower case (`pe`, `co`, `gh`)."""
+    return bool(re.fullmatch(r"[a-z]{2}", code)) and code.upper() in Locale("en").territories
+
+
+@dataclass(frozen=True)
+class IdentifierScheme:
+    """How a country's enterprise identifiers are validated: a python-stdnum module (`pe.ruc`, `co.nit`) or a
+    regular expression the whole cleaned identifier must match."""
+
+    stdnum_module: str | None = None
+    pattern: str | None = None
+
+    @classmethod
+    def from_yaml(cls, value: Any) -> IdentifierScheme:
+        if isinstance(value, str):
+            if not re.fullmatch(r"[a-z]{2}\.[a-z_]+", value):
+                raise LayoutError(f"enterprise_id {value!r} is not a python-stdnum module name such as 'co.nit'")
+            try:
+                module = importlib.import_module(f"stdnum.{value}")
+            except ImportError:
+                raise LayoutError(f"enterprise_id {value!r}: python-stdnum has no module stdnum.{value}") from None
+            if not callable(getattr(module, "validate", None)):
+                raise LayoutError(f"enterprise_id {value!r}: stdnum.{value} does not validate numbers")
+            return cls(stdnum_module=value)
+        if isinstance(value, Mapping) and set(value) == {"pattern"} and isinstance(value["pattern"], str):
+            try:
+                re.compile(value["pattern"])
+            except re.error as error:
+                raise LayoutError(f"enterprise_id pattern {value['pattern']!r} is not a regular expression: {error}") from None
+            return cls(pattern=value["pattern"])
+        raise LayoutError(f"enterprise_id must be a python-stdnum module name or {{pattern: <regex>}}, not {value!r}")
+
+    @property
+    def label(self) -> str:
+        return self.stdnum_module or f"pattern {self.pattern}"
+
+    @cached_property
+    def _module(self) -> ModuleType | None:
+        return importlib.import_module(f"stdnum.{self.stdnum_module}") if self.stdnum_module else None
+
+    def validate(self, compact: str) -> str:
+        """The identifier in the scheme's compact form; ValueError saying why it is not valid."""
+        if self._module is not None:
+            try:
+                return self._module.validate(compact)
+            except ValidationError as error:
+                raise ValueError(f"{compact} is not a valid {self.stdnum_module}: {error.message}") from None
+        if not re.fullmatch(self.pattern, compact):
+            raise ValueError(f"{compact} does not match the pattern {self.pattern}")
+        return compact
+
+
+@dataclass(frozen=True)
+class Country:
+    code: str
+    name: str
+    currency: str
+    enterprise_id: IdentifierScheme
+    folder: Path  # its wave folders' parent: the raw root itself for a v1 root
+
+
+V1_COUNTRY = {"name": "Peru", "currency": "PEN", "enterprise_id": "pe.ruc"}  # contract 7: the v1 root's country
+
+
+def country_from_yaml(code: str, folder: Path, document: Any) -> Country:
+    """A country from its parsed `country.yaml`; LayoutError naming the field otherwise."""
+    if not isinstance(document, Mapping):
+        raise LayoutError(f"{COUNTRY_FILE} must be a mapping of {', '.join(COUNTRY_KEYS)}")
+    missing = [key for key in COUNTRY_KEYS if key not in document]
+    unknown = sorted(set(document) - set(COUNTRY_KEYS))
+    if missing or unknown:
+        raise LayoutError("; ".join([*(f"{COUNTRY_FILE} lacks {key!r}" for key in missing),
+                                     *(f"{COUNTRY_FILE} has an unknown key {key!r}" for key in unknown)]))
+    name, currency = document["name"], document["currency"]
+    if not isinstance(name, str) or not name.strip():
+        raise LayoutError(f"{COUNTRY_FILE}: name must be the country's name, not {name!r}")
+    if not isinstance(currency, str) or currency not in list_currencies():
+        raise LayoutError(f"{COUNTRY_FILE}: currency {currency!r} is not an ISO 4217 code such as 'COP'")
+    return Country(code, name.strip(), currency, IdentifierScheme.from_yaml(document["enterprise_id"]), folder)
+
+
+def read_country(folder: Path) -> Country:
+    """The country of a programme root's country folder; LayoutError naming the folder and the problem."""
+    try:
+        if not is_country_code(folder.name):
+            raise LayoutError("the folder is not named by an ISO 3166-1 alpha-2 code in lower case (pe, co, gh)")
+        return read_country_file(folder / COUNTRY_FILE, folder.name)
+    except LayoutError as error:
+        raise LayoutError(f"country folder {folder}: {error}") from None
+
+
+def read_country_file(path: Path, code: str) -> Country:
+    if not path.is_file():
+        raise LayoutError(f"{COUNTRY_FILE} is missing")
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        raise LayoutError(f"{COUNTRY_FILE} is not valid YAML: {error}") from None
+    return country_from_yaml(code, path.parent, document)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The countries a raw root holds, and the country folders refused (folder -> reason)."""
+
+    countries: list[Country]
+    refused: dict[Path, str] = field(default_factory=dict)
+    single_country: bool = False
+
+
+def visible_folders(root: Path) -> list[Path]:
+    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")) if root.is_dir() else []
+
+
+def looks_like_country(folder: Path) -> bool:
+    return (folder / COUNTRY_FILE).exists() or bool(re.fullmatch(r"[a-z]{2}", folder.name))
+
+
+def read_layout(root: Path, v1_country: str | None = None) -> Layout:
+    """The countries of a raw root (contract 7). LayoutError when the root mixes country and wave folders.
+
+    A root is a programme root when a folder of it has a `country.yaml` or a two-letter name; every other
+    folder of a programme root is then a country folder refused with its reason, not skipped in silence.
+    """
+    folders = visible_folders(root)
+    waves = [f for f in folders if is_wave_name(f.name)]
+    if not any(looks_like_country(f) for f in folders):
+        return Layout([single_country(root, v1_country or os.environ.get(COUNTRY_ENV, DEFAULT_COUNTRY))],
+                      single_country=True)
+    if waves:
+        countries = [f for f in folders if f not in waves]
+        raise LayoutError(f"raw root {root} mixes country folders ({', '.join(f.name for f in countries)}) and wave "
+                          f"folders ({', '.join(f.name for f in waves)}): put each wave under its country's folder")
+    read, refused = [], {}
+    for folder in folders:
+        try:
+            read.append(read_country(folder))
+        except LayoutError as error:
+            refused[folder] = str(error)
+    return Layout(read, refused)
+
+
+def single_country(root: Path, code: str) -> Country:
+    """The country of a v1 root: `SCORE_COUNTRY`, described by a `country.yaml` at the root if there is one,
+    else Peru's v1 defaults; any other country without one is refused (its scheme is unknown)."""
+    if not is_country_code(code):
+        raise LayoutError(f"{COUNTRY_ENV}={code!r} is not an ISO 3166-1 alpha-2 code in lower case (pe, co, gh)")
+    if (root / COUNTRY_FILE).is_file():
+        country = read_country_file(root / COUNTRY_FILE, code)
+    elif code == DEFAULT_COUNTRY:
+        country = country_from_yaml(code, root, V1_COUNTRY)
+    else:
+        raise LayoutError(f"{COUNTRY_ENV}={code!r}: raw root {root} has no {COUNTRY_FILE} saying the country's name, "
+                          f"currency and enterprise_id (only {DEFAULT_COUNTRY!r} has defaults)")
+    return country

@@ -1,0 +1,102 @@
+"""The programme's raw layout (contract 7): which countries a raw root holds, each country.yaml, the identifier
+schemes. Expectations are written from the contract's text and, for NITs, from DIAN's check-digit rule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from reference import nit_check_digit
+
+from score_pipeline.programme import IdentifierScheme, LayoutError, read_layout
+
+PERU = "name: Peru\ncurrency: PEN\nenterprise_id: pe.ruc\n"
+COLOMBIA = "name: Colombia\ncurrency: COP\nenterprise_id: co.nit\n"
+
+
+def country(root: Path, code: str, yaml_text: str | None, waves: tuple[str, ...] = ("2019-baseline",)) -> Path:
+    folder = root / code
+    for wave in waves:
+        (folder / wave).mkdir(parents=True)
+    if yaml_text is not None:
+        (folder / "country.yaml").write_text(yaml_text, encoding="utf-8")
+    return folder
+
+
+def test_a_root_of_wave_folders_is_peru_by_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SCORE_COUNTRY", raising=False)
+    (tmp_path / "2017-baseline").mkdir()
+    layout = read_layout(tmp_path)
+    assert layout.single_country and not layout.refused
+    [peru] = layout.countries
+    assert (peru.code, peru.name, peru.currency, peru.enterprise_id.label, peru.folder) == (
+        "pe", "Peru", "PEN", "pe.ruc", tmp_path)
+
+
+def test_a_single_country_root_of_another_country_needs_its_country_yaml(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "2019-baseline").mkdir()
+    monkeypatch.setenv("SCORE_COUNTRY", "co")
+    with pytest.raises(LayoutError, match=r"SCORE_COUNTRY='co'.*has no country.yaml"):
+        read_layout(tmp_path)
+    (tmp_path / "country.yaml").write_text(COLOMBIA, encoding="utf-8")
+    [colombia] = read_layout(tmp_path).countries
+    assert (colombia.code, colombia.currency, colombia.enterprise_id.label) == ("co", "COP", "co.nit")
+    monkeypatch.setenv("SCORE_COUNTRY", "Colombia")
+    with pytest.raises(LayoutError, match="not an ISO 3166-1 alpha-2 code"):
+        read_layout(tmp_path)
+
+
+def test_a_programme_root_reads_every_country(tmp_path: Path) -> None:
+    country(tmp_path, "pe", PERU, ("2017-baseline", "2019-endline"))
+    country(tmp_path, "co", COLOMBIA)
+    layout = read_layout(tmp_path)
+    assert not layout.single_country and not layout.refused
+    assert [(c.code, c.name, c.currency, c.folder) for c in layout.countries] == [
+        ("co", "Colombia", "COP", tmp_path / "co"), ("pe", "Peru", "PEN", tmp_path / "pe")]
+
+
+def test_a_root_mixing_country_and_wave_folders_is_refused_naming_them(tmp_path: Path) -> None:
+    country(tmp_path, "co", COLOMBIA)
+    (tmp_path / "2017-baseline").mkdir()
+    with pytest.raises(LayoutError, match=r"mixes country folders \(co\) and wave folders \(2017-baseline\)"):
+        read_layout(tmp_path)
+
+
+@pytest.mark.parametrize(("folder", "yaml_text", "reason"), [
+    ("gh", None, "country.yaml is missing"),
+    ("gh", "name: Ghana\ncurrency: GHS\nenterprise_id: [gh.tin\n", "not valid YAML"),
+    ("gh", "name: Ghana\ncurrency: GHS\n", "lacks 'enterprise_id'"),
+    ("gh", "name: Ghana\ncurrency: GHS\nenterprise_id: gh.tin\nflag: red\n", "unknown key 'flag'"),
+    ("gh", "name: Ghana\ncurrency: cedi\nenterprise_id: gh.tin\n", "currency 'cedi' is not an ISO 4217 code"),
+    ("gh", "name: Ghana\ncurrency: GHS\nenterprise_id: gh.vat\n", "python-stdnum has no module stdnum.gh.vat"),
+    ("gh", "name: Ghana\ncurrency: GHS\nenterprise_id: {pattern: '[0-9'}\n", "is not a regular expression"),
+    ("gh", "name: Ghana\ncurrency: GHS\nenterprise_id: {regex: x}\n", "module name or {pattern: <regex>}"),
+    ("xx", "name: Nowhere\ncurrency: EUR\nenterprise_id: {pattern: x}\n", "not named by an ISO 3166-1 alpha-2 code"),
+    ("colombia", COLOMBIA, "not named by an ISO 3166-1 alpha-2 code"),
+])
+def test_a_wrong_country_folder_is_refused_alone(tmp_path: Path, folder: str, yaml_text: str | None,
+                                                 reason: str) -> None:
+    country(tmp_path, "pe", PERU)
+    bad = country(tmp_path, folder, yaml_text)
+    layout = read_layout(tmp_path)
+    assert [c.code for c in layout.countries] == ["pe"]
+    assert list(layout.refused) == [bad]
+    assert str(bad) in layout.refused[bad] and reason in layout.refused[bad]
+
+
+def test_nits_are_validated_under_colombia_s_scheme() -> None:
+    scheme = IdentifierScheme.from_yaml("co.nit")
+    body = "900373913"
+    valid = f"{body}{nit_check_digit(body)}"
+    wrong = f"{body}{(nit_check_digit(body) + 1) % 10}"
+    assert scheme.validate(valid) == valid
+    with pytest.raises(ValueError, match=f"{wrong} is not a valid co.nit"):
+        scheme.validate(wrong)
+
+
+def test_a_pattern_scheme_must_match_the_whole_identifier() -> None:
+    scheme = IdentifierScheme.from_yaml({"pattern": r"TN\d{7}"})
+    assert scheme.validate("TN1234567") == "TN1234567"
+    with pytest.raises(ValueError, match="does not match the pattern"):
+        scheme.validate("TN12345678")
