@@ -24,6 +24,7 @@ from babel import Locale
 from babel.numbers import list_currencies
 from stdnum.exceptions import ValidationError
 
+from score_pipeline.ingest.normalise import Parsed, as_text, compact_identifier, normalise_ruc
 from score_pipeline.waves import is_wave_name
 
 COUNTRY_FILE = "country.yaml"
@@ -76,6 +77,19 @@ class IdentifierScheme:
     @cached_property
     def _module(self) -> ModuleType | None:
         return importlib.import_module(f"stdnum.{self.stdnum_module}") if self.stdnum_module else None
+
+    def normalise(self, raw: object) -> Parsed[str]:
+        """A cell's identifier cleaned of its spellings and valid under the scheme, or the reason it is not.
+        Peru's RUC keeps the contract's own reasons (prefix, check digit: section 2)."""
+        if self.stdnum_module == "pe.ruc":
+            return normalise_ruc(raw)
+        compact = compact_identifier(raw)
+        if compact is None:
+            return Parsed(None, "identifier is empty" if as_text(raw) == "" else f"identifier {as_text(raw)!r} is not one")
+        try:
+            return Parsed(self.validate(compact))
+        except ValueError as error:
+            return Parsed(None, str(error))
 
     def validate(self, compact: str) -> str:
         """The identifier in the scheme's compact form; ValueError saying why it is not valid."""

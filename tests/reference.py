@@ -46,7 +46,7 @@ def ruc(raw: object) -> str | None:
                 text = str(int(float(text)))
             except ValueError:
                 return None
-        text = text.replace("-", "").replace(" ", "")
+        text = text.replace("-", "").replace(" ", "").replace(".", "")  # separators (contract 2 and 7)
     if len(text) != 11 or not text.isdigit() or text[:2] not in {"10", "15", "17", "20"}:
         return None
     c = 11 - sum(int(d) * w for d, w in zip(text[:10], [5, 4, 3, 2, 7, 6, 5, 4, 3, 2])) % 11

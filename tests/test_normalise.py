@@ -32,7 +32,7 @@ def test_check_digit_worked_by_hand() -> None:
 
 @pytest.mark.parametrize("spelling", [
     "20100123453", "20-10012345-3", " 20100123453 ", "2.0100123453E10", "2.0100123453e+10",
-    20100123453, 20100123453.0,
+    20100123453, 20100123453.0, "20.100.123.453",  # dots as separators: contract 7
 ])
 def test_every_ruc_spelling_of_the_contract_normalises(spelling: object) -> None:
     assert normalise_ruc(spelling).value == VALID

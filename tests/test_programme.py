@@ -100,3 +100,21 @@ def test_a_pattern_scheme_must_match_the_whole_identifier() -> None:
     assert scheme.validate("TN1234567") == "TN1234567"
     with pytest.raises(ValueError, match="does not match the pattern"):
         scheme.validate("TN12345678")
+
+
+@pytest.mark.parametrize("module", ["pe.ruc", "co.nit", "gh.tin", "vn.mst", "id.npwp", "cn.uscc", "tn.mf"])
+def test_every_scheme_the_contract_names_is_a_validating_stdnum_module(module: str) -> None:
+    assert IdentifierScheme.from_yaml(module).label == module
+
+
+def test_identifiers_are_cleaned_of_their_spellings_before_validation() -> None:
+    """Contract 7: scientific notation read as a number, then spaces, dashes and dots removed."""
+    scheme = IdentifierScheme.from_yaml("co.nit")
+    body = "860007336"
+    nit = f"{body}{nit_check_digit(body)}"
+    for spelling in (nit, f"{nit[:3]}.{nit[3:6]}.{nit[6:9]}-{nit[9]}", f" {nit} ", f"{nit[0]}.{nit[1:]}E9", int(nit)):
+        assert scheme.normalise(spelling).value == nit, spelling
+    wrong = scheme.normalise(f"{body}{(nit_check_digit(body) + 1) % 10}")
+    assert wrong.value is None and "not a valid co.nit" in wrong.problem
+    assert scheme.normalise("").problem == "identifier is empty"
+    assert IdentifierScheme.from_yaml("pe.ruc").normalise("20100123454").problem == "RUC 20100123454 fails its check digit"

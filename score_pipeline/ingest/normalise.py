@@ -97,7 +97,10 @@ def ruc_check_digit(first_ten: str) -> int:
     return int(pe_ruc.calc_check_digit(first_ten))
 
 
-def _ruc_digits(raw: object) -> str | None:
+def compact_identifier(raw: object) -> str | None:
+    """An enterprise identifier cleaned of its spellings (contract 2 and 7): a number in scientific notation
+    (a numeric spreadsheet cell) read as a number first, then spaces, dashes and dots used as separators
+    removed. None when it cannot be an identifier (a fraction, an empty cell)."""
     if isinstance(raw, bool):
         return None
     if isinstance(raw, int):
@@ -111,8 +114,13 @@ def _ruc_digits(raw: object) -> str | None:
         except InvalidOperation:
             return None
         return str(int(number)) if number == number.to_integral_value() else None
-    compact = re.sub(r"[\s-]", "", text)
-    return compact if compact.isdigit() else None
+    compact = re.sub(r"[\s.-]", "", text)
+    return compact or None
+
+
+def _ruc_digits(raw: object) -> str | None:
+    compact = compact_identifier(raw)
+    return compact if compact is not None and compact.isdigit() else None
 
 
 @memoised
