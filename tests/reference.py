@@ -11,6 +11,7 @@ import io
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -52,6 +53,19 @@ def ruc(raw: object) -> str | None:
     c = 11 - sum(int(d) * w for d, w in zip(text[:10], [5, 4, 3, 2, 7, 6, 5, 4, 3, 2])) % 11
     c = 0 if c == 10 else 1 if c == 11 else c
     return text if c == int(text[10]) else None
+
+
+def nit(raw: object) -> str | None:
+    """A Colombian company NIT (nine digits and DIAN's check digit) from its spellings (contract 7)."""
+    if raw is None or (isinstance(raw, float) and math.isnan(raw)):
+        return None
+    text = str(int(raw)) if isinstance(raw, (int, float)) else str(raw).strip()
+    if "E" in text.upper():
+        text = str(int(float(text)))
+    text = text.replace("-", "").replace(" ", "").replace(".", "")
+    if len(text) != 10 or not text.isdigit():
+        return None
+    return text if nit_check_digit(text[:9]) == int(text[9]) else None
 
 
 def nit_check_digit(body: str) -> int:
@@ -101,18 +115,19 @@ class Wave:
     key: str
     folder: Path
     known: frozenset[str]
+    identifier: Callable[[object], str | None] = ruc  # the country's rule: ruc (Peru) or nit (Colombia)
 
     @cached_property
     def profile(self) -> pd.DataFrame:
         frame = pd.read_excel(self.folder / "perfil_empresa.xlsx", sheet_name="perfil", header=2, dtype=object)
         frame = frame[frame["RUC"].map(lambda v: str(v).strip() not in {"", "nan", "None"})]
-        frame["ruc_n"] = frame["RUC"].map(ruc)
+        frame["ruc_n"] = frame["RUC"].map(self.identifier)
         return frame
 
     @cached_property
     def practices_raw(self) -> pd.DataFrame:
         frame = read_csv(self.folder / "practicas_gestion.csv", ";")
-        frame["ruc_n"] = frame["ruc"].map(ruc)
+        frame["ruc_n"] = frame["ruc"].map(self.identifier)
         return frame
 
     @cached_property
@@ -155,7 +170,7 @@ class Wave:
     @cached_property
     def workers_raw(self) -> pd.DataFrame:
         frame = read_csv(self.folder / "encuesta_trabajadores.csv", ";")
-        frame["ruc_n"] = frame["RUC"].map(ruc)
+        frame["ruc_n"] = frame["RUC"].map(self.identifier)
         return frame
 
     @cached_property
@@ -185,7 +200,7 @@ class Wave:
     @cached_property
     def self_assessment(self) -> pd.DataFrame:
         frame = read_csv(self.folder / "autoevaluacion.csv", ";")
-        frame["ruc_n"] = frame["ruc"].map(ruc)
+        frame["ruc_n"] = frame["ruc"].map(self.identifier)
         return latest_submission(frame[frame["ruc_n"].isin(self.known)])
 
     def profile_number(self, column: str) -> pd.Series:
@@ -199,11 +214,11 @@ class Wave:
 class Reference:
     """The figures of the evaluation computed from a raw root."""
 
-    def __init__(self, raw_root: Path):
+    def __init__(self, raw_root: Path, identifier: Callable[[object], str | None] = ruc):
         folders = sorted(p for p in raw_root.iterdir() if p.is_dir() and re.fullmatch(r"\d{4}-[a-z0-9_-]+", p.name))
         profiles = [pd.read_excel(f / "perfil_empresa.xlsx", sheet_name="perfil", header=2, dtype=object) for f in folders]
-        known = frozenset(r for frame in profiles for r in frame["RUC"].map(ruc) if isinstance(r, str))
-        self.waves = [Wave(f.name, f, known) for f in folders]
+        known = frozenset(r for frame in profiles for r in frame["RUC"].map(identifier) if isinstance(r, str))
+        self.waves = [Wave(f.name, f, known, identifier) for f in folders]
         self.baseline, self.endline = self.waves[0], self.waves[-1]
 
     def global_mean(self, wave: Wave) -> float:

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from reference import KPI_COLUMNS, Reference, csv_header, read_sha256sums
+from reference import KPI_COLUMNS, Reference, csv_header, nit, read_sha256sums, ruc
 
+from score_pipeline.programme import read_layout
 from score_pipeline.sample_data import DEFAULT_SEED, generate
+from score_pipeline.sample_data.__main__ import main
 from score_pipeline.settings import PROJECT_ROOT
 
 SAMPLE = PROJECT_ROOT / "data" / "raw"
@@ -156,3 +158,33 @@ def test_worker_satisfaction_reproduces_the_summary(ref: Reference) -> None:
 def test_over_80_percent_of_perceived_effects_are_positive(ref: Reference) -> None:
     effects = ref.perceived(ref.endline)
     assert effects["n_positive"].sum() / effects["n_responses"].sum() > 0.80
+
+
+# -- the synthetic second country (contract 7), generated with --country co ----------------------
+
+@pytest.fixture(scope="module")
+def colombia(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("programme")
+    assert main(["--out", str(root), "--country", "co"]) == 0
+    return root
+
+
+def test_colombia_is_a_country_folder_of_a_programme_root(colombia: Path, tmp_path: Path) -> None:
+    [country] = read_layout(colombia).countries
+    assert (country.code, country.name, country.currency, country.enterprise_id.label) == ("co", "Colombia", "COP", "co.nit")
+    assert sorted(p.name for p in (colombia / "co").iterdir() if p.is_dir()) == [
+        "2019-baseline", "2020-midterm", "2021-endline"]
+    assert main(["--out", str(tmp_path), "--country", "co"]) == 0  # deterministic
+    assert tree_bytes(tmp_path / "co") == tree_bytes(colombia / "co")
+
+
+def test_colombia_s_enterprises_have_valid_nits_and_its_own_effects(colombia: Path) -> None:
+    co = Reference(colombia / "co", identifier=nit)
+    assert len(co.baseline.known) == 30  # every profile row a valid NIT by DIAN's rule
+    assert all(ruc(identifier) is None for identifier in co.baseline.known)  # not Peruvian RUCs
+    assert co.global_mean(co.baseline) == pytest.approx(2.30, abs=0.03)
+    assert co.global_mean(co.endline) == pytest.approx(2.95, abs=0.03)
+    accidents = co.kpi_changes("accidents")
+    assert accidents["pct_change"].mean() == pytest.approx(-25, abs=2)  # the tolerance of Peru's KPI test
+    amounts = [cell for cell in co.endline.profile["Ventas anuales (S/.)"] if isinstance(cell, str) and "$" in cell]
+    assert amounts  # pesos, written the ways a sheet writes them

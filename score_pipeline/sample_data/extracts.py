@@ -17,14 +17,13 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 
-from score_pipeline.sample_data.model import (
-    PERCEIVED_OUTCOMES, WAVES, Firm, Sample, WaveData, make_ruc,
-)
+from score_pipeline.sample_data.countries import SampleCountry
+from score_pipeline.sample_data.model import PERCEIVED_OUTCOMES, Sample, WaveData
 
-FORM_WAVE_LABEL = {"2017-baseline": "linea_base", "2018-midterm": "medio_termino", "2019-endline": "linea_final"}
+FORM_WAVE_LABELS = ("linea_base", "medio_termino", "linea_final")  # by wave: baseline, midterm, endline
 MODULE_GROUP = {"m1": "m1_cooperacion", "m2": "m2_calidad", "m3": "m3_produccion_limpia",
                 "m4": "m4_recursos_humanos", "m5": "m5_seguridad_salud"}
-WORKER_ENCODING = {"2017-baseline": "cp1252", "2018-midterm": "utf-8", "2019-endline": "cp1252"}
+WORKER_ENCODINGS = ("cp1252", "utf-8", "cp1252")  # by wave
 SATISFACTION_LABEL = {1: "Deficiente", 2: "Regular", 3: "Bueno", 4: "Muy bueno", 5: "Excelente"}
 ACCENTED_LABEL = {1: "Deficiénte", 2: "Regulár", 3: "Búeno", 4: "Muy buéno", 5: "Éxcelente"}
 INVALID_LABELS = ("Bueo", "b", "4", "Muy bien", "xx", "Exelente", "Malo")
@@ -47,33 +46,33 @@ RESPONDENT_ROLES = ("Gerente general", "Jefe de producción", "Administrador(a)"
 AREAS = ("Producción", "Producción", "Producción", "Almacén", "Administración", "Calidad", "Mantenimiento", "Ventas")
 FIXED_ZIP_TIME = (2019, 1, 1, 0, 0, 0)
 RESUBMITTED_FIRMS_PER_WAVE = 4
-# Evaluators EV01..EV04 are drawn at random, except in the midterm: there EV03 visited the fifth of the
+# Evaluators EV01..EV04 are drawn at random, except in Peru's midterm (SampleCountry.flagged_evaluator_wave):
+# there EV03 visited the fifth of the
 # firms with the highest practice answers, and only those. marts.evaluator_effects flags EV03 in that wave
 # and no other evaluator anywhere (contract 6: a flag to look at, not proof: here it is whom EV03 visited,
 # not how EV03 scored). Only the labels move: every answer, and so every score, stays as drawn.
-FLAGGED_EVALUATOR, FLAGGED_WAVE, FLAGGED_SHARE = "EV03", "2018-midterm", 0.2
+FLAGGED_EVALUATOR, FLAGGED_SHARE = "EV03", 0.2
 OTHER_EVALUATORS = ("EV01", "EV02", "EV04")
-# The baseline's test submission (an invalid RUC, rejected) repeats a real submission's `_uuid`: a
-# corrections line keyed by that `_uuid` is `ambiguous` (the shipped log has one).
-CLONED_TABLET_WAVE = "2017-baseline"
+# Peru's baseline test submission (an invalid RUC, rejected) repeats a real submission's `_uuid`
+# (SampleCountry.cloned_tablet_wave): a corrections line keyed by that `_uuid` is `ambiguous` (the shipped log has one).
 
 
 def write_sample(sample: Sample, out_dir: Path, seed: int) -> list[Path]:
     """Write every wave folder (replacing any with the same name) and return them."""
     out_dir.mkdir(parents=True, exist_ok=True)
     folders = []
-    for w, wave in enumerate(WAVES):
+    for w, wave in enumerate(sample.country.waves):
         rng = np.random.default_rng([seed, w])
         staging = out_dir / f".{wave}.tmp"
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir()
         data = sample.waves[wave]
         _write_practices(staging / "practicas_gestion.csv", sample, wave, data, rng)
-        _write_profile(staging / "perfil_empresa.xlsx", sample.firms, wave, data, rng)
-        _write_self_assessment(staging / "autoevaluacion.csv", sample.firms, wave, data, rng)
-        _write_worker_survey(staging / "encuesta_trabajadores.csv", sample.firms, wave, data, rng)
+        _write_profile(staging / "perfil_empresa.xlsx", sample, wave, data, rng)
+        _write_self_assessment(staging / "autoevaluacion.csv", sample, wave, data, rng)
+        _write_worker_survey(staging / "encuesta_trabajadores.csv", sample, wave, data, rng)
         _write_training_records(staging / "registro_capacitacion.csv", sample, wave, rng)
-        if wave == WAVES[-1]:
+        if wave == sample.country.waves[-1]:
             _write_case_studies(staging / "estudios_caso", sample, rng)
         write_sha256sums(staging)
         final = out_dir / wave
@@ -94,25 +93,26 @@ def write_sha256sums(folder: Path) -> None:
 
 # -- spellings ---------------------------------------------------------------------------------
 
-def spell_ruc(ruc: str, rng: np.random.Generator, scientific: bool = False) -> str:
+def spell_ruc(country: SampleCountry, ruc: str, rng: np.random.Generator, scientific: bool = False) -> str:
     draw = rng.random()
     if draw < 0.08:
-        return f"{ruc[:2]}-{ruc[2:10]}-{ruc[10]}"
+        return country.identifiers.dashed(ruc)
     if draw < 0.16:
         return f" {ruc} "
     if scientific and draw < 0.24:
-        return f"{ruc[0]}.{ruc[1:]}E10"
+        return f"{ruc[0]}.{ruc[1:]}E{len(ruc) - 1}"
     return ruc
 
 
-def spell_money(value: float, rng: np.random.Generator, decimals: int) -> object:
+def spell_money(country: SampleCountry, value: float, rng: np.random.Generator, decimals: int) -> object:
     draw = rng.random()
     if draw < 0.4:
         return value
     text = f"{value:,.{decimals}f}"
     if draw < 0.7:
         return text
-    return f"S/ {text}" if draw < 0.9 else f"S/. {value:,.2f}"
+    usual, other = country.money_prefixes
+    return f"{usual}{text}" if draw < 0.9 else f"{other}{value:,.2f}"
 
 
 def spell_percent(value: float, rng: np.random.Generator) -> object:
@@ -166,9 +166,9 @@ def visit_day(wave: str, rng: np.random.Generator) -> date:
     return date(int(wave[:4]), 5, 2) + timedelta(days=int(rng.integers(0, 75)))
 
 
-def invalid_ruc(rng: np.random.Generator) -> str:
-    ruc = make_ruc(rng, "20")
-    return ruc[:10] + str((int(ruc[10]) + 3) % 10)
+def invalid_ruc(country: SampleCountry, rng: np.random.Generator) -> str:
+    ruc = country.identifiers.make_again(rng)
+    return ruc[:-1] + str((int(ruc[-1]) + 3) % 10)
 
 
 # -- instruments -------------------------------------------------------------------------------
@@ -196,7 +196,7 @@ def _write_practices(path: Path, sample: Sample, wave: str, data: WaveData, rng:
     header += [f"{MODULE_GROUP[p.module]}/{p.category}/{p.practice_id}" for p in sample.practices]
     submissions: list[tuple[datetime, list[object]]] = []
     resubmitted = set(rng.choice(len(sample.firms), size=min(RESUBMITTED_FIRMS_PER_WAVE, len(sample.firms)), replace=False).tolist())
-    highest = highest_answering(data.practice_codes) if wave == FLAGGED_WAVE else None
+    highest = highest_answering(data.practice_codes) if wave == sample.country.flagged_evaluator_wave else None
     for e, firm in enumerate(sample.firms):
         day = visit_day(wave, rng)
         evaluator = f"EV{int(rng.integers(1, 5)):02d}"
@@ -211,25 +211,27 @@ def _write_practices(path: Path, sample: Sample, wave: str, data: WaveData, rng:
             submissions.append((final_time - timedelta(hours=int(rng.integers(2, 48))), [firm.ruc, evaluator, day, draft]))
     test_day = visit_day(wave, rng)
     test_time = submission_time(test_day, rng)
-    test_submission = [invalid_ruc(rng), "EV01", test_day, ["3"] * len(sample.practices)]
+    test_submission = [invalid_ruc(sample.country, rng), "EV01", test_day, ["3"] * len(sample.practices)]
     submissions.append((test_time, test_submission))
     submissions.sort(key=lambda item: item[0])
     rows = [
-        [_uuid(rng), iso_with_offset(moment), index, spell_ruc(ruc, rng), evaluator, day.isoformat(), FORM_WAVE_LABEL.get(wave, ""), *codes]
+        [_uuid(rng), iso_with_offset(moment), index, spell_ruc(sample.country, ruc, rng), evaluator, day.isoformat(),
+         FORM_WAVE_LABELS[sample.country.waves.index(wave)], *codes]
         for index, (moment, (ruc, evaluator, day, codes)) in enumerate(submissions, start=1)
     ]
-    if wave == CLONED_TABLET_WAVE:  # the test submission came from a tablet cloned from another: same _uuid
+    if wave == sample.country.cloned_tablet_wave:  # the test submission came from a tablet cloned from another: same _uuid
         test_row = next(i for i, (_, submission) in enumerate(submissions) if submission is test_submission)
         rows[test_row][0] = rows[test_row - 1 if test_row else 1][0]
     _write_csv(path, header, rows, "utf-8-sig", ";")
 
 
-def _write_profile(path: Path, firms: list[Firm], wave: str, data: WaveData, rng: np.random.Generator) -> None:
+def _write_profile(path: Path, sample: Sample, wave: str, data: WaveData, rng: np.random.Generator) -> None:
+    firms, country = sample.firms, sample.country
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "perfil"
     sheet.append([f"Ficha de perfil de empresa - Evaluación SCORE Perú - {wave}"])
-    sheet.append(["Nota: cifras declaradas por la empresa. ND = no disponible. Montos en soles (S/.)."])
+    sheet.append([f"Nota: cifras declaradas por la empresa. ND = no disponible. {country.amounts_note}"])
     sheet.append(list(PROFILE_HEADERS))
     p = data.profile
     for e, firm in enumerate(firms):
@@ -243,15 +245,15 @@ def _write_profile(path: Path, firms: list[Firm], wave: str, data: WaveData, rng
             elif kind == "pct":
                 kpi_cells.append(spell_percent(value, rng))
             else:
-                kpi_cells.append(spell_money(value, rng, 2))
-        ruc_cell: object = int(firm.ruc) if rng.random() < 0.4 else spell_ruc(firm.ruc, rng)
+                kpi_cells.append(spell_money(country, value, rng, 2))
+        ruc_cell: object = int(firm.ruc) if rng.random() < 0.4 else spell_ruc(country, firm.ruc, rng)
         workers = int(p["workers"][e])
         sheet.append([
             ruc_cell, firm.name, firm.region, firm.sector, firm.size, firm.cost_structure,
             workers if rng.random() < 0.7 else str(workers),
             int(p["women"][e]),
-            spell_money(p["sales"][e], rng, 0) if p["sales"][e] is not None else spell_missing(rng),
-            spell_money(p["payroll"][e], rng, 2) if p["payroll"][e] is not None else spell_missing(rng),
+            spell_money(country, p["sales"][e], rng, 0) if p["sales"][e] is not None else spell_missing(rng),
+            spell_money(country, p["payroll"][e], rng, 2) if p["payroll"][e] is not None else spell_missing(rng),
             spell_percent(p["capacity"][e], rng) if p["capacity"][e] is not None else spell_missing(rng),
             spell_yes_no(data.uses_productivity_indicators[e], rng),
             spell_yes_no(data.gender_policy[e], rng),
@@ -278,7 +280,8 @@ def _reproducible_zip(content: bytes) -> bytes:
     return out.getvalue()
 
 
-def _write_self_assessment(path: Path, firms: list[Firm], wave: str, data: WaveData, rng: np.random.Generator) -> None:
+def _write_self_assessment(path: Path, sample: Sample, wave: str, data: WaveData, rng: np.random.Generator) -> None:
+    firms = sample.firms
     header = ["_uuid", "_submission_time", "ruc", "cargo_informante"] + [f"autoeval/m{m}" for m in range(1, 6)]
     if data.perceptions is not None:
         header += [f"efectos/{o}" for o in PERCEIVED_OUTCOMES] + [f"influencia_score/{o}" for o in PERCEIVED_OUTCOMES]
@@ -296,11 +299,12 @@ def _write_self_assessment(path: Path, firms: list[Firm], wave: str, data: WaveD
             draft = [int(rng.integers(1, 6)) for _ in ratings]
             entries.append((moment - timedelta(days=1), [firm.ruc, str(rng.choice(RESPONDENT_ROLES)), *draft, *perceptions]))
     entries.sort(key=lambda item: item[0])
-    rows = [[_uuid(rng), iso_with_offset(moment), spell_ruc(values[0], rng), *values[1:]] for moment, values in entries]
+    rows = [[_uuid(rng), iso_with_offset(moment), spell_ruc(sample.country, values[0], rng), *values[1:]] for moment, values in entries]
     _write_csv(path, header, rows, "utf-8", ";")
 
 
-def _write_worker_survey(path: Path, firms: list[Firm], wave: str, data: WaveData, rng: np.random.Generator) -> None:
+def _write_worker_survey(path: Path, sample: Sample, wave: str, data: WaveData, rng: np.random.Generator) -> None:
+    firms, country = sample.firms, sample.country
     header = ["ID encuesta", "RUC", "Sexo", "Edad", "Antigüedad", "Área"]
     header += [f"P{i}. {label}" for i, label in enumerate(WORKER_ITEM_LABELS, start=1)]
     respondents: list[tuple[str, np.ndarray]] = []
@@ -308,21 +312,21 @@ def _write_worker_survey(path: Path, firms: list[Firm], wave: str, data: WaveDat
         if e not in data.missing_worker_survey:
             respondents += [(firm.ruc, answers) for answers in data.worker_answers[e]]
     stray = np.array([float(rng.integers(2, 6)) for _ in WORKER_ITEM_LABELS])
-    respondents.append((invalid_ruc(rng) if wave == WAVES[0] else make_ruc(rng, "20"), stray))  # a bad or unknown RUC
+    respondents.append((invalid_ruc(country, rng) if wave == country.waves[0] else country.identifiers.make_again(rng), stray))  # a bad or unknown RUC
     rows = []
     for n, (ruc, answers) in enumerate(respondents, start=1):
         rows.append([
-            f"{wave[:4]}-{n:05d}", spell_ruc(ruc, rng, scientific=True),
+            f"{wave[:4]}-{n:05d}", spell_ruc(country, ruc, rng, scientific=True),
             spell_sex("F" if rng.random() < 0.35 else "M", rng),
             str(rng.choice(["18-25", "26-35", "36-45", "46+"])), str(rng.choice(["<1", "1-3", "3-5", ">5"])),
             str(rng.choice(AREAS)), *[spell_satisfaction(a, rng) for a in answers],
         ])
-    _write_csv(path, header, rows, WORKER_ENCODING.get(wave, "utf-8"), ";")
+    _write_csv(path, header, rows, WORKER_ENCODINGS[country.waves.index(wave)], ";")
 
 
 def _write_training_records(path: Path, sample: Sample, wave: str, rng: np.random.Generator) -> None:
     """Cumulative: every module finished before the wave's survey visits (the endline: all)."""
-    cutoff = date(int(wave[:4]), 5, 1) if wave != WAVES[-1] else date.max
+    cutoff = date(int(wave[:4]), 5, 1) if wave != sample.country.waves[-1] else date.max
     module_rng = np.random.default_rng([len(sample.firms), 99])  # the same schedule in every wave's file
     rows = []
     for e, firm in enumerate(sample.firms):
@@ -332,7 +336,7 @@ def _write_training_records(path: Path, sample: Sample, wave: str, rng: np.rando
             classes, visits = int(module_rng.integers(2, 5)), int(module_rng.integers(2, 6))
             if end < cutoff:
                 contribution = 500 if firm.size == "Pequeña" else 1000
-                rows.append([spell_ruc(firm.ruc, rng), module, start.isoformat(), end.isoformat(), classes, visits, contribution])
+                rows.append([spell_ruc(sample.country, firm.ruc, rng), module, start.isoformat(), end.isoformat(), classes, visits, contribution])
             start = end + timedelta(days=int(module_rng.integers(20, 60)))
     _write_csv(path, ["ruc", "modulo", "fecha_inicio", "fecha_fin", "sesiones_aula", "visitas_consultoria", "aporte_usd"], rows, "utf-8", ",")
 

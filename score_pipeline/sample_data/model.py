@@ -17,16 +17,12 @@ import numpy as np
 
 from score_pipeline.ingest.instruments.profile import COST_STRUCTURES, SIZES
 from score_pipeline.ingest.instruments.self_assessment import PERCEIVED_OUTCOMES
-from score_pipeline.ingest.normalise import ruc_check_digit
-from score_pipeline.sample_data import targets
+from score_pipeline.sample_data.countries import PERU, SampleCountry
 from score_pipeline.settings import CODEBOOK_PRACTICES, CODEBOOK_WORKER_ITEMS
 
 SMALL, MEDIUM = SIZES
-WAVES = ("2017-baseline", "2018-midterm", "2019-endline")
 MODULES = ("m1", "m2", "m3", "m4", "m5")
 KPIS = ("accidents", "absenteeism", "turnover", "defects", "raw_material_waste", "unit_cost")
-REGIONS = ("Lima", "Lima", "Lima", "Lima", "Callao", "Arequipa", "La Libertad", "Piura",
-           "Lambayeque", "Junín", "Cusco", "Ica")
 SECTORS = ("Textil y confecciones", "Alimentos y bebidas", "Metalmecánica", "Plásticos",
            "Madera y muebles", "Cuero y calzado", "Químicos", "Imprenta y papel")
 NAME_HEADS = ("Industrias", "Confecciones", "Corporación", "Manufacturas", "Textiles",
@@ -87,6 +83,7 @@ class WaveData:
 
 @dataclass
 class Sample:
+    country: SampleCountry
     firms: list[Firm]
     practices: list[Practice]
     worker_items: list[str]
@@ -102,11 +99,6 @@ def load_practices() -> list[Practice]:
 def load_worker_items() -> list[str]:
     with CODEBOOK_WORKER_ITEMS.open(encoding="utf-8") as handle:
         return [row["item_id"] for row in csv.DictReader(handle)]
-
-
-def make_ruc(rng: np.random.Generator, prefix: str) -> str:
-    body = prefix + "".join(str(d) for d in rng.integers(0, 10, size=8))
-    return body + str(ruc_check_digit(body))
 
 
 def solve_offset(mean_for: Callable[[float], float], target: float, lo: float = -4.0, hi: float = 4.0) -> float:
@@ -156,40 +148,40 @@ FEW_RESPONDENTS_FIRM, FEW_RESPONDENTS_WAVE = 9, 1  # only 4 workers answered
 NO_WORKER_SURVEY_FIRM, NO_WORKER_SURVEY_WAVE = 30, 1  # the instrument missing for one firm, one wave
 
 
-def build_sample(seed: int, n_firms: int) -> Sample:
-    """The whole sample, deterministic for a seed."""
+def build_sample(seed: int, n_firms: int, country: SampleCountry = PERU) -> Sample:
+    """A country's whole sample, deterministic for a seed."""
     rng = np.random.default_rng(seed)
     practices = load_practices()
     worker_items = load_worker_items()
-    firms = _make_firms(rng, n_firms)
-    codes = _practice_codes(rng, firms, practices)
-    workers = _calibrated_workers(rng, firms)
-    profiles = _profiles(rng, firms, workers)
-    answers = _worker_answers(rng, firms, workers, worker_items)
+    firms = _make_firms(rng, n_firms, country)
+    codes = _practice_codes(rng, firms, practices, country)
+    workers = _calibrated_workers(rng, firms, country)
+    profiles = _profiles(rng, firms, workers, country)
+    answers = _worker_answers(rng, firms, workers, worker_items, country)
     waves = {}
-    for w, wave in enumerate(WAVES):
+    for w, wave in enumerate(country.waves):
         waves[wave] = WaveData(
             practice_codes=codes[w],
             profile=profiles[w],
-            uses_productivity_indicators=_nested_yes(n_firms, targets.N_USING_PRODUCTIVITY_INDICATORS, w, seed + 1),
-            gender_policy=_nested_yes(n_firms, targets.N_GENDER_POLICY, w, seed + 2),
+            uses_productivity_indicators=_nested_yes(n_firms, country.targets.n_using_productivity_indicators, w, seed + 1),
+            gender_policy=_nested_yes(n_firms, country.targets.n_gender_policy, w, seed + 2),
             worker_answers=answers[w],
             self_assessment=_self_assessment(rng, codes[w]),
-            perceptions=_perceptions(rng, n_firms, targets.SHARE_POSITIVE_EFFECTS[w]) if w > 0 else None,
+            perceptions=_perceptions(rng, n_firms, country.targets.share_positive_effects[w]) if w > 0 else None,
             missing_worker_survey={NO_WORKER_SURVEY_FIRM} if w == NO_WORKER_SURVEY_WAVE and n_firms > 30 else set(),
         )
     modules_completed = [int(rng.choice([5, 4, 3], p=[0.75, 0.15, 0.10])) for _ in firms]
-    return Sample(firms, practices, worker_items, waves, modules_completed)
+    return Sample(country, firms, practices, worker_items, waves, modules_completed)
 
 
-def _make_firms(rng: np.random.Generator, n_firms: int) -> list[Firm]:
+def _make_firms(rng: np.random.Generator, n_firms: int, country: SampleCountry) -> list[Firm]:
     firms: list[Firm] = []
     seen_rucs: set[str] = set()
     seen_names: set[str] = set()
     for i in range(n_firms):
-        ruc = make_ruc(rng, "20" if rng.random() < 0.9 else "10")
+        ruc = country.identifiers.make(rng)
         while ruc in seen_rucs:
-            ruc = make_ruc(rng, "20")
+            ruc = country.identifiers.make_again(rng)
         seen_rucs.add(ruc)
         name = f"{rng.choice(NAME_HEADS)} {rng.choice(NAME_TAILS)} {rng.choice(LEGAL_FORMS)}"
         if name in seen_names:
@@ -199,16 +191,17 @@ def _make_firms(rng: np.random.Generator, n_firms: int) -> list[Firm]:
         firms.append(Firm(
             ruc=ruc,
             name=name,
-            region=str(rng.choice(REGIONS)),
+            region=str(rng.choice(country.regions)),
             sector=str(rng.choice(SECTORS)),
             size=MEDIUM if rng.random() < 0.42 else SMALL,
             cost_structure=str(rng.choice(COST_STRUCTURES, p=[0.40, 0.35, 0.25])),
-            registered=f"2017-{month:02d}-{day:02d}",
+            registered=f"{country.waves[0][:4]}-{month:02d}-{day:02d}",
         ))
     return firms
 
 
-def _practice_codes(rng: np.random.Generator, firms: list[Firm], practices: list[Practice]) -> list[np.ndarray]:
+def _practice_codes(rng: np.random.Generator, firms: list[Firm], practices: list[Practice],
+                    country: SampleCountry) -> list[np.ndarray]:
     """Per wave, the (firms, practices) cell codes, calibrated to the target global scores."""
     n_firms, n_practices = len(firms), len(practices)
     base = rng.normal(0.0, 0.35, n_firms)
@@ -227,7 +220,7 @@ def _practice_codes(rng: np.random.Generator, firms: list[Firm], practices: list
             scores = np.where(valid, np.clip(np.rint(latent + offset), 1, 5), np.nan)
             return float(np.nanmean(global_scores(scores, practices)))
 
-        offset = solve_offset(mean_global, targets.GLOBAL_SCORE[w])
+        offset = solve_offset(mean_global, country.targets.global_score[w])
         scores = np.clip(np.rint(latent + offset), 1, 5).astype(int).astype(str)
         codes_per_wave.append(np.where(valid, scores, status).astype(object))
     return codes_per_wave
@@ -252,14 +245,14 @@ def _practice_status(rng: np.random.Generator, n_firms: int, practices: list[Pra
     return status
 
 
-def _calibrated_workers(rng: np.random.Generator, firms: list[Firm]) -> list[np.ndarray]:
+def _calibrated_workers(rng: np.random.Generator, firms: list[Firm], country: SampleCountry) -> list[np.ndarray]:
     medium = np.array([f.size == MEDIUM for f in firms])
     baseline = np.where(medium, rng.lognormal(np.log(52), 0.35, len(firms)), rng.lognormal(np.log(19), 0.35, len(firms)))
     growth = rng.lognormal(np.log(1.26), 0.10, len(firms))
     result = []
     for w, progress in enumerate(WAVE_PROGRESS):
         raw = baseline * growth**progress
-        result.append(calibrate_integers(raw, targets.WORKERS[w], minimum=6))
+        result.append(calibrate_integers(raw, country.targets.workers[w], minimum=6))
     return result
 
 
@@ -282,24 +275,25 @@ def calibrate_scaled(raw: np.ndarray, reported: np.ndarray, target_mean: float, 
     return np.round(raw * scale, decimals)
 
 
-def _profiles(rng: np.random.Generator, firms: list[Firm], workers: list[np.ndarray]) -> list[dict[str, list[float | None]]]:
+def _profiles(rng: np.random.Generator, firms: list[Firm], workers: list[np.ndarray],
+              country: SampleCountry) -> list[dict[str, list[float | None]]]:
     n = len(firms)
     productivity = rng.lognormal(0.0, 0.30, n)
     wage = rng.lognormal(0.0, 0.15, n)
     capacity_base = rng.normal(0.0, 9.0, n)
     women_share_base = np.clip(np.array([_sector_female_share(f.sector) for f in firms]) + rng.normal(0, 0.08, n), 0.03, 0.9)
-    kpis = _kpis(rng, firms, workers[0])
+    kpis = _kpis(rng, firms, workers[0], country)
     profiles = []
     for w, progress in enumerate(WAVE_PROGRESS):
         reported = rng.random(n) > 0.04
-        sales = calibrate_scaled(workers[w] * productivity, reported, targets.ANNUAL_SALES[w], 0)
-        payroll = calibrate_scaled(workers[w] * wage, reported, targets.MONTHLY_PAYROLL[w], 2)
+        sales = calibrate_scaled(workers[w] * productivity, reported, country.targets.annual_sales[w], 0)
+        payroll = calibrate_scaled(workers[w] * wage, reported, country.targets.monthly_payroll[w], 2)
         capacity_reported = rng.random(n) > 0.10
         capacity_offset = solve_offset(
             lambda c: float(np.clip(np.round(capacity_base + c), 15, 98)[capacity_reported].mean()),
-            targets.CAPACITY_USE_PCT[w], 0.0, 100.0)
+            country.targets.capacity_use_pct[w], 0.0, 100.0)
         capacity = np.clip(np.round(capacity_base + capacity_offset), 15, 98)
-        women = _calibrated_women(workers[w], women_share_base, targets.FEMALE_SHARE_PCT[w])
+        women = _calibrated_women(workers[w], women_share_base, country.targets.female_share_pct[w])
         profile: dict[str, list[float | None]] = {
             "workers": [float(x) for x in workers[w]],
             "women": [float(x) for x in women],
@@ -331,11 +325,12 @@ KPI_BASELINE = {  # (typical baseline value, lognormal sigma, decimals, share of
     "turnover": (20.0, 0.40, 1, 0.70),
     "defects": (6.0, 0.50, 1, 0.65),
     "raw_material_waste": (8.0, 0.45, 1, 0.60),
-    "unit_cost": (25.0, 0.80, 2, 0.70),
+    "unit_cost": (None, 0.80, 2, 0.70),  # typical: the country's (Targets.unit_cost_typical)
 }
 
 
-def _kpis(rng: np.random.Generator, firms: list[Firm], workers: np.ndarray) -> dict[str, list[list[float | None]]]:
+def _kpis(rng: np.random.Generator, firms: list[Firm], workers: np.ndarray,
+          country: SampleCountry) -> dict[str, list[list[float | None]]]:
     """Per KPI, per wave, each firm's value (None = not measured), calibrated on the baseline-endline pairs."""
     n = len(firms)
     out: dict[str, list[list[float | None]]] = {}
@@ -344,11 +339,12 @@ def _kpis(rng: np.random.Generator, firms: list[Firm], workers: np.ndarray) -> d
         starts_later = ~reports_baseline & (rng.random(n) < 0.35)
         stops = reports_baseline & (rng.random(n) < 0.05)
         scale = workers / workers.mean() if kpi == "accidents" else np.ones(n)
+        typical = country.targets.unit_cost_typical if kpi == "unit_cost" else typical
         baseline = np.round(typical * scale * rng.lognormal(0, sigma, n), decimals)
         if kpi == "accidents":
             baseline[rng.random(n) < 0.06] = 0  # no accident that year: not counted for the % change
         noise = rng.normal(0, 0.15, n)
-        pct_target = _kpi_targets(kpi, firms)
+        pct_target = _kpi_targets(kpi, firms, country)
         counted = reports_baseline & ~stops & (baseline > 0)
 
         def endline_for(shift: float) -> np.ndarray:
@@ -372,10 +368,10 @@ def _kpis(rng: np.random.Generator, firms: list[Firm], workers: np.ndarray) -> d
     return out
 
 
-def _kpi_targets(kpi: str, firms: list[Firm]) -> np.ndarray:
+def _kpi_targets(kpi: str, firms: list[Firm], country: SampleCountry) -> np.ndarray:
     if kpi == "unit_cost":
-        return np.array([targets.UNIT_COST_PCT_CHANGE_BY_COST_STRUCTURE[f.cost_structure] for f in firms])
-    return np.full(len(firms), targets.KPI_MEAN_PCT_CHANGE[kpi])
+        return np.array([country.targets.unit_cost_pct_change_by_cost_structure[f.cost_structure] for f in firms])
+    return np.full(len(firms), country.targets.kpi_mean_pct_change[kpi])
 
 
 def _nested_yes(n_firms: int, counts: tuple[int, ...], wave: int, seed: int) -> list[bool]:
@@ -386,7 +382,8 @@ def _nested_yes(n_firms: int, counts: tuple[int, ...], wave: int, seed: int) -> 
     return [i in chosen for i in range(n_firms)]
 
 
-def _worker_answers(rng: np.random.Generator, firms: list[Firm], workers: list[np.ndarray], items: list[str]) -> list[list[np.ndarray]]:
+def _worker_answers(rng: np.random.Generator, firms: list[Firm], workers: list[np.ndarray], items: list[str],
+                    country: SampleCountry) -> list[list[np.ndarray]]:
     """Per wave, per firm, a (respondents, items) array: 1..5, NaN for no answer, -1 for an invalid label."""
     n = len(firms)
     firm_effect = rng.normal(0, 0.25, n)
@@ -417,7 +414,7 @@ def _worker_answers(rng: np.random.Generator, firms: list[Firm], workers: list[n
         def wave_mean(offset: float) -> float:
             return float(np.nanmean([firm_overall(a, scored_items) for a in answers_for(offset)]))
 
-        per_wave.append(answers_for(solve_offset(wave_mean, targets.WORKER_SATISFACTION[w], 0.0, 6.0)))
+        per_wave.append(answers_for(solve_offset(wave_mean, country.targets.worker_satisfaction[w], 0.0, 6.0)))
     return per_wave
 
 
