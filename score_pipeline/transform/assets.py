@@ -40,8 +40,7 @@ def _stream_build(context: AssetExecutionContext, dbt: InProcessDbtResource, war
     invocation = dbt.build(context, dbt_build_args([] if every_wave else waves), target)
     if invocation.failure is not None:
         yield from invocation.stream()  # what dbt built before it failed is still reported, then the failure
-    events = invocation.events
-    built = [(event, model_id(event)) for event in events]
+    built = [(event, model_id(event)) for event in invocation.events]
     with warehouse.connect(read_only=True) as connection:
         facts = relation_facts(connection, relations_from_manifest(invocation.manifest, [i for _, i in built if i]), waves)
     for event, unique_id in built:

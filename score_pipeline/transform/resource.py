@@ -15,7 +15,7 @@ models are compiled (`macros/waves.sql`), which dbt does at run time with the in
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from typing import Any
 from dagster import AssetExecutionContext, ConfigurableResource, Failure
 from dagster_dbt.asset_utils import get_updated_cli_invocation_params_for_context
 from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
-from dbt.cli.main import dbtRunner
+from dbt.cli.main import dbtRunner, dbtRunnerResult
 from dbt.contracts.graph.manifest import Manifest
 from dbt_common.events.base_types import EventMsg
 from dbt_common.events.functions import msg_to_dict
@@ -59,8 +59,11 @@ def release_warehouse() -> None:
         environment.close()
 
 
+EventCallback = Callable[[EventMsg], None]
+
+
 def invoke(project_dir: Path, target: Path, args: Sequence[str], manifest: Manifest | None = None,
-           callbacks: Sequence[Any] = ()) -> Any:
+           callbacks: Sequence[EventCallback] = ()) -> dbtRunnerResult:
     """One dbt command in this process, from the project's folder as the dbt CLI runs (the profile's default
     warehouse is relative to it; dagster-dbt's own in-process adapter does the same); the warehouse is
     released whatever happens."""
@@ -98,14 +101,14 @@ def parsed_project(project_dir: Path, warehouse: Path, target: Path) -> Manifest
     return _PARSED[key]
 
 
-def error_collector(errors: list[str]) -> Any:
+def error_collector(errors: list[str]) -> EventCallback:
     def collect(event: EventMsg) -> None:
         if event.info.level == "error" and event.info.msg:
             errors.append(event.info.msg)
     return collect
 
 
-def failure_text(command: str, result: Any, errors: Sequence[str], target: Path) -> str:
+def failure_text(command: str, result: dbtRunnerResult, errors: Sequence[str], target: Path) -> str:
     reasons = [*errors, *([str(result.exception)] if result.exception is not None else [])]
     return "\n".join([f"{command} failed; its log is {target / 'dbt.log'}", *reasons[-20:]])
 
