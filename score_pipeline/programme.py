@@ -24,7 +24,7 @@ from babel import Locale
 from babel.numbers import list_currencies
 from stdnum.exceptions import ValidationError
 
-from score_pipeline.ingest.normalise import Parsed, as_text, compact_identifier, normalise_ruc
+from score_pipeline.ingest.normalise import RUC_PREFIXES, Parsed, as_text, compact_identifier, normalise_ruc
 from score_pipeline.waves import is_wave_name
 
 COUNTRY_FILE = "country.yaml"
@@ -78,6 +78,15 @@ class IdentifierScheme:
     def _module(self) -> ModuleType | None:
         return importlib.import_module(f"stdnum.{self.stdnum_module}") if self.stdnum_module else None
 
+    @property
+    def shape(self) -> str:
+        """A regular expression of a valid compact identifier, for the GX structure check (the independent gate
+        after ingest): exact for Peru's RUC (contract 2) and for a pattern; upper-case letters and digits for
+        another python-stdnum scheme, whose check digits ingest has verified."""
+        if self.stdnum_module == "pe.ruc":
+            return f"^(?:{'|'.join(RUC_PREFIXES)})[0-9]{{9}}$"
+        return f"^(?:{self.pattern})$" if self.pattern else "^[0-9A-Z]+$"
+
     def normalise(self, raw: object) -> Parsed[str]:
         """A cell's identifier cleaned of its spellings and valid under the scheme, or the reason it is not.
         Peru's RUC keeps the contract's own reasons (prefix, check digit: section 2)."""
@@ -113,6 +122,7 @@ class Country:
 
 
 V1_COUNTRY = {"name": "Peru", "currency": "PEN", "enterprise_id": "pe.ruc"}  # contract 7: the v1 root's country
+V1_SCHEME = IdentifierScheme(stdnum_module=V1_COUNTRY["enterprise_id"])
 
 
 def country_from_yaml(code: str, folder: Path, document: Any) -> Country:
@@ -178,8 +188,7 @@ def read_layout(root: Path, v1_country: str | None = None) -> Layout:
     folders = visible_folders(root)
     waves = [f for f in folders if is_wave_name(f.name)]
     if not any(looks_like_country(f) for f in folders):
-        return Layout([single_country(root, v1_country or os.environ.get(COUNTRY_ENV, DEFAULT_COUNTRY))],
-                      single_country=True)
+        return Layout([single_country(root, v1_country or os.environ.get(COUNTRY_ENV))], single_country=True)
     if waves:
         countries = [f for f in folders if f not in waves]
         raise LayoutError(f"raw root {root} mixes country folders ({', '.join(f.name for f in countries)}) and wave "
@@ -193,12 +202,25 @@ def read_layout(root: Path, v1_country: str | None = None) -> Layout:
     return Layout(read, refused)
 
 
-def single_country(root: Path, code: str) -> Country:
-    """The country of a v1 root: `SCORE_COUNTRY`, described by a `country.yaml` at the root if there is one,
-    else Peru's v1 defaults; any other country without one is refused (its scheme is unknown)."""
+def single_country_of(root: Path) -> Country:
+    """The country of a single-country root, the only layout the pipeline runs so far (issue 14 goes on);
+    LayoutError for a programme root."""
+    layout = read_layout(root)
+    if not layout.single_country:
+        raise LayoutError(f"raw root {root} holds one folder per country (contract 7): the pipeline does not run "
+                          f"programme roots yet; point SCORE_RAW_DIR at one country's folder")
+    return layout.countries[0]
+
+
+def single_country(root: Path, code: str | None) -> Country:
+    """The country of a v1 root: `SCORE_COUNTRY` (else the root's own name when it is a country folder with its
+    `country.yaml`, else `pe`), described by a `country.yaml` at the root if there is one, else Peru's v1
+    defaults; any other country without one is refused (its scheme is unknown)."""
+    has_file = (root / COUNTRY_FILE).is_file()
+    code = code or (root.name if has_file and is_country_code(root.name) else DEFAULT_COUNTRY)
     if not is_country_code(code):
         raise LayoutError(f"{COUNTRY_ENV}={code!r} is not an ISO 3166-1 alpha-2 code in lower case (pe, co, gh)")
-    if (root / COUNTRY_FILE).is_file():
+    if has_file:
         country = read_country_file(root / COUNTRY_FILE, code)
     elif code == DEFAULT_COUNTRY:
         country = country_from_yaml(code, root, V1_COUNTRY)

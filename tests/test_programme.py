@@ -3,12 +3,19 @@ schemes. Expectations are written from the contract's text and, for NITs, from D
 
 from __future__ import annotations
 
+import io
+import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
-from reference import nit_check_digit
+from reference import Reference, nit, nit_check_digit
 
-from score_pipeline.programme import IdentifierScheme, LayoutError, read_layout
+from score_pipeline.cli import run_all_waves
+from score_pipeline.sample_data import generate_country
+from score_pipeline.sample_data.countries import COLOMBIA as COLOMBIA_SAMPLE
+
+from score_pipeline.programme import IdentifierScheme, LayoutError, read_layout, single_country_of
 
 PERU = "name: Peru\ncurrency: PEN\nenterprise_id: pe.ruc\n"
 COLOMBIA = "name: Colombia\ncurrency: COP\nenterprise_id: co.nit\n"
@@ -118,3 +125,47 @@ def test_identifiers_are_cleaned_of_their_spellings_before_validation() -> None:
     assert wrong.value is None and "not a valid co.nit" in wrong.problem
     assert scheme.normalise("").problem == "identifier is empty"
     assert IdentifierScheme.from_yaml("pe.ruc").normalise("20100123454").problem == "RUC 20100123454 fails its check digit"
+
+
+def test_one_country_s_folder_is_a_single_country_root_of_that_country(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """SCORE_RAW_DIR pointed at `<programme root>/co`: its waves, described by its own country.yaml."""
+    monkeypatch.delenv("SCORE_COUNTRY", raising=False)
+    folder = country(tmp_path, "co", COLOMBIA)
+    layout = read_layout(folder)
+    assert layout.single_country and [(c.code, c.currency, c.folder) for c in layout.countries] == [("co", "COP", folder)]
+    with pytest.raises(LayoutError, match="does not run programme roots yet"):
+        single_country_of(tmp_path)
+    assert single_country_of(folder).code == "co"
+
+
+def test_a_single_country_root_of_colombia_runs_end_to_end(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Colombia's generated waves as a v1 root (SCORE_COUNTRY=co, its country.yaml at the root): NITs pass ingest
+    and the GX gate, and the published figures are those the reference computes from the raw files by DIAN's
+    rule (the pipeline does not yet run programme roots: issue 14 goes on)."""
+    raw = isolated / "raw"
+    generate_country(isolated / "generated", COLOMBIA_SAMPLE)
+    shutil.copytree(isolated / "generated" / "co", raw, dirs_exist_ok=True)
+    monkeypatch.setenv("SCORE_COUNTRY", "co")
+    out = io.StringIO()
+    assert run_all_waves(out=out) == 0, out.getvalue()
+    assert "3 waves in" in out.getvalue()
+
+    reference = Reference(raw, identifier=nit)
+    published = isolated / "published" / "score_marts.duckdb"
+    with duckdb.connect(str(published), read_only=True) as connection:
+        headline = dict(connection.execute(
+            "select indicator, [baseline, endline] from marts.headline_indicators").fetchall())
+        scored = {r for (r,) in connection.execute(
+            "select ruc from marts.enterprise_scores where wave = '2019-baseline' and global_score is not null").fetchall()}
+    with duckdb.connect(str(isolated / "warehouse" / "score.duckdb"), read_only=True) as connection:
+        refused = {reason.split()[0] for (reason,) in connection.execute(
+            "select reason from raw.rejects where reason like '%co.nit%'").fetchall()}
+    assert headline["global_score"][0] == pytest.approx(reference.global_mean(reference.baseline), abs=0.005)
+    assert headline["global_score"][1] == pytest.approx(reference.global_mean(reference.endline), abs=0.005)
+    assert scored == set(reference.baseline.scores["global"].dropna().index)
+    assert len(scored) == 30
+    invalid = {str(raw).strip() for wave in reference.waves
+               for frame, column in ((wave.practices_raw, "ruc"), (wave.workers_raw, "RUC"))
+               for raw in frame.loc[frame["ruc_n"].isna(), column]}
+    assert refused == invalid and len(invalid) == 4  # the planted bad NITs (the test submissions, a stray worker)

@@ -19,6 +19,7 @@ from score_pipeline.ingest.corrections import log_path, read_log
 from score_pipeline.ingest.instruments import CORRECTABLE, INSTRUMENTS, Ingested, Instrument
 from score_pipeline.ingest.load import create_tables, stage_wave
 from score_pipeline.ingest.readers import IngestError
+from score_pipeline.programme import LayoutError, single_country_of
 from score_pipeline.quality.checks import WaveChecks, check_specs, evaluate_staged
 from score_pipeline.resources import WarehouseResource
 from score_pipeline.waves import DropError, single_run_backfills, verified_wave_folder, wave_partitions
@@ -41,16 +42,17 @@ def ingest_metadata(ingested: Ingested) -> dict[str, object]:
 
 def load_wave(instrument: Instrument, wave: str, warehouse: WarehouseResource) -> tuple[Ingested, WaveChecks]:
     """Read, stage and check one wave of the instrument; commit only when no blocking check failed."""
-    folder = verified_wave_folder(settings.raw_dir(), wave)
+    country = single_country_of(settings.raw_dir())
+    folder = verified_wave_folder(country.folder, wave)
     log = read_log(log_path(settings.corrections_dir(), wave), CORRECTABLE)
-    ingested = instrument.ingest(folder, wave, log)
+    ingested = instrument.ingest(folder, wave, log, country.enterprise_id.normalise)
     in_file = instrument.count_received(folder)
     with warehouse.connect() as connection:
         create_tables(connection, instrument)
         connection.execute("begin transaction")
         try:
             stage_wave(connection, instrument, wave, ingested)
-            checks = evaluate_staged(connection, instrument, wave, in_file)
+            checks = evaluate_staged(connection, instrument, wave, in_file, country.enterprise_id.shape)
             connection.execute("rollback" if checks.blocking_failed else "commit")
         except BaseException:
             connection.execute("rollback")
@@ -98,7 +100,7 @@ def ingest_asset(instrument: Instrument) -> AssetsDefinition:
         for wave in context.partition_keys:
             try:
                 ingested, checks = load_wave(instrument, wave, warehouse)
-            except (IngestError, DropError) as error:  # an unreadable file refuses its wave, not the others
+            except (IngestError, DropError, LayoutError) as error:  # an unreadable file refuses its wave, not the others
                 refusals.append(str(error))
                 continue
             yield from checks.results

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from score_pipeline.ingest.normalise import as_text, normalise_ruc
+from score_pipeline.ingest.normalise import IdentifierRule, as_text
 from score_pipeline.ingest.readers import IngestError, Table, decode
 
 LOG_COLUMNS = ("instrument", "key", "column", "action", "old_value", "new_value", "author", "date", "reason")
@@ -126,11 +126,11 @@ def cell_text(value: object) -> str:
     return as_text(value)
 
 
-def same_ruc(written: str, cell: object) -> bool:
-    """The RUC cell, trimmed, equals the key, or both normalise to the same RUC (contract 5)."""
+def same_ruc(written: str, cell: object, identifier: IdentifierRule) -> bool:
+    """The identifier cell, trimmed, equals the key, or both normalise to the same identifier (contract 5)."""
     if as_text(cell) == written:
         return True
-    key, found = normalise_ruc(written), normalise_ruc(cell)
+    key, found = identifier(written), identifier(cell)
     return key.value is not None and key.value == found.value
 
 
@@ -138,15 +138,15 @@ def by_column(column: str) -> KeyMatcher:
     return lambda key, row: as_text(row.get(column)) == key
 
 
-def by_ruc(column: str) -> KeyMatcher:
-    return lambda key, row: same_ruc(key, row.get(column))
+def by_ruc(column: str, identifier: IdentifierRule) -> KeyMatcher:
+    return lambda key, row: same_ruc(key, row.get(column), identifier)
 
 
-def by_ruc_and_module(ruc_column: str, module_column: str) -> KeyMatcher:
+def by_ruc_and_module(ruc_column: str, module_column: str, identifier: IdentifierRule) -> KeyMatcher:
     """`<ruc>:<modulo>`, split at the last `:`."""
     def matches(key: str, row: dict[str, object]) -> bool:
         ruc, _, module = key.rpartition(":")
-        return same_ruc(ruc, row.get(ruc_column)) and as_text(row.get(module_column)) == module.strip()
+        return same_ruc(ruc, row.get(ruc_column), identifier) and as_text(row.get(module_column)) == module.strip()
     return matches
 
 

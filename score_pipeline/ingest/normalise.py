@@ -123,6 +123,9 @@ def _ruc_digits(raw: object) -> str | None:
     return compact if compact is not None and compact.isdigit() else None
 
 
+IdentifierRule = Callable[[object], "Parsed[str]"]  # a cell -> the enterprise identifier under a country's scheme
+
+
 @memoised
 def normalise_ruc(raw: object) -> Parsed[str]:
     """An 11-digit RUC with a valid prefix and check digit, from any of its spellings."""

@@ -90,14 +90,16 @@ class WaveChecks:
         return bool(self.refusals)
 
 
-def evaluate_staged(connection: duckdb.DuckDBPyConnection, instrument: Instrument, wave: str, in_file: int) -> WaveChecks:
-    """Every check of the instrument on the wave's staged rows (the open transaction's view)."""
+def evaluate_staged(connection: duckdb.DuckDBPyConnection, instrument: Instrument, wave: str, in_file: int,
+                    identifier_shape: str) -> WaveChecks:
+    """Every check of the instrument on the wave's staged rows (the open transaction's view), for a country
+    whose identifiers have that shape."""
     key = AssetKey(["raw", instrument.table])
     frame = connection.execute(f"select * from raw.{instrument.table} where wave = ?", [wave]).df()
     columns = dict(connection.execute(
         "select column_name, data_type from information_schema.columns where table_schema = 'raw' and table_name = ? "
         "order by ordinal_position", [instrument.table]).fetchall())
-    validation = validate(instrument.name, frame)
+    validation = validate(instrument.name, frame, identifier_shape)
     report = str(write_validation_page(validation, wave, settings.validation_docs_dir()))
     structure_failures = type_problems(instrument.columns, columns) + validation.failures("error")
     reconciliation = reconcile(connection, instrument, wave, in_file)

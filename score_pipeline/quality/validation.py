@@ -53,15 +53,17 @@ class Validation:
 
 
 @cache
-def shared_values() -> dict[str, Any]:
+def shared_values(identifier_shape: str | None = None) -> dict[str, Any]:
     """The rules a suite shares with the ingest code, declared there once. A suite names one as
     `{"derived": "<name>"}` where a literal would copy it (the RUC prefixes stood in seven places).
+    `ruc_pattern` is the shape of the country's identifiers (programme.IdentifierScheme.shape), Peru's
+    RUC unless another is given.
     Value sets the parsers enforce (sizes, answer codes, ranges) are not in the suites at all: ingest
     refuses any other value, so the content checks test what ingest cannot (docs/decisions.md)."""
     from score_pipeline.ingest.instruments.practices import practice_ids
-    from score_pipeline.ingest.normalise import RUC_PREFIXES
+    from score_pipeline.programme import V1_SCHEME
 
-    return {"ruc_pattern": f"^(?:{'|'.join(RUC_PREFIXES)})[0-9]{{9}}$", "practice_ids": practice_ids()}
+    return {"ruc_pattern": identifier_shape or V1_SCHEME.shape, "practice_ids": practice_ids()}
 
 
 def resolve(node: Any, values: dict[str, Any], suite: str) -> Any:
@@ -76,10 +78,10 @@ def resolve(node: Any, values: dict[str, Any], suite: str) -> Any:
     return node
 
 
-def load_suite_json(instrument: str) -> dict[str, Any]:
+def load_suite_json(instrument: str, identifier_shape: str | None = None) -> dict[str, Any]:
     """The suite of `expectations/<instrument>.json`, its shared values filled in from the code."""
     raw = json.loads((EXPECTATIONS_DIR / f"{instrument}.json").read_text(encoding="utf-8"))
-    return resolve(raw, shared_values(), instrument)
+    return resolve(raw, shared_values(identifier_shape), instrument)
 
 
 @cache
@@ -93,11 +95,12 @@ def _batch_definition(table: str) -> Any:
     return source.add_dataframe_asset(name=table).add_batch_definition_whole_dataframe("wave")
 
 
-def validate(instrument: str, frame: pd.DataFrame) -> Validation:
-    """Run the instrument's suite on a frame (one wave of its raw table)."""
+def validate(instrument: str, frame: pd.DataFrame, identifier_shape: str | None = None) -> Validation:
+    """Run the instrument's suite on a frame (one wave of its raw table) of a country whose identifiers have
+    that shape (Peru's RUC by default)."""
     import great_expectations as gx
 
-    spec = load_suite_json(instrument)
+    spec = load_suite_json(instrument, identifier_shape)
     suite = gx.ExpectationSuite(name=spec["name"], expectations=spec["expectations"])
     batch = _batch_definition(spec["meta"]["table"]).get_batch(batch_parameters={"dataframe": frame})
     result = batch.validate(suite)

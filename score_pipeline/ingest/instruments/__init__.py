@@ -28,7 +28,7 @@ class Instrument:
     table: str  # the raw table in the warehouse
     label: str
     columns: dict[str, str]  # warehouse column -> DuckDB type
-    ingest: Callable[..., Ingested]  # (wave folder, wave, corrections log or None)
+    ingest: Callable[..., Ingested]  # (wave folder, wave, corrections log or None, the country's identifier rule)
     # The data rows of a wave's file, counted without the reader (readers.count_*): the reconciliation check.
     count_received: Callable[[Path], int]
     key: tuple[str, ...] = ("ruc",)  # unique within a wave after resubmissions are resolved

@@ -10,7 +10,7 @@ import yaml
 
 from score_pipeline.ingest.corrections import Log
 from score_pipeline.ingest.instruments.common import Ingested, Problems, frame_of
-from score_pipeline.ingest.normalise import as_text, normalise_ruc
+from score_pipeline.ingest.normalise import IdentifierRule, as_text, normalise_ruc
 from score_pipeline.ingest.readers import IngestError, decode
 
 SOURCE = "estudios_caso/"
@@ -32,20 +32,20 @@ def count(folder: Path) -> int:
     return len(files(folder))
 
 
-def ingest(folder: Path, wave: str, log: Log | None = None) -> Ingested:
+def ingest(folder: Path, wave: str, log: Log | None = None, identifier: IdentifierRule = normalise_ruc) -> Ingested:
     """Case studies take no corrections (contract 5 lists the five instruments that do)."""
     found = files(folder)
     problems = Problems(wave, "estudios_caso", folder / SOURCE)
     records = []
     for path in found:
         problems.source_file = f"{wave}/estudios_caso/{path.name}"
-        record = case_study(path, wave, problems)
+        record = case_study(path, wave, problems, identifier)
         if record:
             records.append(record)
     return Ingested(frame_of(records, COLUMNS), len(found), problems.rejects)
 
 
-def case_study(path: Path, wave: str, problems: Problems) -> dict[str, object] | None:
+def case_study(path: Path, wave: str, problems: Problems, identifier: IdentifierRule) -> dict[str, object] | None:
     try:
         text = decode(path)[0].replace("\r\n", "\n").replace("\r", "\n")
     except IngestError as error:
@@ -61,7 +61,7 @@ def case_study(path: Path, wave: str, problems: Problems) -> dict[str, object] |
     if not isinstance(meta, dict):
         problems.reject_row(None, path.name, reason)
         return None
-    ruc = normalise_ruc(meta.get("ruc"))
+    ruc = identifier(meta.get("ruc"))
     if ruc.problem:
         problems.reject_row(None, path.name, ruc.problem)
         return None

@@ -13,7 +13,7 @@ import pandas as pd
 
 from score_pipeline.ingest.corrections import KeyMatcher, Log, apply
 from score_pipeline.ingest.normalise import (
-    Parsed, as_text, date_order, normalise_ruc, parse_choice, parse_past_date, parse_quantity, parse_timestamp, within,
+    IdentifierRule, Parsed, as_text, date_order, parse_choice, parse_past_date, parse_quantity, parse_timestamp, within,
 )
 from score_pipeline.ingest.readers import Table
 from score_pipeline.settings import SURVEY_TIMEZONE
@@ -170,19 +170,22 @@ def corrected(log: Log | None, wave: str, instrument: str, table: Table, matches
 
 # -- rows, keys and resubmissions ------------------------------------------------------------------
 
-def valid_ruc(problems: Problems, number: int, row: dict[str, object], column: str) -> str | None:
-    parsed = normalise_ruc(row[column])
+def valid_ruc(problems: Problems, number: int, row: dict[str, object], column: str,
+              identifier: IdentifierRule) -> str | None:
+    parsed = identifier(row[column])
     if parsed.problem:
         problems.reject_row(number, "|".join(as_text(v) for v in row.values()), parsed.problem)
     return parsed.value
 
 
-def rows_with_valid_ruc(problems: Problems, table: Table, column: str) -> Iterator[tuple[int, dict[str, object], str]]:
-    """The table's rows whose RUC normalises, with it; unreadable rows and invalid RUCs go to the rejects."""
+def rows_with_valid_ruc(problems: Problems, table: Table, column: str,
+                        identifier: IdentifierRule) -> Iterator[tuple[int, dict[str, object], str]]:
+    """The table's rows whose identifier is valid under the country's rule, with it; unreadable rows and
+    invalid identifiers go to the rejects."""
     for number, raw, reason in table.unreadable:
         problems.reject_row(number, raw, reason)
     for number, row in table.rows:
-        ruc = valid_ruc(problems, number, row, column)
+        ruc = valid_ruc(problems, number, row, column, identifier)
         if ruc is not None:
             yield number, row, ruc
 
@@ -226,7 +229,8 @@ def last_row_per_key(records: list[dict[str, object]], problems: Problems,
     return [by_row[r["source_row"]] for r in kept], superseded
 
 
-def timed_submissions(problems: Problems, table: Table) -> Iterator[tuple[int, dict[str, object], str, datetime]]:
+def timed_submissions(problems: Problems, table: Table,
+                      identifier: IdentifierRule) -> Iterator[tuple[int, dict[str, object], str, datetime]]:
     """Rows of a form export with a valid `ruc` and `_submission_time` (the others go to the rejects).
 
     A `_uuid` names one submission: a row repeating an earlier row's `_uuid` with other answers is
@@ -235,7 +239,7 @@ def timed_submissions(problems: Problems, table: Table) -> Iterator[tuple[int, d
     """
     first_row_of: dict[str, tuple[int, dict[str, object]]] = {}
     order, local = column_order(table, "_submission_time"), ZoneInfo(SURVEY_TIMEZONE)
-    for number, row, ruc in rows_with_valid_ruc(problems, table, "ruc"):
+    for number, row, ruc in rows_with_valid_ruc(problems, table, "ruc", identifier):
         uuid = as_text(row["_uuid"])
         first_number, first_row = first_row_of.setdefault(uuid, (number, row)) if uuid else (number, row)
         if first_row != row:

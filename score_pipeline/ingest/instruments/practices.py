@@ -11,7 +11,7 @@ from score_pipeline.ingest.instruments.common import (
     timed_submissions,
 )
 from score_pipeline.ingest.corrections import Log, by_column
-from score_pipeline.ingest.normalise import Parsed, as_text, parse_practice_score
+from score_pipeline.ingest.normalise import IdentifierRule, Parsed, as_text, normalise_ruc, parse_practice_score
 from score_pipeline.ingest.readers import IngestError, read_delimited, unique_column
 from score_pipeline.settings import CODEBOOK_PRACTICES
 
@@ -42,7 +42,7 @@ def practice_ids() -> list[str]:
         return [row["practice_id"] for row in csv.DictReader(handle)]
 
 
-def ingest(folder: Path, wave: str, log: Log | None = None) -> Ingested:
+def ingest(folder: Path, wave: str, log: Log | None = None, identifier: IdentifierRule = normalise_ruc) -> Ingested:
     path = folder / SOURCE
     ids = practice_ids()
     table = read_delimited(path, ";", ["_uuid", "_submission_time", "ruc"], form_export=True)
@@ -55,7 +55,7 @@ def ingest(folder: Path, wave: str, log: Log | None = None) -> Ingested:
     corrections = corrected(log, wave, "practicas_gestion", table, by_column("_uuid"), by_last_segment=True)
     problems = Problems(wave, "practicas_gestion", path)
     submissions = [{"ruc": ruc, "submitted_at": moment, "source_row": number, "submission_uuid": as_text(row["_uuid"]),
-                    "row": row} for number, row, ruc, moment in timed_submissions(problems, table)]
+                    "row": row} for number, row, ruc, moment in timed_submissions(problems, table, identifier)]
     kept, superseded = keep_latest(submissions, problems)
     read_visit = field_reader(VISIT_FIELDS, table)
     records = []

@@ -9,7 +9,7 @@ from score_pipeline.ingest.instruments.common import (
     corrected, rows_with_valid_ruc,
 )
 from score_pipeline.ingest.corrections import Log, by_ruc
-from score_pipeline.ingest.normalise import parse_yes_no
+from score_pipeline.ingest.normalise import IdentifierRule, normalise_ruc, parse_yes_no
 from score_pipeline.ingest.readers import read_profile_sheet
 
 SOURCE = "perfil_empresa.xlsx"
@@ -42,14 +42,14 @@ COLUMNS = {"wave": "VARCHAR", "ruc": "VARCHAR", **columns_of(FIELDS), "source_ro
 REQUIRED_HEADERS = ["RUC", *(f.header for f in FIELDS)]
 
 
-def ingest(folder: Path, wave: str, log: Log | None = None) -> Ingested:
+def ingest(folder: Path, wave: str, log: Log | None = None, identifier: IdentifierRule = normalise_ruc) -> Ingested:
     path = folder / SOURCE
     table = read_profile_sheet(path, REQUIRED_HEADERS)
-    corrections = corrected(log, wave, "perfil_empresa", table, by_ruc("RUC"))
+    corrections = corrected(log, wave, "perfil_empresa", table, by_ruc("RUC", identifier))
     problems = Problems(wave, "perfil_empresa", path)
     read = field_reader(FIELDS, table)
     records = []
-    for number, row, ruc in rows_with_valid_ruc(problems, table, "RUC"):
+    for number, row, ruc in rows_with_valid_ruc(problems, table, "RUC", identifier):
         record = {"wave": wave, "ruc": ruc, **read(problems, number, row, ruc), "source_row": number}
         if None not in (record["workers"], record["female_workers"]) and record["female_workers"] > record["workers"]:
             problems.invalid_value(number, "N° trabajadoras", row["N° trabajadoras"],

@@ -10,7 +10,7 @@ from score_pipeline.ingest.instruments.common import (
     timed_submissions,
 )
 from score_pipeline.ingest.corrections import Log, by_column
-from score_pipeline.ingest.normalise import as_text
+from score_pipeline.ingest.normalise import IdentifierRule, as_text, normalise_ruc
 from score_pipeline.ingest.readers import read_delimited
 
 SOURCE = "autoevaluacion.csv"
@@ -36,7 +36,7 @@ COLUMNS = {
 }
 
 
-def ingest(folder: Path, wave: str, log: Log | None = None) -> Ingested:
+def ingest(folder: Path, wave: str, log: Log | None = None, identifier: IdentifierRule = normalise_ruc) -> Ingested:
     path = folder / SOURCE
     table = read_delimited(path, ";", ["_uuid", "_submission_time", "ruc", *(f.header for f in RATINGS)], form_export=True)
     corrections = corrected(log, wave, "autoevaluacion", table, by_column("_uuid"))
@@ -44,6 +44,6 @@ def ingest(folder: Path, wave: str, log: Log | None = None) -> Ingested:
     read = field_reader(FIELDS, table)
     records = [{"wave": wave, "ruc": ruc, "submission_uuid": as_text(row["_uuid"]), "submitted_at": moment,
                 **read(problems, number, row, ruc), "source_row": number}
-               for number, row, ruc, moment in timed_submissions(problems, table)]
+               for number, row, ruc, moment in timed_submissions(problems, table, identifier)]
     kept, superseded = keep_latest(records, problems)
     return Ingested(frame_of(kept, COLUMNS), table.rows_received, problems.rejects, superseded, corrections)

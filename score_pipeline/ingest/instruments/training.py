@@ -10,7 +10,7 @@ from score_pipeline.ingest.instruments.common import (
     corrected, rows_with_valid_ruc, whole_count,
 )
 from score_pipeline.ingest.corrections import Log, by_ruc_and_module
-from score_pipeline.ingest.normalise import as_text, parse_past_date
+from score_pipeline.ingest.normalise import IdentifierRule, as_text, normalise_ruc, parse_past_date
 from score_pipeline.ingest.readers import read_delimited
 
 SOURCE = "registro_capacitacion.csv"
@@ -31,15 +31,15 @@ def by_enterprise_and_module(record: dict[str, object]) -> tuple[object, object]
     return record["ruc"], record["module"]
 
 
-def ingest(folder: Path, wave: str, log: Log | None = None) -> Ingested:
+def ingest(folder: Path, wave: str, log: Log | None = None, identifier: IdentifierRule = normalise_ruc) -> Ingested:
     path = folder / SOURCE
     table = read_delimited(path, ",", REQUIRED_HEADERS, may_be_empty=True)  # before any module has finished
-    corrections = corrected(log, wave, "registro_capacitacion", table, by_ruc_and_module("ruc", "modulo"))
+    corrections = corrected(log, wave, "registro_capacitacion", table, by_ruc_and_module("ruc", "modulo", identifier))
     problems = Problems(wave, "registro_capacitacion", path)
     start_order = column_order(table, "fecha_inicio")
     read = field_reader(FIELDS, table)
     records = []
-    for number, row, ruc in rows_with_valid_ruc(problems, table, "ruc"):
+    for number, row, ruc in rows_with_valid_ruc(problems, table, "ruc", identifier):
         module = as_text(row["modulo"])
         if module not in MODULES:
             problems.reject_row(number, module, f"modulo {module!r} is not 1..5", ruc)

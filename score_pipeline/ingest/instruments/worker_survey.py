@@ -10,7 +10,7 @@ from score_pipeline.ingest.instruments.common import (
     Field, Ingested, Problems, columns_of, corrected, field_reader, frame_of, rows_with_valid_ruc, text,
 )
 from score_pipeline.ingest.corrections import Log, by_column
-from score_pipeline.ingest.normalise import parse_satisfaction, parse_sex
+from score_pipeline.ingest.normalise import IdentifierRule, normalise_ruc, parse_satisfaction, parse_sex
 from score_pipeline.ingest.readers import read_delimited, unique_column
 from score_pipeline.settings import CODEBOOK_WORKER_ITEMS
 
@@ -34,7 +34,7 @@ def worker_item_prefixes() -> dict[str, str]:
         return {row["item_id"]: row["header_prefix"] for row in csv.DictReader(handle)}
 
 
-def ingest(folder: Path, wave: str, log: Log | None = None) -> Ingested:
+def ingest(folder: Path, wave: str, log: Log | None = None, identifier: IdentifierRule = normalise_ruc) -> Ingested:
     path = folder / SOURCE
     table = read_delimited(path, ";", ["ID encuesta", "RUC", *(f.header for f in FIELDS[1:])])
     item_column = {
@@ -46,7 +46,7 @@ def ingest(folder: Path, wave: str, log: Log | None = None) -> Ingested:
     problems = Problems(wave, "encuesta_trabajadores", path)
     read = field_reader(FIELDS, table)
     records = []
-    for number, row, ruc in rows_with_valid_ruc(problems, table, "RUC"):
+    for number, row, ruc in rows_with_valid_ruc(problems, table, "RUC", identifier):
         record = {"wave": wave, "ruc": ruc, **read(problems, number, row, ruc), "source_row": number}
         no_answer = 0
         for item, column in item_column.items():
