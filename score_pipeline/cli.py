@@ -155,9 +155,15 @@ def run_all_waves(out: TextIO | None = None) -> int:
 
     from score_pipeline.automation import EVALUATION_JOB, WAVE_JOB
     from score_pipeline.definitions import defs
+    from score_pipeline.programme import LayoutError, single_country_of
     from score_pipeline.waves import contiguous_blocks, drop_statuses, orphan_logs, wave_partitions
 
     raw_root = settings.raw_dir()
+    try:
+        single_country_of(raw_root)
+    except LayoutError as error:
+        print(str(error), file=out)
+        return 1
     statuses = drop_statuses(raw_root, settings.corrections_dir())
     for orphan in orphan_logs(raw_root, settings.corrections_dir()):
         print(f"note: corrections log {orphan}", file=out)

@@ -169,3 +169,16 @@ def test_a_single_country_root_of_colombia_runs_end_to_end(isolated: Path, monke
                for frame, column in ((wave.practices_raw, "ruc"), (wave.workers_raw, "RUC"))
                for raw in frame.loc[frame["ruc_n"].isna(), column]}
     assert refused == invalid and len(invalid) == 4  # the planted bad NITs (the test submissions, a stray worker)
+
+
+def test_make_run_on_a_programme_root_says_it_is_not_run_yet_and_a_mixed_root_names_its_folders(isolated: Path) -> None:
+    raw = isolated / "raw"
+    country(raw, "co", COLOMBIA)
+    out = io.StringIO()
+    assert run_all_waves(out=out) == 1
+    assert out.getvalue().strip() == (f"raw root {raw} holds one folder per country (contract 7): the pipeline does "
+                                      "not run programme roots yet; point SCORE_RAW_DIR at one country's folder")
+    (raw / "2017-baseline").mkdir()
+    out = io.StringIO()
+    assert run_all_waves(out=out) == 1
+    assert "mixes country folders (co) and wave folders (2017-baseline)" in out.getvalue()
