@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import PipelineRun, materialize_ingest
 from reference import Reference, nit, nit_check_digit
 
 from score_pipeline.cli import run_all_waves
@@ -182,3 +183,26 @@ def test_make_run_on_a_programme_root_says_it_is_not_run_yet_and_a_mixed_root_na
     out = io.StringIO()
     assert run_all_waves(out=out) == 1
     assert "mixes country folders (co) and wave folders (2017-baseline)" in out.getvalue()
+
+
+def test_every_raw_table_and_staging_model_carries_the_country_first(pipeline: PipelineRun) -> None:
+    with duckdb.connect(str(pipeline.warehouse), read_only=True) as connection:
+        relations = connection.execute(
+            "select table_schema, table_name, list(column_name order by ordinal_position) from information_schema.columns "
+            "where table_schema in ('raw', 'staging') group by all").fetchall()
+        assert len(relations) == 21  # the six instruments and four bookkeeping tables, eleven staging models
+        for schema, table, columns in relations:
+            assert columns[0] == "country", (schema, table, columns)
+            assert connection.execute(f'select distinct country from {schema}."{table}"').fetchall() in ([("pe",)], []), table
+
+
+def test_a_warehouse_from_before_contract_7_gets_the_country_column(pipeline: PipelineRun, tmp_path: Path) -> None:
+    """Its rows were loaded from a single-country root: they take the country of the root loading now."""
+    warehouse = tmp_path / "score.duckdb"
+    shutil.copy(pipeline.warehouse, warehouse)
+    with duckdb.connect(str(warehouse)) as connection:
+        connection.execute("alter table raw.company_profile drop column country")
+    materialize_ingest("2019-endline", warehouse, ["perfil_empresa"])
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        by_wave = connection.execute("select wave, country, count(*) from raw.company_profile group by all order by all").fetchall()
+    assert by_wave == [("2017-baseline", "pe", 52), ("2018-midterm", "pe", 52), ("2019-endline", "pe", 52)]

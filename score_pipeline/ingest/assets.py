@@ -48,11 +48,11 @@ def load_wave(instrument: Instrument, wave: str, warehouse: WarehouseResource) -
     ingested = instrument.ingest(folder, wave, log, country.enterprise_id.normalise)
     in_file = instrument.count_received(folder)
     with warehouse.connect() as connection:
-        create_tables(connection, instrument)
+        create_tables(connection, instrument, country.code)
         connection.execute("begin transaction")
         try:
-            stage_wave(connection, instrument, wave, ingested)
-            checks = evaluate_staged(connection, instrument, wave, in_file, country.enterprise_id.shape)
+            stage_wave(connection, instrument, country.code, wave, ingested)
+            checks = evaluate_staged(connection, instrument, country, wave, in_file)
             connection.execute("rollback" if checks.blocking_failed else "commit")
         except BaseException:
             connection.execute("rollback")

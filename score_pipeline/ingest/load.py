@@ -16,6 +16,12 @@ INGEST_LOG_COLUMNS = {
 }
 BOOKKEEPING = {"rejects": REJECT_COLUMNS, "superseded": SUPERSEDED_COLUMNS, "ingest_log": INGEST_LOG_COLUMNS,
                "corrections": CORRECTION_COLUMNS}
+COUNTRY_COLUMN = "country"  # contract 7: every raw row carries its country's code, first
+
+
+def raw_columns(columns: dict[str, str]) -> dict[str, str]:
+    """A raw table's columns: the country, then what the instrument or the bookkeeping declares."""
+    return {COUNTRY_COLUMN: "VARCHAR", **columns}
 
 
 def ddl(table: str, columns: dict[str, str]) -> str:
@@ -23,36 +29,52 @@ def ddl(table: str, columns: dict[str, str]) -> str:
     return f"create table if not exists raw.{table} ({body})"
 
 
-def insert(connection: duckdb.DuckDBPyConnection, table: str, columns: dict[str, str], frame: pd.DataFrame) -> None:
+def insert(connection: duckdb.DuckDBPyConnection, table: str, columns: dict[str, str], frame: pd.DataFrame,
+           country: str) -> None:
     if frame.empty:
         return
-    connection.register("incoming", frame)
-    casts = ", ".join(f'cast("{name}" as {kind}) as "{name}"' for name, kind in columns.items())
-    connection.execute(f"insert into raw.{table} select {casts} from incoming")
+    connection.register("incoming", frame.assign(**{COUNTRY_COLUMN: country}))
+    names = raw_columns(columns)
+    casts = ", ".join(f'cast("{name}" as {kind}) as "{name}"' for name, kind in names.items())
+    connection.execute(f"insert into raw.{table} ({', '.join(f'{chr(34)}{n}{chr(34)}' for n in names)}) select {casts} from incoming")
     connection.unregister("incoming")
 
 
-def create_tables(connection: duckdb.DuckDBPyConnection, instrument: Instrument) -> None:
+def create_tables(connection: duckdb.DuckDBPyConnection, instrument: Instrument, country: str) -> None:
     connection.execute("create schema if not exists raw")
     for table, columns in ((instrument.table, instrument.columns), *BOOKKEEPING.items()):
-        connection.execute(ddl(table, columns))
+        connection.execute(ddl(table, raw_columns(columns)))
+        add_country_column(connection, table, country)
 
 
-def stage_wave(connection: duckdb.DuckDBPyConnection, instrument: Instrument, wave: str, ingested: Ingested) -> None:
-    """Replace exactly this wave's rows of the instrument (table, rejects, superseded, log). Run inside a
-    transaction: nothing is visible to others until the caller commits."""
-    connection.execute(f"delete from raw.{instrument.table} where wave = ?", [wave])
+def add_country_column(connection: duckdb.DuckDBPyConnection, table: str, country: str) -> None:
+    """A warehouse written before contract 7 has no country column: it is added (last), its rows being the
+    country of the root they were loaded from, the one being loaded now (a warehouse held one country)."""
+    has_it = connection.execute("select count(*) from information_schema.columns where table_schema = 'raw' "
+                                "and table_name = ? and column_name = ?", [table, COUNTRY_COLUMN]).fetchone()[0]
+    if not has_it:
+        connection.execute(f'alter table raw.{table} add column "{COUNTRY_COLUMN}" VARCHAR')
+        connection.execute(f'update raw.{table} set "{COUNTRY_COLUMN}" = ?', [country])
+
+
+def stage_wave(connection: duckdb.DuckDBPyConnection, instrument: Instrument, country: str, wave: str,
+               ingested: Ingested) -> None:
+    """Replace exactly this country's wave's rows of the instrument (table, rejects, superseded, log). Run
+    inside a transaction: nothing is visible to others until the caller commits."""
+    connection.execute(f"delete from raw.{instrument.table} where country = ? and wave = ?", [country, wave])
     for table in BOOKKEEPING:
-        connection.execute(f"delete from raw.{table} where wave = ? and instrument = ?", [wave, instrument.name])
-    insert(connection, instrument.table, instrument.columns, ingested.frame)
-    insert(connection, "rejects", REJECT_COLUMNS, pd.DataFrame(ingested.rejects, columns=list(REJECT_COLUMNS)))
-    insert(connection, "superseded", SUPERSEDED_COLUMNS, pd.DataFrame(ingested.superseded, columns=list(SUPERSEDED_COLUMNS)))
+        connection.execute(f"delete from raw.{table} where country = ? and wave = ? and instrument = ?",
+                           [country, wave, instrument.name])
+    insert(connection, instrument.table, instrument.columns, ingested.frame, country)
+    insert(connection, "rejects", REJECT_COLUMNS, pd.DataFrame(ingested.rejects, columns=list(REJECT_COLUMNS)), country)
+    insert(connection, "superseded", SUPERSEDED_COLUMNS,
+           pd.DataFrame(ingested.superseded, columns=list(SUPERSEDED_COLUMNS)), country)
     insert(connection, "corrections", CORRECTION_COLUMNS,
-           pd.DataFrame(ingested.corrections, columns=list(CORRECTION_COLUMNS), dtype=object))
+           pd.DataFrame(ingested.corrections, columns=list(CORRECTION_COLUMNS), dtype=object), country)
     log = {
         "wave": wave, "instrument": instrument.name, "source_file": f"{wave}/{instrument.name}",
         "rows_received": ingested.rows_received, "rows_loaded": ingested.rows_loaded,
         "rows_rejected": ingested.rows_rejected, "duplicates_removed": len(ingested.superseded),
         "values_invalid": ingested.values_invalid, "loaded_at": pd.Timestamp.now(tz="UTC"),
     }
-    insert(connection, "ingest_log", INGEST_LOG_COLUMNS, pd.DataFrame([log]))
+    insert(connection, "ingest_log", INGEST_LOG_COLUMNS, pd.DataFrame([log]), country)

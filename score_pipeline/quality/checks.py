@@ -21,6 +21,8 @@ from dagster import AssetCheckEvaluation, AssetCheckSeverity, AssetCheckSpec, As
 
 from score_pipeline import settings
 from score_pipeline.ingest.instruments import Instrument
+from score_pipeline.ingest.load import COUNTRY_COLUMN, raw_columns
+from score_pipeline.programme import Country
 from score_pipeline.quality.validation import Outcome, Validation, type_problems, validate, write_validation_page
 from score_pipeline.waves import wave_partitions
 
@@ -68,15 +70,17 @@ class Reconciliation:
         return problems
 
 
-def reconcile(connection: duckdb.DuckDBPyConnection, instrument: Instrument, wave: str, in_file: int) -> Reconciliation:
+def reconcile(connection: duckdb.DuckDBPyConnection, instrument: Instrument, country: str, wave: str,
+              in_file: int) -> Reconciliation:
     """The staged wave's counts, from the tables themselves (not from the reader's own arithmetic)."""
-    one = lambda sql: connection.execute(sql, [wave, instrument.name]).fetchone()[0]  # noqa: E731
-    received = one("select coalesce(sum(rows_received), 0) from raw.ingest_log where wave = ? and instrument = ?")
-    loaded = connection.execute(f"select count(distinct {instrument.row_id}) from raw.{instrument.table} where wave = ?",
-                                [wave]).fetchone()[0]
+    one = lambda sql: connection.execute(sql, [country, wave, instrument.name]).fetchone()[0]  # noqa: E731
+    received = one("select coalesce(sum(rows_received), 0) from raw.ingest_log where country = ? and wave = ? "
+                   "and instrument = ?")
+    loaded = connection.execute(f"select count(distinct {instrument.row_id}) from raw.{instrument.table} "
+                                "where country = ? and wave = ?", [country, wave]).fetchone()[0]
     rejected = one("select count(distinct row_number) + count(*) filter (where row_number is null) from raw.rejects "
-                   "where wave = ? and instrument = ? and kind = 'row'")
-    duplicates = one("select count(*) from raw.superseded where wave = ? and instrument = ?")
+                   "where country = ? and wave = ? and instrument = ? and kind = 'row'")
+    duplicates = one("select count(*) from raw.superseded where country = ? and wave = ? and instrument = ?")
     return Reconciliation(in_file, received, loaded, rejected, duplicates)
 
 
@@ -90,19 +94,19 @@ class WaveChecks:
         return bool(self.refusals)
 
 
-def evaluate_staged(connection: duckdb.DuckDBPyConnection, instrument: Instrument, wave: str, in_file: int,
-                    identifier_shape: str) -> WaveChecks:
-    """Every check of the instrument on the wave's staged rows (the open transaction's view), for a country
-    whose identifiers have that shape."""
+def evaluate_staged(connection: duckdb.DuckDBPyConnection, instrument: Instrument, country: Country, wave: str,
+                    in_file: int) -> WaveChecks:
+    """Every check of the instrument on the country's wave's staged rows (the open transaction's view)."""
     key = AssetKey(["raw", instrument.table])
-    frame = connection.execute(f"select * from raw.{instrument.table} where wave = ?", [wave]).df()
+    frame = connection.execute(f"select * exclude ({COUNTRY_COLUMN}) from raw.{instrument.table} "
+                               f"where {COUNTRY_COLUMN} = ? and wave = ?", [country.code, wave]).df()
     columns = dict(connection.execute(
         "select column_name, data_type from information_schema.columns where table_schema = 'raw' and table_name = ? "
         "order by ordinal_position", [instrument.table]).fetchall())
-    validation = validate(instrument.name, frame, identifier_shape)
+    validation = validate(instrument.name, frame, country.enterprise_id.shape)
     report = str(write_validation_page(validation, wave, settings.validation_docs_dir()))
-    structure_failures = type_problems(instrument.columns, columns) + validation.failures("error")
-    reconciliation = reconcile(connection, instrument, wave, in_file)
+    structure_failures = type_problems(raw_columns(instrument.columns), columns) + validation.failures("error")
+    reconciliation = reconcile(connection, instrument, country.code, wave, in_file)
     results = [
         gx_result("structure", key, wave, validation, structure_failures, validation.evaluated("error"), report),
         evaluation("reconciliation", key, wave, not reconciliation.problems, {

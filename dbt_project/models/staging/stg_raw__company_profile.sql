@@ -6,6 +6,7 @@ with source as (
 
 renamed as (
     select
+        country,
         wave,
         ruc,
         business_name,

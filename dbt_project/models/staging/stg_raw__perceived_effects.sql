@@ -5,19 +5,20 @@ with source as (
 ),
 
 effects as (
-    unpivot (select wave, ruc, columns('^effect_') from source)
+    unpivot (select country, wave, ruc, columns('^effect_') from source)
     on columns('^effect_')
     into name effect_column value effect
 ),
 
 influences as (
-    unpivot (select wave, ruc, columns('^influence_') from source)
+    unpivot (select country, wave, ruc, columns('^influence_') from source)
     on columns('^influence_')
     into name influence_column value influence
 ),
 
 final as (
     select
+        effects.country,
         effects.wave,
         effects.ruc,
         replace(effects.effect_column, 'effect_', '') as outcome,
@@ -25,7 +26,8 @@ final as (
         influences.influence
     from effects
     left join influences
-        on influences.wave = effects.wave
+        on influences.country = effects.country
+        and influences.wave = effects.wave
         and influences.ruc = effects.ruc
         and replace(influences.influence_column, 'influence_', '') = replace(effects.effect_column, 'effect_', '')
 )

@@ -4,6 +4,7 @@ with source as (
 
 renamed as (
     select
+        country,
         wave,
         instrument,
         source_file,
