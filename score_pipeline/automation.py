@@ -20,6 +20,7 @@ from score_pipeline.ingest.assets import ingest_assets
 from score_pipeline.publish.assets import publish_assets
 from score_pipeline.quality.assets import quality_assets
 from score_pipeline.transform.assets import dbt_evaluation_models, dbt_wave_models
+from score_pipeline.programme import layout_problem
 from score_pipeline.waves import DropStatus, complete_drops, drop_statuses, orphan_logs, wave_partitions
 
 WAVE_JOB = "ingest_and_score_wave"
@@ -80,6 +81,8 @@ def drop_has_run(instance: DagsterInstance, status: DropStatus) -> bool:
                     "with its corrections log, that no run has ingested yet registers the wave partition and "
                     "starts its run.")
 def wave_drop_sensor(context: SensorEvaluationContext) -> SensorResult:
+    if problem := layout_problem(settings.raw_dir()):
+        return SensorResult(skip_reason=problem)
     statuses = drop_statuses(settings.raw_dir(), settings.corrections_dir())
     orphans = orphan_logs(settings.raw_dir(), settings.corrections_dir())
     for orphan in orphans:
@@ -132,6 +135,8 @@ def waves_done_since_last_publication(instance: DagsterInstance) -> list[str]:
           default_status=DefaultScheduleStatus.RUNNING,
           description="Nightly re-run of the latest wave (the cross-wave marts follow through publish_after_waves).")
 def nightly_latest_wave(context: ScheduleEvaluationContext) -> RunRequest | SkipReason:
+    if problem := layout_problem(settings.raw_dir()):
+        return SkipReason(problem)
     drops = complete_drops(settings.raw_dir(), settings.corrections_dir())
     if not drops:
         return SkipReason(f"no complete wave drop under {settings.raw_dir()}")

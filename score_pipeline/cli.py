@@ -155,14 +155,12 @@ def run_all_waves(out: TextIO | None = None) -> int:
 
     from score_pipeline.automation import EVALUATION_JOB, WAVE_JOB
     from score_pipeline.definitions import defs
-    from score_pipeline.programme import LayoutError, single_country_of
+    from score_pipeline.programme import layout_problem
     from score_pipeline.waves import contiguous_blocks, drop_statuses, orphan_logs, wave_partitions
 
     raw_root = settings.raw_dir()
-    try:
-        single_country_of(raw_root)
-    except LayoutError as error:
-        print(str(error), file=out)
+    if problem := layout_problem(raw_root):
+        print(problem, file=out)
         return 1
     statuses = drop_statuses(raw_root, settings.corrections_dir())
     for orphan in orphan_logs(raw_root, settings.corrections_dir()):
@@ -224,8 +222,12 @@ def run_all_waves(out: TextIO | None = None) -> int:
 
 def list_waves(out: TextIO | None = None) -> int:
     out = out or sys.stdout
+    from score_pipeline.programme import layout_problem
     from score_pipeline.waves import drop_statuses
 
+    if problem := layout_problem(settings.raw_dir()):
+        print(problem, file=out)
+        return 1
     for status in drop_statuses(settings.raw_dir()):
         print(f"{status.wave}: {'complete' if status.complete else 'NOT READY - ' + '; '.join(status.problems)}", file=out)
         if status.unread_note:

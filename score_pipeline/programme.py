@@ -212,6 +212,16 @@ def single_country_of(root: Path) -> Country:
     return layout.countries[0]
 
 
+def layout_problem(root: Path) -> str | None:
+    """Why the pipeline cannot run this raw root (a sentence for `make run`, the drop sensor, the schedule and
+    `score-pipeline waves`), or None."""
+    try:
+        single_country_of(root)
+    except LayoutError as error:
+        return str(error)
+    return None
+
+
 def single_country(root: Path, code: str | None) -> Country:
     """The country of a v1 root: `SCORE_COUNTRY` (else the root's own name when it is a country folder with its
     `country.yaml`, else `pe`), described by a `country.yaml` at the root if there is one, else Peru's v1

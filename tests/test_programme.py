@@ -1,5 +1,6 @@
-"""The programme's raw layout (contract 7): which countries a raw root holds, each country.yaml, the identifier
-schemes. Expectations are written from the contract's text and, for NITs, from DIAN's check-digit rule."""
+"""The programme (contract 7) as far as it is built: which countries a raw root holds, each country.yaml, the
+identifier schemes, a single-country root of another country run end to end, the country of every raw row.
+Expectations are written from the contract's text and, for NITs, from DIAN's check-digit rule."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ from pathlib import Path
 import duckdb
 import pytest
 from conftest import PipelineRun, materialize_ingest
+from dagster import DagsterInstance, build_schedule_context, build_sensor_context
 from reference import Reference, nit, nit_check_digit
 
-from score_pipeline.cli import run_all_waves
+from score_pipeline.automation import nightly_latest_wave, wave_drop_sensor
+from score_pipeline.cli import list_waves, run_all_waves
+from score_pipeline.programme import IdentifierScheme, LayoutError, read_layout, single_country_of
 from score_pipeline.sample_data import generate_country
 from score_pipeline.sample_data.countries import COLOMBIA as COLOMBIA_SAMPLE
-
-from score_pipeline.programme import IdentifierScheme, LayoutError, read_layout, single_country_of
 
 PERU = "name: Peru\ncurrency: PEN\nenterprise_id: pe.ruc\n"
 COLOMBIA = "name: Colombia\ncurrency: COP\nenterprise_id: co.nit\n"
@@ -172,13 +174,19 @@ def test_a_single_country_root_of_colombia_runs_end_to_end(isolated: Path, monke
     assert refused == invalid and len(invalid) == 4  # the planted bad NITs (the test submissions, a stray worker)
 
 
-def test_make_run_on_a_programme_root_says_it_is_not_run_yet_and_a_mixed_root_names_its_folders(isolated: Path) -> None:
+def test_a_programme_root_is_not_run_yet_and_every_entry_point_says_so(isolated: Path) -> None:
+    """make run, `score-pipeline waves`, the drop sensor and the nightly schedule: one sentence, nothing run."""
     raw = isolated / "raw"
     country(raw, "co", COLOMBIA)
-    out = io.StringIO()
-    assert run_all_waves(out=out) == 1
-    assert out.getvalue().strip() == (f"raw root {raw} holds one folder per country (contract 7): the pipeline does "
-                                      "not run programme roots yet; point SCORE_RAW_DIR at one country's folder")
+    sentence = (f"raw root {raw} holds one folder per country (contract 7): the pipeline does not run programme "
+                "roots yet; point SCORE_RAW_DIR at one country's folder")
+    out, listing = io.StringIO(), io.StringIO()
+    assert run_all_waves(out=out) == 1 and list_waves(out=listing) == 1
+    assert out.getvalue().strip() == listing.getvalue().strip() == sentence
+    instance = DagsterInstance.get()
+    tick = wave_drop_sensor(build_sensor_context(instance=instance))
+    assert not tick.run_requests and tick.skip_reason.skip_message == sentence
+    assert nightly_latest_wave(build_schedule_context(instance=instance)).skip_message == sentence
     (raw / "2017-baseline").mkdir()
     out = io.StringIO()
     assert run_all_waves(out=out) == 1
