@@ -179,7 +179,7 @@ def looks_like_country(folder: Path) -> bool:
     return (folder / COUNTRY_FILE).exists() or bool(re.fullmatch(r"[a-z]{2}", folder.name))
 
 
-def read_layout(root: Path, v1_country: str | None = None) -> Layout:
+def read_layout(root: Path) -> Layout:
     """The countries of a raw root (contract 7). LayoutError when the root mixes country and wave folders.
 
     A root is a programme root when a folder of it has a `country.yaml` or a two-letter name; every other
@@ -188,7 +188,7 @@ def read_layout(root: Path, v1_country: str | None = None) -> Layout:
     folders = visible_folders(root)
     waves = [f for f in folders if is_wave_name(f.name)]
     if not any(looks_like_country(f) for f in folders):
-        return Layout([single_country(root, v1_country or os.environ.get(COUNTRY_ENV))], single_country=True)
+        return Layout([single_country(root, os.environ.get(COUNTRY_ENV))], single_country=True)
     if waves:
         countries = [f for f in folders if f not in waves]
         raise LayoutError(f"raw root {root} mixes country folders ({', '.join(f.name for f in countries)}) and wave "
