@@ -76,6 +76,15 @@ def nit_check_digit(body: str) -> int:
     return remainder if remainder in (0, 1) else 11 - remainder
 
 
+def holm_by_hand(p: dict) -> dict:
+    """Holm's step-down: the i-th smallest of m times (m - i), made monotone, capped at 1."""
+    ordered, adjusted, running = sorted(p, key=p.get), {}, 0.0
+    for i, key in enumerate(ordered):
+        running = max(running, min(1.0, (len(ordered) - i) * p[key]))
+        adjusted[key] = running
+    return adjusted
+
+
 def number(raw: object) -> float:
     if raw is None:
         return np.nan

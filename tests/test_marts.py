@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import SAMPLE_RAW, PipelineRun
-from reference import KPI_COLUMNS, Reference, read_csv, ruc
+from reference import KPI_COLUMNS, Reference, holm_by_hand, read_csv, ruc
 from scipy import stats
 
 TOL = 1e-9
@@ -168,15 +168,6 @@ def welch_by_hand(a: np.ndarray, b: np.ndarray) -> float:
     t = (a.mean() - b.mean()) / math.sqrt(va + vb)
     df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
     return 2 * stats.t.sf(abs(t), df)
-
-
-def holm_by_hand(p: dict) -> dict:
-    """Holm's step-down: the i-th smallest of m times (m - i), made monotone, capped at 1."""
-    ordered, adjusted, running = sorted(p, key=p.get), {}, 0.0
-    for i, key in enumerate(ordered):
-        running = max(running, min(1.0, (len(ordered) - i) * p[key]))
-        adjusted[key] = running
-    return adjusted
 
 
 def test_evaluator_effects(marts, reference: Reference) -> None:

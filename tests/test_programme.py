@@ -1,24 +1,19 @@
-"""The programme (contract 7) as far as it is built: which countries a raw root holds, each country.yaml, the
-identifier schemes, a single-country root of another country run end to end, the country of every raw row.
+"""The programme's raw layout (contract 7): which countries a raw root holds, each country.yaml, the identifier
+schemes, and the entry points that refuse a programme root for now (the runs: test_programme_runs.py).
 Expectations are written from the contract's text and, for NITs, from DIAN's check-digit rule."""
 
 from __future__ import annotations
 
 import io
-import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
-from conftest import PipelineRun, materialize_ingest
 from dagster import DagsterInstance, build_schedule_context, build_sensor_context
-from reference import Reference, nit, nit_check_digit
+from reference import nit_check_digit
 
 from score_pipeline.automation import nightly_latest_wave, wave_drop_sensor
 from score_pipeline.cli import list_waves, run_all_waves
 from score_pipeline.programme import IdentifierScheme, LayoutError, read_layout, single_country_of
-from score_pipeline.sample_data import generate_country
-from score_pipeline.sample_data.countries import COLOMBIA as COLOMBIA_SAMPLE
 
 PERU = "name: Peru\ncurrency: PEN\nenterprise_id: pe.ruc\n"
 COLOMBIA = "name: Colombia\ncurrency: COP\nenterprise_id: co.nit\n"
@@ -142,38 +137,6 @@ def test_one_country_s_folder_is_a_single_country_root_of_that_country(tmp_path:
     assert single_country_of(folder).code == "co"
 
 
-def test_a_single_country_root_of_colombia_runs_end_to_end(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Colombia's generated waves as a v1 root (SCORE_COUNTRY=co, its country.yaml at the root): NITs pass ingest
-    and the GX gate, and the published figures are those the reference computes from the raw files by DIAN's
-    rule (the pipeline does not yet run programme roots: issue 14 goes on)."""
-    raw = isolated / "raw"
-    generate_country(isolated / "generated", COLOMBIA_SAMPLE)
-    shutil.copytree(isolated / "generated" / "co", raw, dirs_exist_ok=True)
-    monkeypatch.setenv("SCORE_COUNTRY", "co")
-    out = io.StringIO()
-    assert run_all_waves(out=out) == 0, out.getvalue()
-    assert "3 waves in" in out.getvalue()
-
-    reference = Reference(raw, identifier=nit)
-    published = isolated / "published" / "score_marts.duckdb"
-    with duckdb.connect(str(published), read_only=True) as connection:
-        headline = dict(connection.execute(
-            "select indicator, [baseline, endline] from marts.headline_indicators").fetchall())
-        scored = {r for (r,) in connection.execute(
-            "select ruc from marts.enterprise_scores where wave = '2019-baseline' and global_score is not null").fetchall()}
-    with duckdb.connect(str(isolated / "warehouse" / "score.duckdb"), read_only=True) as connection:
-        refused = {reason.split()[0] for (reason,) in connection.execute(
-            "select reason from raw.rejects where reason like '%co.nit%'").fetchall()}
-    assert headline["global_score"][0] == pytest.approx(reference.global_mean(reference.baseline), abs=0.005)
-    assert headline["global_score"][1] == pytest.approx(reference.global_mean(reference.endline), abs=0.005)
-    assert scored == set(reference.baseline.scores["global"].dropna().index)
-    assert len(scored) == 30
-    invalid = {str(raw).strip() for wave in reference.waves
-               for frame, column in ((wave.practices_raw, "ruc"), (wave.workers_raw, "RUC"))
-               for raw in frame.loc[frame["ruc_n"].isna(), column]}
-    assert refused == invalid and len(invalid) == 4  # the planted bad NITs (the test submissions, a stray worker)
-
-
 def test_a_programme_root_is_not_run_yet_and_every_entry_point_says_so(isolated: Path) -> None:
     """make run, `score-pipeline waves`, the drop sensor and the nightly schedule: one sentence, nothing run."""
     raw = isolated / "raw"
@@ -191,26 +154,3 @@ def test_a_programme_root_is_not_run_yet_and_every_entry_point_says_so(isolated:
     out = io.StringIO()
     assert run_all_waves(out=out) == 1
     assert "mixes country folders (co) and wave folders (2017-baseline)" in out.getvalue()
-
-
-def test_every_raw_table_and_staging_model_carries_the_country_first(pipeline: PipelineRun) -> None:
-    with duckdb.connect(str(pipeline.warehouse), read_only=True) as connection:
-        relations = connection.execute(
-            "select table_schema, table_name, list(column_name order by ordinal_position) from information_schema.columns "
-            "where table_schema in ('raw', 'staging') group by all").fetchall()
-        assert len(relations) == 21  # the six instruments and four bookkeeping tables, eleven staging models
-        for schema, table, columns in relations:
-            assert columns[0] == "country", (schema, table, columns)
-            assert connection.execute(f'select distinct country from {schema}."{table}"').fetchall() in ([("pe",)], []), table
-
-
-def test_a_warehouse_from_before_contract_7_gets_the_country_column(pipeline: PipelineRun, tmp_path: Path) -> None:
-    """Its rows were loaded from a single-country root: they take the country of the root loading now."""
-    warehouse = tmp_path / "score.duckdb"
-    shutil.copy(pipeline.warehouse, warehouse)
-    with duckdb.connect(str(warehouse)) as connection:
-        connection.execute("alter table raw.company_profile drop column country")
-    materialize_ingest("2019-endline", warehouse, ["perfil_empresa"])
-    with duckdb.connect(str(warehouse), read_only=True) as connection:
-        by_wave = connection.execute("select wave, country, count(*) from raw.company_profile group by all order by all").fetchall()
-    assert by_wave == [("2017-baseline", "pe", 52), ("2018-midterm", "pe", 52), ("2019-endline", "pe", 52)]

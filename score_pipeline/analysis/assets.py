@@ -1,4 +1,7 @@
-"""Statistics assets on top of the dbt marts, written back into schema `marts`."""
+"""Statistics assets on top of the dbt marts, written back into schema `marts`: each computed within each
+country (contract 7), `country` first."""
+
+from collections.abc import Callable
 
 import duckdb
 import pandas as pd
@@ -9,24 +12,37 @@ from score_pipeline.resources import WarehouseResource
 from score_pipeline.transform.project import EVALUATOR_SCORES
 
 MODULE_SCORES_QUERY = """
-    select 'module' as level, unnest(['m1', 'm2', 'm3', 'm4', 'm5']) as code, ruc, wave,
+    select country, 'module' as level, unnest(['m1', 'm2', 'm3', 'm4', 'm5']) as code, ruc, wave,
            unnest([score_m1, score_m2, score_m3, score_m4, score_m5]) as score from marts.enterprise_scores
 """
 SCORES_QUERY = f"""
-    select 'global' as level, 'global' as code, ruc, wave, global_score as score from marts.enterprise_scores
+    select country, 'global' as level, 'global' as code, ruc, wave, global_score as score from marts.enterprise_scores
     union all
     {MODULE_SCORES_QUERY}
     union all
-    select 'category', module || '.' || category, ruc, wave, score from marts.category_scores
+    select country, 'category', module || '.' || category, ruc, wave, score from marts.category_scores
 """
 SCORE_DEPS = [AssetKey(["marts", "enterprise_scores"]), AssetKey(["marts", "category_scores"]),
               AssetKey(["intermediate", "int_waves_ordered"])]
 
 
-def baseline_and_endline(connection: duckdb.DuckDBPyConnection) -> tuple[str, str]:
-    return connection.execute(
-        "select any_value(wave) filter (where is_baseline), any_value(wave) filter (where is_endline) "
-        "from intermediate.int_waves_ordered").fetchone()
+def baselines_and_endlines(connection: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
+    """Each country's first and last wave."""
+    rows = connection.execute(
+        "select country, any_value(wave) filter (where is_baseline), any_value(wave) filter (where is_endline) "
+        "from intermediate.int_waves_ordered group by country order by country").fetchall()
+    return {country: (baseline, endline) for country, baseline, endline in rows}
+
+
+def by_country(frame: pd.DataFrame, compute_one: Callable[[str | None, pd.DataFrame], pd.DataFrame]) -> pd.DataFrame:
+    """A mart computed within each country of `frame` (its Holm families, its baseline and endline), `country`
+    first; computed once on no rows when there is no country."""
+    parts = [compute_one(country, rows.drop(columns="country")).assign(country=country)
+             for country, rows in frame.groupby("country", sort=True)]
+    if not parts:
+        parts = [compute_one(None, frame.drop(columns="country")).assign(country=pd.Series(dtype=object))]
+    table = pd.concat(parts, ignore_index=True)
+    return table[["country", *(column for column in table.columns if column != "country")]]
 
 
 def write_mart(connection: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
@@ -37,12 +53,12 @@ def write_mart(connection: duckdb.DuckDBPyConnection, name: str, frame: pd.DataF
 
 def _analyse(warehouse: WarehouseResource, name: str, query: str, compute) -> MaterializeResult:
     with warehouse.connect() as connection:
-        baseline, endline = baseline_and_endline(connection)
+        waves = baselines_and_endlines(connection)
         scores = connection.execute(query).df()
-        table = compute(scores, baseline, endline)
+        table = by_country(scores, lambda country, rows: compute(rows, *waves.get(country, (None, None))))
         write_mart(connection, name, table)
     return MaterializeResult(metadata={
-        "rows": len(table), "baseline": baseline, "endline": endline,
+        "rows": len(table), "baseline and endline": ", ".join(f"{c}: {b} -> {e}" for c, (b, e) in waves.items()),
         "table": MetadataValue.md(table.round(4).to_markdown(index=False)),
     })
 
@@ -75,12 +91,14 @@ def evaluator_effects_mart(warehouse: WarehouseResource) -> MaterializeResult:
     from score_pipeline.analysis.stats import FLAG_LEVEL, evaluator_effects
 
     with warehouse.connect() as connection:
-        table = evaluator_effects(connection.execute(
-            "select wave, ruc, evaluator, global_score from intermediate.int_evaluator_scores_joined").df())
+        scores = connection.execute(
+            "select country, wave, ruc, evaluator, global_score from intermediate.int_evaluator_scores_joined").df()
+        table = by_country(scores, lambda country, rows: evaluator_effects(rows))
         write_mart(connection, "evaluator_effects", table)
     flagged = table[table["p_holm"] < FLAG_LEVEL]
     return MaterializeResult(metadata={
-        "rows": len(table), "flagged": ", ".join(f"{r.evaluator} ({r.wave})" for r in flagged.itertuples()) or "none",
+        "rows": len(table),
+        "flagged": ", ".join(f"{r.evaluator} ({r.country} {r.wave})" for r in flagged.itertuples()) or "none",
         "table": MetadataValue.md(table.round(4).to_markdown(index=False)),
     })
 

@@ -45,7 +45,7 @@ def build_publication(warehouse: duckdb.DuckDBPyConnection, staging: Path) -> li
         files = []
         for mart in PUBLISHED_MARTS:
             order = "" if mart in KEEPS_MODEL_ORDER else " order by all"
-            warehouse.execute(f'create table marts.{mart} as select * from "{source}".marts.{mart}{order}')
+            warehouse.execute(f'create table marts.{mart} as select country, * exclude (country) from "{source}".marts.{mart}{order}')
             parquet = staging / f"{mart}.parquet"
             warehouse.execute(f"copy marts.{mart} to '{parquet}' (format parquet)")
             files.append(parquet)

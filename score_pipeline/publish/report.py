@@ -8,9 +8,11 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+from babel import Locale
 from matplotlib.figure import Figure  # the object API: no backend, no global figure state
 
 from score_pipeline.analysis.stats import FLAG_LEVEL, mean_interval
+from score_pipeline.programme import DEFAULT_COUNTRY as SUMMARY_COUNTRY
 from score_pipeline.query import for_reading
 from score_pipeline.templates import render
 
@@ -93,42 +95,57 @@ def grouped_bars(frame: pd.DataFrame, index: str, columns: str, values: str, tit
 
 
 def build_report(connection: duckdb.DuckDBPyConnection) -> str:
-    """The report's HTML from the marts of a connection (schema `marts`)."""
-    read = lambda sql: connection.execute(sql).df()  # noqa: E731
+    """The report's HTML from the marts of a connection (schema `marts`): one part per country (contract 7)."""
+    countries = [code for (code,) in connection.execute(
+        "select distinct country from marts.headline_indicators order by country").fetchall()]
+    return render("report.html.j2", countries=[country_part(connection, code) for code in countries])
+
+
+def country_part(connection: duckdb.DuckDBPyConnection, country: str) -> dict[str, object]:
+    """One country's sections, every figure read from its rows of the marts."""
+    read = lambda sql: connection.execute(sql, {"country": country}).df()  # noqa: E731
+    mine = "country = $country"
     headline = read("select headline.*, catalog.summary_figure as \"evaluation summary\" "
                     "from marts.headline_indicators as headline "
-                    "inner join reference.headline_catalog as catalog using (indicator) order by catalog.sort_order")
-    change = read("select * from marts.score_change")
-    kpi = read("select * from marts.kpi_change")
-    satisfaction = read("select * from marts.worker_satisfaction where item <> 'overall'")
+                    f"inner join reference.headline_catalog as catalog using (indicator) where {mine} "
+                    "order by catalog.sort_order")
+    change = read(f"select * exclude (country) from marts.score_change where {mine}")
+    kpi = read(f"select * exclude (country) from marts.kpi_change where {mine}")
+    satisfaction = read(f"select * exclude (country) from marts.worker_satisfaction where {mine} and item <> 'overall'")
     waves = sorted(satisfaction["wave"].unique())
     first_and_last = satisfaction[satisfaction["wave"].isin([waves[0], waves[-1]])]
-    effects = read("select * from marts.perceived_effects")
-    quality = read("select * from marts.data_quality order by wave, instrument")
-    evaluators = read("select * from marts.evaluator_effects order by wave, evaluator")
-    evaluator_scores = read("select wave, evaluator, global_score from intermediate.int_evaluator_scores_joined")
-    coverage = read("select n_waves_complete, count(*) as enterprises from marts.panel_coverage group by all order by 1")
+    effects = read(f"select * exclude (country) from marts.perceived_effects where {mine}")
+    quality = read(f"select * exclude (country) from marts.data_quality where {mine} order by wave, instrument")
+    evaluators = read(f"select * exclude (country) from marts.evaluator_effects where {mine} order by wave, evaluator")
+    evaluator_scores = read("select wave, evaluator, global_score from intermediate.int_evaluator_scores_joined "
+                            f"where {mine}")
+    coverage = read("select n_waves_complete, count(*) as enterprises from marts.panel_coverage "
+                    f"where {mine} group by all order by 1")
+    # The catalog's summary figures are those of Peru's published evaluation summary.
+    summary = ["evaluation summary"] if country == SUMMARY_COUNTRY else []
     sections = [
         ("Headline indicators", table(headline[["indicator", "label", "unit", "baseline", "endline", "change",
-                                               "change_pct", "evaluation summary"]])),
-        ("Score distributions by wave", score_distribution_chart(read("select wave, global_score from marts.enterprise_scores"))),
+                                               "change_pct", *summary]])),
+        ("Score distributions by wave", score_distribution_chart(
+            read(f"select wave, global_score from marts.enterprise_scores where {mine}"))),
         ("Module and category changes", change_chart(change) + table(change[["level", "code", "n_pairs", "baseline_mean",
             "endline_mean", "mean_change", "ci_low", "ci_high", "t_stat", "p_holm", "p_wilcoxon", "effect_size_dz"]], 4)),
-        ("Module 1 spillover", table(read("select * from marts.module_spillover"), 3)),
+        ("Module 1 spillover", table(read(f"select * exclude (country) from marts.module_spillover where {mine}"), 3)),
         ("Firm KPIs, mean % change by cost structure", grouped_bars(kpi, "kpi", "cost_structure", "mean_pct_change",
             "Mean % change baseline to endline", "% change") + table(kpi)),
-        ("Business results", table(read("select * from marts.business_results order by wave"))),
+        ("Business results", table(read(f"select * exclude (country) from marts.business_results where {mine} order by wave"))),
         ("Worker satisfaction by item", grouped_bars(first_and_last, "item", "wave", "mean",
             "Mean of the enterprise figures", "score (1-5)")
-            + table(read("select * from marts.worker_satisfaction where item = 'overall' order by wave"))),
+            + table(read(f"select * exclude (country) from marts.worker_satisfaction where {mine} and item = 'overall' "
+                         "order by wave"))),
         ("Perceived effects", grouped_bars(effects, "outcome", "wave", "pct_positive", "Answers that are positivo", "%")
             + table(effects)),
         ("Evaluator effects", evaluator_chart(evaluators, evaluator_scores) + table(evaluators, 3)),
         ("Data quality per wave", table(quality)),
         ("Panel coverage", table(coverage)),
     ]
-    return render("report.html.j2", waves=waves,
-                  sections=[{"title": title, "content": content} for title, content in sections])
+    return {"code": country, "name": Locale("en").territories.get(country.upper(), country), "waves": waves,
+            "sections": [{"title": title, "content": content} for title, content in sections]}
 
 
 def write_evaluation_report(warehouse: duckdb.DuckDBPyConnection, publish_dir: Path) -> Path:

@@ -5,7 +5,7 @@
 
 with practices as (
     select * from {{ ref('stg_raw__management_practices') }}
-    where ruc in {{ known_enterprises() }} {{ wave_filter() }}
+    where (country, ruc) in {{ known_enterprises() }} {{ wave_filter() }}
 ),
 
 codebook as (
@@ -19,19 +19,20 @@ category_sizes as (
 ),
 
 enterprise_categories as (
-    select scored.wave, scored.ruc, category_sizes.module, category_sizes.category, category_sizes.n_practices
-    from (select distinct wave, ruc from practices) as scored
+    select scored.country, scored.wave, scored.ruc, category_sizes.module, category_sizes.category, category_sizes.n_practices
+    from (select distinct country, wave, ruc from practices) as scored
     cross join category_sizes
 ),
 
 practice_scores as (
-    select practices.wave, practices.ruc, codebook.module, codebook.category, practices.score
+    select practices.country, practices.wave, practices.ruc, codebook.module, codebook.category, practices.score
     from practices
     inner join codebook on codebook.practice_id = practices.practice_id
 ),
 
 aggregated as (
     select
+        enterprise_categories.country,
         enterprise_categories.wave,
         enterprise_categories.ruc,
         enterprise_categories.module,
@@ -41,7 +42,8 @@ aggregated as (
         avg(practice_scores.score) as mean_valid
     from enterprise_categories
     left join practice_scores
-        on practice_scores.wave = enterprise_categories.wave
+        on practice_scores.country = enterprise_categories.country
+        and practice_scores.wave = enterprise_categories.wave
         and practice_scores.ruc = enterprise_categories.ruc
         and practice_scores.category = enterprise_categories.category
     group by all
@@ -49,6 +51,7 @@ aggregated as (
 
 final as (
     select
+        country,
         wave,
         ruc,
         module,

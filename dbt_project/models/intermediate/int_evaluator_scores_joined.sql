@@ -5,6 +5,7 @@
 
 with evaluators as (
     select distinct
+        country,
         wave,
         ruc,
         upper(trim(evaluator)) as evaluator
@@ -13,20 +14,21 @@ with evaluators as (
 ),
 
 scored as (
-    select wave, ruc, global_score
+    select country, wave, ruc, global_score
     from {{ ref('enterprise_scores') }}
     where global_score is not null {{ wave_filter() }}
 ),
 
 final as (
     select
+        scored.country,
         scored.wave,
         scored.ruc,
         evaluators.evaluator,
         scored.global_score
     from scored
     inner join evaluators
-        on scored.wave = evaluators.wave and scored.ruc = evaluators.ruc
+        on scored.country = evaluators.country and scored.wave = evaluators.wave and scored.ruc = evaluators.ruc
 )
 
 select * from final

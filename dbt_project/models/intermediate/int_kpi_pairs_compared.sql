@@ -10,21 +10,24 @@ waves as (
 ),
 
 baseline as (
-    select kpi_values.* from kpi_values inner join waves on waves.wave = kpi_values.wave and waves.is_baseline
+    select kpi_values.* from kpi_values
+    inner join waves on waves.country = kpi_values.country and waves.wave = kpi_values.wave and waves.is_baseline
 ),
 
 endline as (
-    select kpi_values.* from kpi_values inner join waves on waves.wave = kpi_values.wave and waves.is_endline
+    select kpi_values.* from kpi_values
+    inner join waves on waves.country = kpi_values.country and waves.wave = kpi_values.wave and waves.is_endline
 ),
 
 baseline_profile as (
-    select profile.ruc, profile.cost_structure
+    select profile.country, profile.ruc, profile.cost_structure
     from {{ ref('stg_raw__company_profile') }} as profile
-    inner join waves on waves.wave = profile.wave and waves.is_baseline
+    inner join waves on waves.country = profile.country and waves.wave = profile.wave and waves.is_baseline
 ),
 
 final as (
     select
+        baseline.country,
         baseline.ruc,
         baseline.kpi,
         baseline_profile.cost_structure,
@@ -32,8 +35,9 @@ final as (
         endline.kpi_value as endline_value,
         (endline.kpi_value - baseline.kpi_value) / baseline.kpi_value * 100 as pct_change
     from baseline
-    inner join endline on endline.ruc = baseline.ruc and endline.kpi = baseline.kpi
-    left join baseline_profile on baseline_profile.ruc = baseline.ruc
+    inner join endline
+        on endline.country = baseline.country and endline.ruc = baseline.ruc and endline.kpi = baseline.kpi
+    left join baseline_profile on baseline_profile.country = baseline.country and baseline_profile.ruc = baseline.ruc
     where baseline.kpi_value > 0
 )
 

@@ -1,4 +1,4 @@
--- The six firm KPIs of the profile sheet, long: one row per wave x enterprise x reported KPI.
+-- The six firm KPIs of the profile sheet, long: one row per country x wave x enterprise x reported KPI.
 
 with profile as (
     select * from {{ ref('stg_raw__company_profile') }}
@@ -7,6 +7,7 @@ with profile as (
 final as (
     unpivot (
         select
+            country,
             wave,
             ruc,
             cost_structure,

@@ -9,13 +9,14 @@ with categories as (
 
 final as (
     select
+        country,
         wave,
         ruc,
         module,
         count(score) as n_categories_scored,
         avg(score) as score
     from categories
-    group by wave, ruc, module
+    group by country, wave, ruc, module
 )
 
 select * from final

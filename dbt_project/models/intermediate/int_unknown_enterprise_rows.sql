@@ -1,26 +1,26 @@
--- Rows with a valid RUC of an enterprise that no wave's profile sheet lists:
+-- Rows with a valid identifier of an enterprise that no wave's profile sheet of its country lists:
 -- set aside (reason `unknown enterprise`), counted in data_quality.
 
 with known as (
-    select distinct ruc from {{ ref('stg_raw__company_profile') }}
+    select distinct country, ruc from {{ ref('stg_raw__company_profile') }}
 ),
 
 rows_with_ruc as (
-    select distinct wave, 'practicas_gestion' as instrument, ruc, source_row from {{ source('raw', 'management_practices') }}
+    select distinct country, wave, 'practicas_gestion' as instrument, ruc, source_row from {{ source('raw', 'management_practices') }}
     union all
-    select wave, 'autoevaluacion', ruc, source_row from {{ source('raw', 'self_assessment') }}
+    select country, wave, 'autoevaluacion', ruc, source_row from {{ source('raw', 'self_assessment') }}
     union all
-    select wave, 'encuesta_trabajadores', ruc, source_row from {{ source('raw', 'worker_survey') }}
+    select country, wave, 'encuesta_trabajadores', ruc, source_row from {{ source('raw', 'worker_survey') }}
     union all
-    select wave, 'registro_capacitacion', ruc, source_row from {{ source('raw', 'training_records') }}
+    select country, wave, 'registro_capacitacion', ruc, source_row from {{ source('raw', 'training_records') }}
     union all
-    select wave, 'estudios_caso', ruc, null from {{ source('raw', 'case_studies') }}
+    select country, wave, 'estudios_caso', ruc, null from {{ source('raw', 'case_studies') }}
 ),
 
 final as (
-    select wave, instrument, ruc, source_row as row_number, 'unknown enterprise: RUC in no profile sheet' as reason
+    select country, wave, instrument, ruc, source_row as row_number, 'unknown enterprise: RUC in no profile sheet' as reason
     from rows_with_ruc
-    where ruc not in (select ruc from known)
+    where (country, ruc) not in (select country, ruc from known)
 )
 
 select * from final

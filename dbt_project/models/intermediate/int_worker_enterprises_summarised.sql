@@ -6,25 +6,25 @@
 
 with answers as (
     unpivot (
-        select wave, ruc, respondent_row, columns('^w[0-9]{2}$')  -- the survey's items (codebook_worker_items)
+        select country, wave, ruc, respondent_row, columns('^w[0-9]{2}$')  -- the survey's items (codebook_worker_items)
         from {{ ref('stg_raw__worker_survey') }}
-        where ruc in {{ known_enterprises() }} {{ wave_filter() }}
+        where (country, ruc) in {{ known_enterprises() }} {{ wave_filter() }}
     )
     on columns('^w[0-9]{2}$')
     into name item value answer
 ),
 
 item_figures as (
-    select wave, ruc, item, avg(answer) as mean, count(*) as n_respondents
+    select country, wave, ruc, item, avg(answer) as mean, count(*) as n_respondents
     from answers
-    group by wave, ruc, item
+    group by country, wave, ruc, item
 ),
 
 overall_figures as (
-    select wave, ruc, 'overall' as item, avg(respondent_score) as mean, count(respondent_score) as n_respondents
+    select country, wave, ruc, 'overall' as item, avg(respondent_score) as mean, count(respondent_score) as n_respondents
     from {{ ref('int_worker_respondents_scored') }}
     where respondent_score is not null {{ wave_filter() }}
-    group by wave, ruc
+    group by country, wave, ruc
 ),
 
 final as (

@@ -6,12 +6,12 @@
 
 with respondents as (
     select * from {{ ref('stg_raw__worker_survey') }}
-    where ruc in {{ known_enterprises() }} {{ wave_filter() }}
+    where (country, ruc) in {{ known_enterprises() }} {{ wave_filter() }}
 ),
 
 answers as (  -- every item of every respondent, unanswered ones included (as nulls)
-    select wave, ruc, respondent_row, item, answer
-    from (select wave, ruc, respondent_row, columns('^w[0-9]{2}$') from respondents)
+    select country, wave, ruc, respondent_row, item, answer
+    from (select country, wave, ruc, respondent_row, columns('^w[0-9]{2}$') from respondents)
     unpivot include nulls (answer for item in (columns('^w[0-9]{2}$')))
 ),
 
@@ -20,14 +20,15 @@ overall_items as (
 ),
 
 scored as (
-    select wave, ruc, respondent_row, count(answer) as n_valid_answers, avg(answer) as mean_answer
+    select country, wave, ruc, respondent_row, count(answer) as n_valid_answers, avg(answer) as mean_answer
     from answers
     inner join overall_items using (item)
-    group by wave, ruc, respondent_row
+    group by country, wave, ruc, respondent_row
 ),
 
 final as (
     select
+        country,
         wave,
         ruc,
         respondent_row,

@@ -6,6 +6,7 @@ with profile as (
 
 final as (
     select
+        country,
         wave,
         count(*) as n_enterprises,
         avg(capacity_use_pct) as capacity_use_pct,
@@ -18,7 +19,7 @@ final as (
         avg(female_workers / workers * 100) filter (where workers > 0) as female_share_pct,
         count(*) filter (where gender_equality_policy) as n_gender_policy
     from profile
-    group by wave
+    group by country, wave
 )
 
 select * from final

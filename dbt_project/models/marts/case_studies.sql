@@ -1,10 +1,11 @@
 with case_studies as (
     select * from {{ ref('stg_raw__case_studies') }}
-    where ruc in {{ known_enterprises() }}
+    where (country, ruc) in {{ known_enterprises() }}
 ),
 
 final as (
     select
+        country,
         ruc,
         title,
         modules,

@@ -7,6 +7,7 @@ with categories as (
 
 final as (
     select
+        country,
         ruc,
         wave,
         module,

@@ -24,39 +24,43 @@ corrections as (
 
 correction_counts as (
     select
+        country,
         wave,
         instrument,
         count(*) filter (where status = 'applied') as corrections_applied,
         count(*) filter (where status <> 'applied') as corrections_not_applied
     from corrections
-    group by wave, instrument
+    group by country, wave, instrument
 ),
 
 unknown_counts as (
-    select wave, instrument, count(*) as rows_unknown
+    select country, wave, instrument, count(*) as rows_unknown
     from unknown
-    group by wave, instrument
+    group by country, wave, instrument
 ),
 
 invalid_counts as (
-    select rejects.wave, rejects.instrument, count(*) as values_invalid
+    select rejects.country, rejects.wave, rejects.instrument, count(*) as values_invalid
     from rejects
     where rejects.kind = 'value'
         and not exists (
             select 1 from superseded
-            where superseded.wave = rejects.wave and superseded.instrument = rejects.instrument
+            where superseded.country = rejects.country and superseded.wave = rejects.wave
+                and superseded.instrument = rejects.instrument
                 and superseded.row_number = rejects.row_number
         )
         and not exists (
             select 1 from unknown
-            where unknown.wave = rejects.wave and unknown.instrument = rejects.instrument
+            where unknown.country = rejects.country and unknown.wave = rejects.wave
+                and unknown.instrument = rejects.instrument
                 and unknown.row_number = rejects.row_number
         )
-    group by rejects.wave, rejects.instrument
+    group by rejects.country, rejects.wave, rejects.instrument
 ),
 
 final as (
     select
+        ingest_log.country,
         ingest_log.wave,
         ingest_log.instrument,
         ingest_log.rows_received,
@@ -68,9 +72,9 @@ final as (
         coalesce(correction_counts.corrections_applied, 0) as corrections_applied,
         coalesce(correction_counts.corrections_not_applied, 0) as corrections_not_applied
     from ingest_log
-    left join unknown_counts using (wave, instrument)
-    left join invalid_counts using (wave, instrument)
-    left join correction_counts using (wave, instrument)
+    left join unknown_counts using (country, wave, instrument)
+    left join invalid_counts using (country, wave, instrument)
+    left join correction_counts using (country, wave, instrument)
 )
 
 select * from final

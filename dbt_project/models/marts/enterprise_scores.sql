@@ -9,14 +9,15 @@ with modules as (
 ),
 
 practices_scored as (
-    select wave, ruc, count(score) as n_practices_scored
+    select country, wave, ruc, count(score) as n_practices_scored
     from {{ ref('stg_raw__management_practices') }}
-    where ruc in {{ known_enterprises() }} {{ wave_filter() }}
-    group by wave, ruc
+    where (country, ruc) in {{ known_enterprises() }} {{ wave_filter() }}
+    group by country, wave, ruc
 ),
 
 pivoted as (
     select
+        country,
         wave,
         ruc,
         count(score) as n_modules_scored,
@@ -27,11 +28,12 @@ pivoted as (
         max(score) filter (where module = 'm4') as score_m4,
         max(score) filter (where module = 'm5') as score_m5
     from modules
-    group by wave, ruc
+    group by country, wave, ruc
 ),
 
 final as (
     select
+        pivoted.country,
         pivoted.ruc,
         pivoted.wave,
         case when pivoted.n_modules_scored >= 4 then pivoted.mean_module_score end as global_score,
@@ -42,7 +44,10 @@ final as (
         pivoted.score_m5,
         practices_scored.n_practices_scored
     from pivoted
-    inner join practices_scored on practices_scored.wave = pivoted.wave and practices_scored.ruc = pivoted.ruc
+    inner join practices_scored
+        on practices_scored.country = pivoted.country
+        and practices_scored.wave = pivoted.wave
+        and practices_scored.ruc = pivoted.ruc
 )
 
 select * from final

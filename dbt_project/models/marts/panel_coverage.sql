@@ -1,4 +1,4 @@
--- One row per enterprise; per wave (one column `wave_<key>` each, found in the
+-- One row per enterprise of each country; per wave (one column `wave_<key>` for every wave key found in the
 -- warehouse when the model is built) the instruments that arrived for it.
 
 {%- set waves_query %}select distinct wave from {{ ref('stg_raw__ingest_log') }} order by wave{% endset %}
@@ -7,33 +7,34 @@
 {%- set required = ['autoevaluacion', 'encuesta_trabajadores', 'perfil_empresa', 'practicas_gestion'] %}
 
 with enterprises as (
-    select ruc, arg_max(business_name, wave) as business_name
+    select country, ruc, arg_max(business_name, wave) as business_name
     from {{ ref('stg_raw__company_profile') }}
-    group by ruc
+    group by country, ruc
 ),
 
 arrivals as (
-    select distinct wave, ruc, 'practicas_gestion' as instrument from {{ ref('stg_raw__management_practices') }}
+    select distinct country, wave, ruc, 'practicas_gestion' as instrument from {{ ref('stg_raw__management_practices') }}
     union all
-    select distinct wave, ruc, 'perfil_empresa' from {{ ref('stg_raw__company_profile') }}
+    select distinct country, wave, ruc, 'perfil_empresa' from {{ ref('stg_raw__company_profile') }}
     union all
-    select distinct wave, ruc, 'autoevaluacion' from {{ ref('stg_raw__self_assessment') }}
+    select distinct country, wave, ruc, 'autoevaluacion' from {{ ref('stg_raw__self_assessment') }}
     union all
-    select distinct wave, ruc, 'encuesta_trabajadores' from {{ ref('stg_raw__worker_survey') }}
+    select distinct country, wave, ruc, 'encuesta_trabajadores' from {{ ref('stg_raw__worker_survey') }}
     union all
-    select distinct wave, ruc, 'registro_capacitacion' from {{ ref('stg_raw__training_records') }}
+    select distinct country, wave, ruc, 'registro_capacitacion' from {{ ref('stg_raw__training_records') }}
     union all
-    select distinct wave, ruc, 'estudios_caso' from {{ ref('stg_raw__case_studies') }}
+    select distinct country, wave, ruc, 'estudios_caso' from {{ ref('stg_raw__case_studies') }}
 ),
 
 per_wave as (
-    select ruc, wave, list(instrument order by instrument) as instruments
+    select country, ruc, wave, list(instrument order by instrument) as instruments
     from arrivals
-    group by ruc, wave
+    group by country, ruc, wave
 ),
 
 final as (
     select
+        enterprises.country,
         enterprises.ruc,
         enterprises.business_name,
         {%- for wave in waves %}
@@ -42,8 +43,8 @@ final as (
         {%- endfor %}
         count(*) filter (where list_has_all(per_wave.instruments, {{ required }})) as n_waves_complete
     from enterprises
-    left join per_wave on per_wave.ruc = enterprises.ruc
-    group by enterprises.ruc, enterprises.business_name
+    left join per_wave on per_wave.country = enterprises.country and per_wave.ruc = enterprises.ruc
+    group by enterprises.country, enterprises.ruc, enterprises.business_name
 )
 
 select * from final

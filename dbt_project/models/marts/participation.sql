@@ -7,17 +7,18 @@ with waves as (
 records as (
     select records.*
     from {{ ref('stg_raw__training_records') }} as records
-    inner join waves on waves.wave = records.wave and waves.is_endline
+    inner join waves on waves.country = records.country and waves.wave = records.wave and waves.is_endline
 ),
 
 latest_profile as (
-    select ruc, arg_max(size, wave) as size
+    select country, ruc, arg_max(size, wave) as size
     from {{ ref('stg_raw__company_profile') }}
-    group by ruc
+    group by country, ruc
 ),
 
 final as (
     select
+        latest_profile.country,
         latest_profile.ruc,
         latest_profile.size,
         count(distinct records.module) filter (where records.finished_on is not null) as modules_completed,
@@ -25,8 +26,8 @@ final as (
         count(distinct records.module) filter (where records.finished_on is not null)
             * case latest_profile.size when 'Pequeña' then 500 when 'Mediana' then 1000 end as contribution_by_rule_usd
     from latest_profile
-    left join records on records.ruc = latest_profile.ruc
-    group by latest_profile.ruc, latest_profile.size
+    left join records on records.country = latest_profile.country and records.ruc = latest_profile.ruc
+    group by latest_profile.country, latest_profile.ruc, latest_profile.size
 )
 
 select * from final

@@ -1,17 +1,18 @@
 with perceptions as (
     select * from {{ ref('stg_raw__perceived_effects') }}
-    where ruc in {{ known_enterprises() }}
+    where (country, ruc) in {{ known_enterprises() }}
 ),
 
 final as (
     select
+        country,
         wave,
         outcome,
         count(effect) as n_responses,
         count(*) filter (where effect = 'positivo') * 100.0 / count(effect) as pct_positive,
         count(*) filter (where influence in ('mucho', 'algo')) * 100.0 / nullif(count(influence), 0) as pct_influenced
     from perceptions
-    group by wave, outcome
+    group by country, wave, outcome
     having count(effect) > 0
 )
 

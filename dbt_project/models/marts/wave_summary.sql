@@ -5,25 +5,26 @@ with enterprise_scores as (
 ),
 
 global_and_modules as (
-    unpivot (select wave, ruc, global_score as "global", score_m1 as m1, score_m2 as m2, score_m3 as m3, score_m4 as m4, score_m5 as m5 from enterprise_scores)
+    unpivot (select country, wave, ruc, global_score as "global", score_m1 as m1, score_m2 as m2, score_m3 as m3, score_m4 as m4, score_m5 as m5 from enterprise_scores)
     on "global", m1, m2, m3, m4, m5
     into name code value score
 ),
 
 categories as (
-    select wave, ruc, module || '.' || category as code, score
+    select country, wave, ruc, module || '.' || category as code, score
     from {{ ref('category_scores') }}
     where score is not null
 ),
 
 scores as (
-    select wave, case when code = 'global' then 'global' else 'module' end as level, code, score from global_and_modules
+    select country, wave, case when code = 'global' then 'global' else 'module' end as level, code, score from global_and_modules
     union all
-    select wave, 'category' as level, code, score from categories
+    select country, wave, 'category' as level, code, score from categories
 ),
 
 final as (
     select
+        country,
         wave,
         level,
         code,
@@ -32,7 +33,7 @@ final as (
         stddev_samp(score) as sd,
         median(score) as median
     from scores
-    group by wave, level, code
+    group by country, wave, level, code
 )
 
 select * from final

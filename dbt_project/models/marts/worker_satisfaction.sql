@@ -7,13 +7,14 @@ with enterprise_figures as (
 
 final as (
     select
+        country,
         wave,
         item,
         count(*) as n_enterprises,
         sum(n_respondents) as n_respondents,
         avg(mean) as mean
     from enterprise_figures
-    group by wave, item
+    group by country, wave, item
 )
 
 select * from final
