@@ -24,7 +24,7 @@ from babel import Locale
 from babel.numbers import list_currencies
 from stdnum.exceptions import ValidationError
 
-from score_pipeline.ingest.normalise import RUC_PREFIXES, Parsed, as_text, compact_identifier, normalise_ruc
+from score_pipeline.ingest.normalise import RUC_PREFIXES, Parsed, as_text, compact_identifier, memoised, normalise_ruc
 from score_pipeline.waves import is_wave_name
 
 COUNTRY_FILE = "country.yaml"
@@ -37,9 +37,17 @@ class LayoutError(Exception):
     """A raw root, or one country folder of it, that the pipeline cannot read."""
 
 
+COUNTRY_CODE = re.compile(r"[a-z]{2}")  # the shape of a country folder's name; is_country_code checks it exists
+
+
 def is_country_code(code: str) -> bool:
     """An ISO 3166-1 alpha-2 code in lower case (`pe`, `co`, `gh`)."""
-    return bool(re.fullmatch(r"[a-z]{2}", code)) and code.upper() in Locale("en").territories
+    return bool(COUNTRY_CODE.fullmatch(code)) and code.upper() in Locale("en").territories
+
+
+def country_name(code: str) -> str:
+    """The English name of an ISO 3166-1 alpha-2 code (`co` -> Colombia), the code itself if unknown."""
+    return Locale("en").territories.get(code.upper(), code)
 
 
 @dataclass(frozen=True)
@@ -90,15 +98,7 @@ class IdentifierScheme:
     def normalise(self, raw: object) -> Parsed[str]:
         """A cell's identifier cleaned of its spellings and valid under the scheme, or the reason it is not.
         Peru's RUC keeps the contract's own reasons (prefix, check digit: section 2)."""
-        if self.stdnum_module == "pe.ruc":
-            return normalise_ruc(raw)
-        compact = compact_identifier(raw)
-        if compact is None:
-            return Parsed(None, "identifier is empty" if as_text(raw) == "" else f"identifier {as_text(raw)!r} is not one")
-        try:
-            return Parsed(self.validate(compact))
-        except ValueError as error:
-            return Parsed(None, str(error))
+        return normalise_ruc(raw) if self.stdnum_module == "pe.ruc" else _normalised(self, raw)
 
     def validate(self, compact: str) -> str:
         """The identifier in the scheme's compact form; ValueError saying why it is not valid."""
@@ -110,6 +110,19 @@ class IdentifierScheme:
         if not re.fullmatch(self.pattern, compact):
             raise ValueError(f"{compact} does not match the pattern {self.pattern}")
         return compact
+
+
+@memoised
+def _normalised(scheme: IdentifierScheme, raw: object) -> Parsed[str]:
+    """IdentifierScheme.normalise for the schemes other than Peru's RUC, cached like normalise_ruc: a wave's
+    files repeat each enterprise's identifier in every row."""
+    compact = compact_identifier(raw)
+    if compact is None:
+        return Parsed(None, "identifier is empty" if as_text(raw) == "" else f"identifier {as_text(raw)!r} is not one")
+    try:
+        return Parsed(scheme.validate(compact))
+    except ValueError as error:
+        return Parsed(None, str(error))
 
 
 @dataclass(frozen=True)
@@ -176,7 +189,7 @@ def visible_folders(root: Path) -> list[Path]:
 
 
 def looks_like_country(folder: Path) -> bool:
-    return (folder / COUNTRY_FILE).exists() or bool(re.fullmatch(r"[a-z]{2}", folder.name))
+    return (folder / COUNTRY_FILE).exists() or bool(COUNTRY_CODE.fullmatch(folder.name))
 
 
 def read_layout(root: Path) -> Layout:

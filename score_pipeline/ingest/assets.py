@@ -19,7 +19,7 @@ from score_pipeline.ingest.corrections import log_path, read_log
 from score_pipeline.ingest.instruments import CORRECTABLE, INSTRUMENTS, Ingested, Instrument
 from score_pipeline.ingest.load import create_tables, stage_wave
 from score_pipeline.ingest.readers import IngestError
-from score_pipeline.programme import LayoutError, single_country_of
+from score_pipeline.programme import Country, LayoutError, single_country_of
 from score_pipeline.quality.checks import WaveChecks, check_specs, evaluate_staged
 from score_pipeline.resources import WarehouseResource
 from score_pipeline.waves import DropError, single_run_backfills, verified_wave_folder, wave_partitions
@@ -40,9 +40,9 @@ def ingest_metadata(ingested: Ingested) -> dict[str, object]:
     }
 
 
-def load_wave(instrument: Instrument, wave: str, warehouse: WarehouseResource) -> tuple[Ingested, WaveChecks]:
-    """Read, stage and check one wave of the instrument; commit only when no blocking check failed."""
-    country = single_country_of(settings.raw_dir())
+def load_wave(instrument: Instrument, country: Country, wave: str,
+              warehouse: WarehouseResource) -> tuple[Ingested, WaveChecks]:
+    """Read, stage and check one wave of the country's instrument; commit only when no blocking check failed."""
     folder = verified_wave_folder(country.folder, wave)
     log = read_log(log_path(settings.corrections_dir(), wave), CORRECTABLE)
     ingested = instrument.ingest(folder, wave, log, country.enterprise_id.normalise)
@@ -95,12 +95,16 @@ def ingest_asset(instrument: Instrument) -> AssetsDefinition:
     )
     def _ingest(context: AssetExecutionContext, warehouse: WarehouseResource) -> Iterator[
             MaterializeResult | AssetMaterialization | AssetCheckEvaluation | Output]:
+        try:
+            country = single_country_of(settings.raw_dir())
+        except LayoutError as error:  # the raw root itself: every wave of the run is refused
+            raise Failure(description=str(error)) from None
         loaded: dict[str, dict[str, object]] = {}
         refusals = []
         for wave in context.partition_keys:
             try:
-                ingested, checks = load_wave(instrument, wave, warehouse)
-            except (IngestError, DropError, LayoutError) as error:  # an unreadable file refuses its wave, not the others
+                ingested, checks = load_wave(instrument, country, wave, warehouse)
+            except (IngestError, DropError) as error:  # an unreadable file refuses its wave, not the others
                 refusals.append(str(error))
                 continue
             yield from checks.results

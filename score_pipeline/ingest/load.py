@@ -35,8 +35,9 @@ def insert(connection: duckdb.DuckDBPyConnection, table: str, columns: dict[str,
         return
     connection.register("incoming", frame.assign(**{COUNTRY_COLUMN: country}))
     names = raw_columns(columns)
+    targets = ", ".join(f'"{name}"' for name in names)
     casts = ", ".join(f'cast("{name}" as {kind}) as "{name}"' for name, kind in names.items())
-    connection.execute(f"insert into raw.{table} ({', '.join(f'{chr(34)}{n}{chr(34)}' for n in names)}) select {casts} from incoming")
+    connection.execute(f"insert into raw.{table} ({targets}) select {casts} from incoming")
     connection.unregister("incoming")
 
 

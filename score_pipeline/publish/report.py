@@ -8,11 +8,11 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-from babel import Locale
 from matplotlib.figure import Figure  # the object API: no backend, no global figure state
 
 from score_pipeline.analysis.stats import FLAG_LEVEL, mean_interval
 from score_pipeline.programme import DEFAULT_COUNTRY as SUMMARY_COUNTRY
+from score_pipeline.programme import country_name
 from score_pipeline.query import for_reading
 from score_pipeline.templates import render
 
@@ -144,7 +144,7 @@ def country_part(connection: duckdb.DuckDBPyConnection, country: str) -> dict[st
         ("Data quality per wave", table(quality)),
         ("Panel coverage", table(coverage)),
     ]
-    return {"code": country, "name": Locale("en").territories.get(country.upper(), country), "waves": waves,
+    return {"code": country, "name": country_name(country), "waves": waves,
             "sections": [{"title": title, "content": content} for title, content in sections]}
 
 
