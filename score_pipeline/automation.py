@@ -1,7 +1,7 @@
 """Jobs, the drop sensor, the follow-up sensor and the nightly schedule.
 
-A wave run ingests, checks and builds the wave-level models of one wave (the sensor's runs) or of
-several (`make run`, a backfill: one run, BackfillPolicy.single_run); then one run builds the
+A wave run ingests, checks and builds the wave-level models of one country's wave (the sensor's runs)
+or of several (`make run`, a backfill: one run, BackfillPolicy.single_run); then one run builds the
 cross-wave marts and the publication. Change the nightly time with NIGHTLY (cron, America/Lima).
 """
 
@@ -20,8 +20,8 @@ from score_pipeline.ingest.assets import ingest_assets
 from score_pipeline.publish.assets import publish_assets
 from score_pipeline.quality.assets import quality_assets
 from score_pipeline.transform.assets import dbt_evaluation_models, dbt_wave_models
-from score_pipeline.programme import layout_problem
-from score_pipeline.waves import DropStatus, complete_drops, drop_statuses, orphan_logs, wave_partitions
+from score_pipeline.programme import Layout, LayoutError, read_layout
+from score_pipeline.waves import DropStatus, wave_partitions
 
 WAVE_JOB = "ingest_and_score_wave"
 EVALUATION_JOB = "publish_evaluation_marts"
@@ -62,10 +62,12 @@ def drops_to_run(statuses: list[DropStatus], has_run: Callable[[DropStatus], boo
     return [s for s in statuses if s.complete and not has_run(s)]
 
 
-def not_ready(statuses: list[DropStatus]) -> str | None:
+def not_ready(statuses: list[DropStatus], layout: Layout) -> str | None:
     """Why folders of the raw root start no run, for the sensor's tick history in the UI."""
-    lines = [f"{s.wave}: {'; '.join(s.problems)}" for s in statuses if not s.complete]
-    return "not a complete wave drop: " + " | ".join(lines) if lines else None
+    lines = [f"{s.partition_key}: {'; '.join(s.problems)}" for s in statuses if not s.complete]
+    refused = " | ".join(layout.refused.values())
+    return " | ".join(filter(None, ["not a complete wave drop: " + " | ".join(lines) if lines else "",
+                                    f"refused: {refused}" if refused else ""])) or None
 
 
 def drop_has_run(instance: DagsterInstance, status: DropStatus) -> bool:
@@ -77,26 +79,30 @@ def drop_has_run(instance: DagsterInstance, status: DropStatus) -> bool:
 
 
 @sensor(job=wave_job, minimum_interval_seconds=60, default_status=DefaultSensorStatus.RUNNING,
-        description="Watches the raw root and the corrections logs; a complete wave drop (verified SHA256SUMS), "
-                    "with its corrections log, that no run has ingested yet registers the wave partition and "
-                    "starts its run.")
+        description="Watches the raw root (each country's folder in a programme) and the corrections logs; a complete "
+                    "wave drop (verified SHA256SUMS), with its corrections log, that no run has ingested yet registers "
+                    "its country x wave partition and starts its run: one run per drop, so a drop in one country never "
+                    "re-runs another's waves.")
 def wave_drop_sensor(context: SensorEvaluationContext) -> SensorResult:
-    if problem := layout_problem(settings.raw_dir()):
-        return SensorResult(skip_reason=problem)
-    statuses = drop_statuses(settings.raw_dir(), settings.corrections_dir())
-    orphans = orphan_logs(settings.raw_dir(), settings.corrections_dir())
-    for orphan in orphans:
-        context.log.warning(f"corrections log {orphan}")
+    try:
+        layout = read_layout(settings.raw_dir())
+    except LayoutError as error:
+        return SensorResult(skip_reason=str(error))
+    statuses = layout.drops(settings.corrections_dir())
+    orphans = layout.orphan_logs(settings.raw_dir(), settings.corrections_dir())
+    for problem in [*(f"corrections log {orphan}" for orphan in orphans), *layout.refused.values()]:
+        context.log.warning(problem)
     drops = drops_to_run(statuses, lambda status: drop_has_run(context.instance, status))
     if not drops:
-        return SensorResult(skip_reason="; ".join(filter(None, [not_ready(statuses), *orphans]))
+        return SensorResult(skip_reason="; ".join(filter(None, [not_ready(statuses, layout), *orphans]))
                             or "no new or changed complete wave drop")
     known = set(context.instance.get_dynamic_partitions(wave_partitions.name))
     return SensorResult(
-        run_requests=[RunRequest(partition_key=d.wave, run_key=d.drop_id,
+        run_requests=[RunRequest(partition_key=d.partition_key, run_key=d.drop_id,
                                  tags={**d.run_tags, **({UNREAD_TAG: d.unread_note} if d.unread_note else {})})
                       for d in drops],
-        dynamic_partitions_requests=[wave_partitions.build_add_request([d.wave for d in drops if d.wave not in known])],
+        dynamic_partitions_requests=[wave_partitions.build_add_request(
+            [d.partition_key for d in drops if d.partition_key not in known])],
     )
 
 
@@ -131,16 +137,25 @@ def waves_done_since_last_publication(instance: DagsterInstance) -> list[str]:
     return [record.dagster_run.run_id for record in succeeded if (record.end_time or 0.0) > since]
 
 
+def latest_drops(statuses: list[DropStatus]) -> list[DropStatus]:
+    """Each country's latest complete drop (statuses come in country, then wave order)."""
+    latest = {status.country: status for status in statuses if status.complete}
+    return list(latest.values())
+
+
 @schedule(job=wave_job, cron_schedule=NIGHTLY, execution_timezone="America/Lima",
           default_status=DefaultScheduleStatus.RUNNING,
-          description="Nightly re-run of the latest wave (the cross-wave marts follow through publish_after_waves).")
-def nightly_latest_wave(context: ScheduleEvaluationContext) -> RunRequest | SkipReason:
-    if problem := layout_problem(settings.raw_dir()):
-        return SkipReason(problem)
-    drops = complete_drops(settings.raw_dir(), settings.corrections_dir())
+          description="Nightly re-run of each country's latest wave (the cross-wave marts follow through "
+                      "publish_after_waves).")
+def nightly_latest_wave(context: ScheduleEvaluationContext) -> list[RunRequest] | SkipReason:
+    try:
+        layout = read_layout(settings.raw_dir())
+    except LayoutError as error:
+        return SkipReason(str(error))
+    drops = latest_drops(layout.drops(settings.corrections_dir()))
     if not drops:
         return SkipReason(f"no complete wave drop under {settings.raw_dir()}")
-    return RunRequest(partition_key=drops[-1].wave, run_key=None)
+    return [RunRequest(partition_key=drop.partition_key, run_key=None) for drop in drops]
 
 
 sensors = [wave_drop_sensor, publish_after_waves]

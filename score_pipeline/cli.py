@@ -24,7 +24,13 @@ PROCESS_TAG, HOST_TAG = "score-pipeline/pid", "score-pipeline/host"
 HEADLINE_QUERY = """
     select indicator, unit, round(baseline, 2) as baseline, round(endline, 2) as endline,
            round(change, 2) as change, round(change_pct, 1) as change_pct
-    from marts.headline_indicators
+    from marts.headline_indicators where country = ?
+"""
+PROGRAMME_QUERY = """
+    select country, name, n_enterprises, n_pairs, round(global_baseline, 2) as global_baseline,
+           round(global_endline, 2) as global_endline, round(global_change, 2) as global_change, p_value,
+           round(accidents_pct_change, 1) as accidents_pct, round(worker_satisfaction_change, 2) as worker_satisfaction
+    from marts.programme_summary
 """
 
 
@@ -120,23 +126,24 @@ def timing_line(instance: DagsterInstance, run_id: str, elapsed: float) -> str:
     return f"{elapsed:.1f} s ({stages})" if stages else f"{elapsed:.1f} s"
 
 
-def corrections_line(waves: Sequence[str]) -> str:
-    """`2017-baseline none; 2018-midterm 5 applied, 1 not applied` from the lines the runs stored."""
+def corrections_line(partition_keys: Sequence[str]) -> str:
+    """`pe/2017-baseline none; pe/2018-midterm 5 applied, 1 not applied` from the lines the runs stored."""
     from score_pipeline.resources import WarehouseResource
 
     with WarehouseResource().connect(read_only=True) as connection:
-        counts = {wave: (applied, other) for wave, applied, other in connection.execute(
-            "select wave, count(*) filter (where status = 'applied'), count(*) filter (where status <> 'applied') "
-            "from raw.corrections where wave in (select unnest(?)) group by wave", [list(waves)]).fetchall()}
-    return "; ".join(f"{wave} {counts[wave][0]} applied, {counts[wave][1]} not applied" if wave in counts
-                     else f"{wave} none" for wave in waves)
+        counts = {key: (applied, other) for key, applied, other in connection.execute(
+            "select country || '/' || wave as partition, count(*) filter (where status = 'applied'), "
+            "count(*) filter (where status <> 'applied') from raw.corrections "
+            "where partition in (select unnest(?)) group by partition", [list(partition_keys)]).fetchall()}
+    return "; ".join(f"{key} {counts[key][0]} applied, {counts[key][1]} not applied" if key in counts
+                     else f"{key} none" for key in partition_keys)
 
 
-def range_tags(waves: Sequence[str]) -> dict[str, str]:
-    """The tags that make one run cover a range of wave partitions (what a single-run backfill launches)."""
+def range_tags(partition_keys: Sequence[str]) -> dict[str, str]:
+    """The tags that make one run cover a range of partitions (what a single-run backfill launches)."""
     from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-    return {ASSET_PARTITION_RANGE_START_TAG: waves[0], ASSET_PARTITION_RANGE_END_TAG: waves[-1]}
+    return {ASSET_PARTITION_RANGE_START_TAG: partition_keys[0], ASSET_PARTITION_RANGE_END_TAG: partition_keys[-1]}
 
 
 def report_failure(headline: str, result: ExecuteInProcessResult, log_path: Path, out: TextIO) -> int:
@@ -148,30 +155,38 @@ def report_failure(headline: str, result: ExecuteInProcessResult, log_path: Path
 
 
 def run_all_waves(out: TextIO | None = None) -> int:
-    """Materialize every complete wave, then the cross-wave marts and the publication."""
+    """Materialize every complete wave of every country, then the cross-wave marts and the publication.
+
+    One run per country (its waves as one partition range): a country whose run fails does not stop the
+    others, and the publication follows when at least one country's run succeeded (the failed country's
+    published figures stay those of its last successful load)."""
     out = out or sys.stdout
     home = ensure_dagster_home()
     from dagster import DagsterInstance
 
     from score_pipeline.automation import EVALUATION_JOB, WAVE_JOB
     from score_pipeline.definitions import defs
-    from score_pipeline.programme import layout_problem
-    from score_pipeline.waves import contiguous_blocks, drop_statuses, orphan_logs, wave_partitions
+    from score_pipeline.programme import LayoutError, read_layout
+    from score_pipeline.waves import contiguous_blocks, wave_partitions
 
     raw_root = settings.raw_dir()
-    if problem := layout_problem(raw_root):
-        print(problem, file=out)
+    try:
+        layout = read_layout(raw_root)
+    except LayoutError as error:
+        print(error, file=out)
         return 1
-    statuses = drop_statuses(raw_root, settings.corrections_dir())
-    for orphan in orphan_logs(raw_root, settings.corrections_dir()):
+    for reason in layout.refused.values():
+        print(f"skipping {reason}", file=out)
+    statuses = layout.drops(settings.corrections_dir())
+    for orphan in layout.orphan_logs(raw_root, settings.corrections_dir()):
         print(f"note: corrections log {orphan}", file=out)
     for status in statuses:
         if not status.complete:
-            print(f"skipping {status.wave}: " + "; ".join(status.problems), file=out)
-    drops = [status for status in statuses if status.complete]
-    for drop in drops:
+            print(f"skipping {status.partition_key}: " + "; ".join(status.problems), file=out)
+    drops = {status.partition_key: status for status in statuses if status.complete}
+    for drop in drops.values():
         if drop.unread_note:
-            print(f"note {drop.wave}: {drop.unread_note}", file=out)
+            print(f"note {drop.partition_key}: {drop.unread_note}", file=out)
     if not drops:
         print(f"no complete wave drop under {raw_root}", file=out)
         return 1
@@ -180,31 +195,39 @@ def run_all_waves(out: TextIO | None = None) -> int:
         print(f"run {run_id} was abandoned by a process that ended (killed?): marked failed, its pool slot freed",
               file=out)
     known = instance.get_dynamic_partitions(wave_partitions.name)
-    instance.add_dynamic_partitions(wave_partitions.name, [d.wave for d in drops if d.wave not in known])
+    instance.add_dynamic_partitions(wave_partitions.name, [key for key in drops if key not in known])
     ordered = instance.get_dynamic_partitions(wave_partitions.name)
-    by_wave = {drop.wave: drop for drop in drops}
     wave_job, evaluation_job = defs.resolve_job_def(WAVE_JOB), defs.resolve_job_def(EVALUATION_JOB)
     log_path = home / "logs" / "last_run.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
+    failed: list[str] = []
+    succeeded = 0
     # What runs print (dbt, Dagster's own error reports with their stack traces) goes to the log; the
     # terminal gets one line per run and, on failure, one sentence per reason.
     with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-        for waves in contiguous_blocks(ordered, by_wave):
-            print(f"waves {', '.join(waves)}: ingest, checks, wave-level models ...", file=out, flush=True)
-            step_started = time.monotonic()
-            tags = {**process_tags(), **range_tags(waves)}
-            for wave in waves:
-                tags.update(by_wave[wave].run_tags)
-            result = wave_job.execute_in_process(instance=instance, run_config=QUIET_RUN_CONFIG, tags=tags,
-                                                 raise_on_error=False)
-            if not result.success:
-                return report_failure(f"the wave run failed (run {result.run_id}); nothing was published.",
-                                      result, log_path, out)
-            print(f"      done in {timing_line(instance, result.run_id, time.monotonic() - step_started)}",
-                  file=out, flush=True)
-            print(f"      corrections: {corrections_line(waves)}", file=out, flush=True)
-            print(f"      field checks: {settings.field_checks_dir()}/<wave>.html", file=out, flush=True)
+        for country in layout.countries:
+            for keys in contiguous_blocks(ordered, [key for key in drops if drops[key].country == country.code]):
+                print(f"{country.name} ({country.code}) waves {', '.join(drops[key].wave for key in keys)}: "
+                      "ingest, checks, wave-level models ...", file=out, flush=True)
+                step_started = time.monotonic()
+                tags = {**process_tags(), **range_tags(keys)}
+                for key in keys:
+                    tags.update(drops[key].run_tags)
+                result = wave_job.execute_in_process(instance=instance, run_config=QUIET_RUN_CONFIG, tags=tags,
+                                                     raise_on_error=False)
+                if not result.success:
+                    failed.append(country.code)
+                    report_failure(f"      the wave run of {country.code} failed (run {result.run_id}).", result, log_path, out)
+                    continue
+                succeeded += 1
+                print(f"      done in {timing_line(instance, result.run_id, time.monotonic() - step_started)}",
+                      file=out, flush=True)
+                print(f"      corrections: {corrections_line(keys)}", file=out, flush=True)
+                print(f"      field checks: {settings.field_checks_dir()}/<country>/<wave>.html", file=out, flush=True)
+        if not succeeded:
+            print("nothing was published: no wave run succeeded.", file=out)
+            return 1
         print("cross-wave marts, statistics, publication ...", file=out, flush=True)
         step_started = time.monotonic()
         result = evaluation_job.execute_in_process(instance=instance, run_config=QUIET_RUN_CONFIG, tags=process_tags(),
@@ -213,23 +236,35 @@ def run_all_waves(out: TextIO | None = None) -> int:
         return report_failure(f"the evaluation run failed (run {result.run_id}); the previous publication is untouched.",
                               result, log_path, out)
     print(f"      done in {timing_line(instance, result.run_id, time.monotonic() - step_started)}", file=out)
-    print(f"\n{len(drops)} waves in {time.monotonic() - started:.0f} s. Published:\n"
+    print(f"\n{len(drops)} waves of {len(layout.countries)} countries in {time.monotonic() - started:.0f} s. Published:\n"
           f"  {settings.published_database()}\n  {settings.publish_dir()}/<mart>.parquet\n"
           f"  {settings.publish_dir()}/report.html\n", file=out)
-    print(query_published(HEADLINE_QUERY, "table"), file=out)
+    for country in layout.countries:
+        print(f"{country.name} ({country.code}, {country.currency})", file=out)
+        print(query_published(HEADLINE_QUERY, "table", [country.code]) + "\n", file=out)
+    print("The programme (marts.programme_summary)", file=out)
+    print(query_published(PROGRAMME_QUERY, "table"), file=out)
+    if failed:
+        print(f"\nthe wave runs of {', '.join(sorted(set(failed)))} failed (above): their published figures are those of "
+              "their last successful load.", file=out)
+        return 1
     return 0
 
 
 def list_waves(out: TextIO | None = None) -> int:
     out = out or sys.stdout
-    from score_pipeline.programme import layout_problem
-    from score_pipeline.waves import drop_statuses
+    from score_pipeline.programme import LayoutError, read_layout
 
-    if problem := layout_problem(settings.raw_dir()):
-        print(problem, file=out)
+    try:
+        layout = read_layout(settings.raw_dir())
+    except LayoutError as error:
+        print(error, file=out)
         return 1
-    for status in drop_statuses(settings.raw_dir()):
-        print(f"{status.wave}: {'complete' if status.complete else 'NOT READY - ' + '; '.join(status.problems)}", file=out)
+    for reason in layout.refused.values():
+        print(f"REFUSED {reason}", file=out)
+    for status in layout.drops():
+        print(f"{status.partition_key}: {'complete' if status.complete else 'NOT READY - ' + '; '.join(status.problems)}",
+              file=out)
         if status.unread_note:
             print(f"  note: {status.unread_note}", file=out)
     return 0

@@ -25,7 +25,7 @@ from babel.numbers import list_currencies
 from stdnum.exceptions import ValidationError
 
 from score_pipeline.ingest.normalise import RUC_PREFIXES, Parsed, as_text, compact_identifier, memoised, normalise_ruc
-from score_pipeline.waves import is_wave_name
+from score_pipeline.waves import DropStatus, drop_statuses, is_wave_name, orphan_logs, partition_key
 
 COUNTRY_FILE = "country.yaml"
 COUNTRY_ENV = "SCORE_COUNTRY"
@@ -43,11 +43,6 @@ COUNTRY_CODE = re.compile(r"[a-z]{2}")  # the shape of a country folder's name; 
 def is_country_code(code: str) -> bool:
     """An ISO 3166-1 alpha-2 code in lower case (`pe`, `co`, `gh`)."""
     return bool(COUNTRY_CODE.fullmatch(code)) and code.upper() in Locale("en").territories
-
-
-def country_name(code: str) -> str:
-    """The English name of an ISO 3166-1 alpha-2 code (`co` -> Colombia), the code itself if unknown."""
-    return Locale("en").territories.get(code.upper(), code)
 
 
 @dataclass(frozen=True)
@@ -132,13 +127,26 @@ class Country:
     currency: str
     enterprise_id: IdentifierScheme
     folder: Path  # its wave folders' parent: the raw root itself for a v1 root
+    in_programme: bool = False  # a country folder of a programme root, not a v1 root
+
+    def corrections_dir(self, corrections_root: Path) -> Path:
+        """Its corrections logs' folder (contract 5): the corrections root itself for a v1 root,
+        `<corrections root>/<country>/` in a programme."""
+        return corrections_root / self.code if self.in_programme else corrections_root
+
+    def partition_key(self, wave: str) -> str:
+        return partition_key(self.code, wave)
+
+    def drops(self, corrections_root: Path | None = None) -> list[DropStatus]:
+        """Its wave folders, verified (with its corrections logs' versions when given their root)."""
+        return drop_statuses(self.folder, self.code, self.corrections_dir(corrections_root) if corrections_root else None)
 
 
 V1_COUNTRY = {"name": "Peru", "currency": "PEN", "enterprise_id": "pe.ruc"}  # contract 7: the v1 root's country
 V1_SCHEME = IdentifierScheme(stdnum_module=V1_COUNTRY["enterprise_id"])
 
 
-def country_from_yaml(code: str, folder: Path, document: Any) -> Country:
+def country_from_yaml(code: str, folder: Path, document: Any, in_programme: bool = False) -> Country:
     """A country from its parsed `country.yaml`; LayoutError naming the field otherwise."""
     if not isinstance(document, Mapping):
         raise LayoutError(f"{COUNTRY_FILE} must be a mapping of {', '.join(COUNTRY_KEYS)}")
@@ -152,7 +160,8 @@ def country_from_yaml(code: str, folder: Path, document: Any) -> Country:
         raise LayoutError(f"{COUNTRY_FILE}: name must be the country's name, not {name!r}")
     if not isinstance(currency, str) or currency not in list_currencies():
         raise LayoutError(f"{COUNTRY_FILE}: currency {currency!r} is not an ISO 4217 code such as 'COP'")
-    return Country(code, name.strip(), currency, IdentifierScheme.from_yaml(document["enterprise_id"]), folder)
+    return Country(code, name.strip(), currency, IdentifierScheme.from_yaml(document["enterprise_id"]), folder,
+                   in_programme)
 
 
 def read_country(folder: Path) -> Country:
@@ -160,19 +169,19 @@ def read_country(folder: Path) -> Country:
     try:
         if not is_country_code(folder.name):
             raise LayoutError("the folder is not named by an ISO 3166-1 alpha-2 code in lower case (pe, co, gh)")
-        return read_country_file(folder / COUNTRY_FILE, folder.name)
+        return read_country_file(folder / COUNTRY_FILE, folder.name, in_programme=True)
     except LayoutError as error:
         raise LayoutError(f"country folder {folder}: {error}") from None
 
 
-def read_country_file(path: Path, code: str) -> Country:
+def read_country_file(path: Path, code: str, in_programme: bool = False) -> Country:
     if not path.is_file():
         raise LayoutError(f"{COUNTRY_FILE} is missing")
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         raise LayoutError(f"{COUNTRY_FILE} is not valid YAML: {error}") from None
-    return country_from_yaml(code, path.parent, document)
+    return country_from_yaml(code, path.parent, document, in_programme)
 
 
 @dataclass(frozen=True)
@@ -182,6 +191,31 @@ class Layout:
     countries: list[Country]
     refused: dict[Path, str] = field(default_factory=dict)
     single_country: bool = False
+
+    def country(self, code: str) -> Country:
+        """The country of a partition key; LayoutError saying why there is none (refused, or no folder)."""
+        found = [country for country in self.countries if country.code == code]
+        if found:
+            return found[0]
+        reasons = [reason for folder, reason in self.refused.items() if folder.name == code]
+        raise LayoutError(reasons[0] if reasons else f"the raw root has no country {code!r} any more")
+
+    def drops(self, corrections_root: Path | None = None) -> list[DropStatus]:
+        """Every country's wave folders, verified, country by country in code order."""
+        return [status for country in self.countries for status in country.drops(corrections_root)]
+
+    def orphan_logs(self, root: Path, corrections_root: Path) -> list[str]:
+        """Corrections logs applied to nothing: a country's log named after no wave folder of its and, in a
+        programme, a log outside every country's folder (contract 5: `<root>/<country>/<wave>.csv`)."""
+        found = [orphan for country in self.countries
+                 for orphan in orphan_logs(country.folder, country.corrections_dir(corrections_root))]
+        if self.single_country or not corrections_root.is_dir():
+            return found
+        codes = {country.code for country in self.countries}
+        return found + [f"{log.relative_to(corrections_root)}: not under a country's folder of {root} "
+                        f"(<country>/<wave>.csv): applied to nothing"
+                        for log in sorted(corrections_root.rglob("*.csv")) if log.parent.name not in codes
+                        or log.parent.parent != corrections_root]
 
 
 def visible_folders(root: Path) -> list[Path]:
@@ -213,26 +247,6 @@ def read_layout(root: Path) -> Layout:
         except LayoutError as error:
             refused[folder] = str(error)
     return Layout(read, refused)
-
-
-def single_country_of(root: Path) -> Country:
-    """The country of a single-country root, the only layout the pipeline runs so far (issue 14 goes on);
-    LayoutError for a programme root."""
-    layout = read_layout(root)
-    if not layout.single_country:
-        raise LayoutError(f"raw root {root} holds one folder per country (contract 7): the pipeline does not run "
-                          f"programme roots yet; point SCORE_RAW_DIR at one country's folder")
-    return layout.countries[0]
-
-
-def layout_problem(root: Path) -> str | None:
-    """Why the pipeline cannot run this raw root (a sentence for `make run`, the drop sensor, the schedule and
-    `score-pipeline waves`), or None."""
-    try:
-        single_country_of(root)
-    except LayoutError as error:
-        return str(error)
-    return None
 
 
 def single_country(root: Path, code: str | None) -> Country:

@@ -22,7 +22,7 @@ FORMATS = ("table", "csv", "json", "markdown")
 TABLE_ROW_LIMIT = 10_000
 
 
-def query_published(query: str, output_format: str) -> str:
+def query_published(query: str, output_format: str, parameters: Sequence[object] = ()) -> str:
     """Run a query on the published marts, read-only (the analysts' file, never the warehouse)."""
     import duckdb
 
@@ -31,7 +31,7 @@ def query_published(query: str, output_format: str) -> str:
         raise FileNotFoundError(f"{database} does not exist yet: run `make run` first")
     connection = duckdb.connect(str(database), read_only=True)
     try:
-        cursor = connection.execute(query)
+        cursor = connection.execute(query, list(parameters))
         if cursor.description is None:
             return ""
         columns = [column[0] for column in cursor.description]

@@ -1,7 +1,8 @@
-"""Waves: discovery of the wave folders, verification of a drop, the wave partitions.
+"""Waves: discovery of a country's wave folders, verification of a drop, the country x wave partitions.
 
-A wave is a folder `<raw root>/YYYY-name`; its drop is complete only when
-`SHA256SUMS` is present and every file it lists exists and matches (contract 1).
+A wave is a folder `<country's folder>/YYYY-name` (the raw root itself for a single-country root); its
+drop is complete only when `SHA256SUMS` is present and every file it lists exists and matches
+(contract 1). Its partition key is `<country>/<wave>` (`pe/2017-baseline`, contract 7).
 """
 
 from __future__ import annotations
@@ -20,10 +21,25 @@ from score_pipeline.ingest.corrections import log_path
 
 WAVE_NAME = re.compile(r"^\d{4}-[a-z][a-z0-9_]*(-[a-z0-9_]+)*$")
 CHECKSUMS = "SHA256SUMS"
-DROP_TAG = "score-pipeline/drop"
-CORRECTIONS_TAG = "score-pipeline/corrections"  # + /<wave>: the sha256 of the log a run applied, or "none"
+DROP_TAG = "score-pipeline/drop"  # + /<country>/<wave>: the fingerprint of the drop a run ingested
+CORRECTIONS_TAG = "score-pipeline/corrections"  # + /<country>/<wave>: the sha256 of the log a run applied, or "none"
+KEY_SEPARATOR = "/"
 
-wave_partitions = DynamicPartitionsDefinition(name="wave")
+# One dynamic dimension of `<country>/<wave>` keys: only the cells that exist (docs/decisions.md).
+wave_partitions = DynamicPartitionsDefinition(name="country_wave")
+
+
+def partition_key(country: str, wave: str) -> str:
+    """`pe/2017-baseline`: the partition of a country's wave."""
+    return f"{country}{KEY_SEPARATOR}{wave}"
+
+
+def split_partition_key(key: str) -> tuple[str, str]:
+    """(country, wave) of a partition key; ValueError for a key of another shape."""
+    country, separator, wave = key.partition(KEY_SEPARATOR)
+    if not separator or not country or not is_wave_name(wave):
+        raise ValueError(f"partition key {key!r} is not <country>/<wave> (pe/2017-baseline)")
+    return country, wave
 
 
 class DropError(Exception):
@@ -32,6 +48,7 @@ class DropError(Exception):
 
 @dataclass(frozen=True)
 class DropStatus:
+    country: str
     wave: str
     folder: Path
     problems: list[str] = field(default_factory=list)
@@ -44,15 +61,19 @@ class DropStatus:
         return not self.problems
 
     @property
+    def partition_key(self) -> str:
+        return partition_key(self.country, self.wave)
+
+    @property
     def run_tags(self) -> dict[str, str]:
-        """Tags of a run that ingests this drop, one per wave (a run may ingest several): the drop
-        sensor runs a drop whose tag no run carries yet."""
-        tags = {f"{DROP_TAG}/{self.wave}": self.fingerprint}
-        return {**tags, f"{CORRECTIONS_TAG}/{self.wave}": self.corrections} if self.corrections else tags
+        """Tags of a run that ingests this drop, one per country's wave (a run may ingest several): the
+        drop sensor runs a drop whose tag no run carries yet."""
+        tags = {f"{DROP_TAG}/{self.partition_key}": self.fingerprint}
+        return {**tags, f"{CORRECTIONS_TAG}/{self.partition_key}": self.corrections} if self.corrections else tags
 
     @property
     def drop_id(self) -> str:
-        return f"{self.wave}:{self.fingerprint}:{self.corrections}"
+        return f"{self.partition_key}:{self.fingerprint}:{self.corrections}"
 
     @property
     def unread_note(self) -> str | None:
@@ -93,23 +114,24 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def verify_drop(folder: Path, corrections_dir: Path | None = None) -> DropStatus:
-    """Check a wave folder against its SHA256SUMS; problems name each file. With `corrections_dir`, the
-    status also carries the version of the wave's corrections log: a changed log is new data too."""
+def verify_drop(folder: Path, country: str, corrections_dir: Path | None = None) -> DropStatus:
+    """Check a country's wave folder against its SHA256SUMS; problems name each file. With
+    `corrections_dir` (the country's), the status also carries the version of the wave's corrections log:
+    a changed log is new data too."""
     wave = folder.name
     if not is_wave_name(wave):
-        return DropStatus(wave, folder, [f"folder name {wave!r} is not a wave key YYYY-name in lower case"])
+        return DropStatus(country, wave, folder, [f"folder name {wave!r} is not a wave key YYYY-name in lower case"])
     checksums = folder / CHECKSUMS
     if not checksums.is_file():
-        return DropStatus(wave, folder, [f"{CHECKSUMS} is missing: the drop is not complete"])
+        return DropStatus(country, wave, folder, [f"{CHECKSUMS} is missing: the drop is not complete"])
     text = checksums.read_text(encoding="utf-8", errors="replace")
     fingerprint = hashlib.sha256(text.encode()).hexdigest()
     try:
         entries = parse_checksums(text)
     except DropError as error:
-        return DropStatus(wave, folder, [str(error)], fingerprint)
+        return DropStatus(country, wave, folder, [str(error)], fingerprint)
     if not entries:
-        return DropStatus(wave, folder, [f"{CHECKSUMS} lists no file"], fingerprint)
+        return DropStatus(country, wave, folder, [f"{CHECKSUMS} lists no file"], fingerprint)
     problems = []
     for name, expected in sorted(entries.items()):
         path = folder / name
@@ -117,7 +139,7 @@ def verify_drop(folder: Path, corrections_dir: Path | None = None) -> DropStatus
             problems.append(f"{name}: listed in {CHECKSUMS} but missing")
         elif file_sha256(path) != expected:
             problems.append(f"{name}: checksum mismatch")
-    return DropStatus(wave, folder, problems, fingerprint, unread_files(folder, entries),
+    return DropStatus(country, wave, folder, problems, fingerprint, unread_files(folder, entries),
                       corrections_version(corrections_dir, wave) if corrections_dir else "")
 
 
@@ -126,13 +148,13 @@ def corrections_version(corrections_dir: Path, wave: str) -> str:
     return file_sha256(log) if log.is_file() else "none"
 
 
-def orphan_logs(raw_root: Path, corrections_dir: Path) -> list[str]:
-    """Corrections logs no wave folder of the raw root is named after: applied to nothing. Listed so
+def orphan_logs(waves_folder: Path, corrections_dir: Path) -> list[str]:
+    """Corrections logs of a country no wave folder of its is named after: applied to nothing. Listed so
     that a log saved under a mistyped wave name (`2019-endine.csv`) is not ignored in silence."""
     if not corrections_dir.is_dir():
         return []
-    waves = {p.name for p in raw_root.iterdir() if p.is_dir()} if raw_root.is_dir() else set()
-    return [f"{log.name}: no wave folder {log.stem!r} under {raw_root}: applied to nothing"
+    waves = {p.name for p in waves_folder.iterdir() if p.is_dir()} if waves_folder.is_dir() else set()
+    return [f"{log.name}: no wave folder {log.stem!r} under {waves_folder}: applied to nothing"
             for log in sorted(corrections_dir.glob("*.csv")) if log.stem not in waves]
 
 
@@ -147,13 +169,13 @@ def unread_files(folder: Path, listed: dict[str, str]) -> list[str]:
     return unread + [f"{name} (not in {CHECKSUMS})" for name in sorted(present - set(listed))]
 
 
-def drop_statuses(raw_root: Path, corrections_dir: Path | None = None) -> list[DropStatus]:
-    """Every visible folder of the raw root, verified, in key order: a folder named unlike a wave
-    is listed with that problem rather than skipped in silence (hidden folders are copies in progress)."""
-    if not raw_root.is_dir():
+def drop_statuses(waves_folder: Path, country: str, corrections_dir: Path | None = None) -> list[DropStatus]:
+    """Every visible folder of a country's waves folder, verified, in key order: a folder named unlike a
+    wave is listed with that problem rather than skipped in silence (hidden folders are copies in progress)."""
+    if not waves_folder.is_dir():
         return []
-    folders = sorted(p for p in raw_root.iterdir() if p.is_dir() and not p.name.startswith("."))
-    return [verify_drop(folder, corrections_dir) for folder in folders]
+    folders = sorted(p for p in waves_folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    return [verify_drop(folder, country, corrections_dir) for folder in folders]
 
 
 def contiguous_blocks(ordered: Sequence[str], chosen: Iterable[str]) -> list[list[str]]:
@@ -172,16 +194,12 @@ def contiguous_blocks(ordered: Sequence[str], chosen: Iterable[str]) -> list[lis
     return blocks
 
 
-def complete_drops(raw_root: Path, corrections_dir: Path | None = None) -> list[DropStatus]:
-    return [status for status in drop_statuses(raw_root, corrections_dir) if status.complete]
-
-
-def verified_wave_folder(raw_root: Path, wave: str) -> Path:
-    """The folder of a wave whose drop verifies; DropError naming the files otherwise."""
-    folder = raw_root / wave
+def verified_wave_folder(waves_folder: Path, country: str, wave: str) -> Path:
+    """The folder of a country's wave whose drop verifies; DropError naming the files otherwise."""
+    folder = waves_folder / wave
     if not folder.is_dir():
-        raise DropError(f"wave {wave}: no folder {folder}")
-    status = verify_drop(folder)
+        raise DropError(f"wave {partition_key(country, wave)}: no folder {folder}")
+    status = verify_drop(folder, country)
     if not status.complete:
-        raise DropError(f"wave {wave} ({folder}) is not a complete drop: " + "; ".join(status.problems))
+        raise DropError(f"wave {status.partition_key} ({folder}) is not a complete drop: " + "; ".join(status.problems))
     return folder

@@ -33,7 +33,7 @@ from reference import LABELS, PRACTICE_CODES, codebook, fold, number, ruc
 from score_pipeline.sample_data.extracts import write_sha256sums
 from score_pipeline.settings import PROJECT_ROOT
 
-SAMPLE_RAW = PROJECT_ROOT / "data" / "raw"
+SAMPLE_RAW = PROJECT_ROOT / "data" / "raw" / "pe"  # Peru's waves of the shipped programme root
 
 MIDTERM, ENDLINE = "2018-midterm", "2019-endline"
 

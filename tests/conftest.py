@@ -21,9 +21,12 @@ import pytest
 
 from score_pipeline.settings import DBT_PROJECT_DIR, LOCAL_INSTANCE_CONFIG, PROJECT_ROOT
 
-SAMPLE_RAW = PROJECT_ROOT / "data" / "raw"
-SAMPLE_CORRECTIONS = PROJECT_ROOT / "data" / "corrections"
+SAMPLE_ROOT = PROJECT_ROOT / "data" / "raw"  # the shipped programme root: pe and co
+SAMPLE_RAW = SAMPLE_ROOT / "pe"  # Peru's waves, the calibrated sample the evaluation summary describes
+SAMPLE_CORRECTIONS = PROJECT_ROOT / "data" / "corrections" / "pe"
 SAMPLE_WAVES = ("2017-baseline", "2018-midterm", "2019-endline")
+COLOMBIA_RAW = SAMPLE_ROOT / "co"
+COLOMBIA_WAVES = ("2019-baseline", "2020-midterm", "2021-endline")
 
 
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="score_pipeline_tests_"))
@@ -35,7 +38,7 @@ def pytest_configure(config: pytest.Config) -> None:
     shutil.copy(LOCAL_INSTANCE_CONFIG, base / "dagster_home" / "dagster.yaml")
     os.environ.update({
         "DAGSTER_HOME": str(base / "dagster_home"),
-        "SCORE_RAW_DIR": str(SAMPLE_RAW),
+        "SCORE_RAW_DIR": str(SAMPLE_ROOT),
         "SCORE_WAREHOUSE": str(base / "warehouse" / "score.duckdb"),
         "SCORE_PUBLISH_DIR": str(base / "published"),
         "GX_ANALYTICS_ENABLED": "False",
@@ -61,12 +64,25 @@ class PipelineRun:
 
 @pytest.fixture(scope="session")
 def pipeline() -> PipelineRun:
-    """All sample waves materialized end to end (`score-pipeline run`) once per session."""
+    """All sample waves of both sample countries materialized end to end (`score-pipeline run`) once per session."""
     from score_pipeline.cli import run_all_waves
 
     out = io.StringIO()
     assert run_all_waves(out=out) == 0, out.getvalue()
     return PipelineRun(Path(os.environ["SCORE_WAREHOUSE"]), Path(os.environ["SCORE_PUBLISH_DIR"]), out.getvalue())
+
+
+def one_country(database: Path, country: str = "pe") -> duckdb.DuckDBPyConnection:
+    """A connection on which `marts.<mart>` is one country's rows of the published mart without the column: a
+    single-country analyst's view, for the tests that check that country against the reference computation."""
+    connection = duckdb.connect()
+    connection.execute(f"attach '{database}' as published (read_only)")
+    connection.execute("create schema marts")
+    for (mart,) in connection.execute("select table_name from information_schema.tables "
+                                      "where table_catalog = 'published' and table_schema = 'marts'").fetchall():
+        connection.execute(f"create view memory.marts.{mart} as select * exclude (country) "
+                           f"from published.marts.{mart} where country = '{country}'")
+    return connection
 
 
 @pytest.fixture(scope="session")
@@ -110,21 +126,23 @@ def digests(folder: Path) -> dict[str, str]:
 
 def materialize_ingest(wave: str, warehouse: Path, instruments: Sequence[str] | None = None, *, raise_on_error: bool = True,
                        instance=None):
-    """A real Dagster run of the ingest assets (all, or the named instruments) and their checks, in the
-    given instance (the DAGSTER_HOME one by default)."""
+    """A real Dagster run of the ingest assets (all, or the named instruments) and their checks on Peru's
+    wave (of the session's programme root, or of a test's single-country root), in the given instance (the
+    DAGSTER_HOME one by default)."""
     from dagster import DagsterInstance, materialize
 
     from score_pipeline.ingest.assets import ingest_assets
     from score_pipeline.ingest.instruments import INSTRUMENTS
     from score_pipeline.resources import WarehouseResource
-    from score_pipeline.waves import wave_partitions
+    from score_pipeline.waves import partition_key, wave_partitions
 
+    key = partition_key("pe", wave)
     chosen = [i for i, instrument in enumerate(INSTRUMENTS) if instruments is None or instrument.name in instruments]
     instance = instance or DagsterInstance.get()
-    if not instance.has_dynamic_partition(wave_partitions.name, wave):
-        instance.add_dynamic_partitions(wave_partitions.name, [wave])
+    if not instance.has_dynamic_partition(wave_partitions.name, key):
+        instance.add_dynamic_partitions(wave_partitions.name, [key])
     with mock.patch.dict(os.environ, {"SCORE_WAREHOUSE": str(warehouse)}):  # the resource's one source
-        return materialize([ingest_assets[i] for i in chosen], partition_key=wave,
+        return materialize([ingest_assets[i] for i in chosen], partition_key=key,
                            instance=instance, resources={"warehouse": WarehouseResource()},
                            raise_on_error=raise_on_error)
 

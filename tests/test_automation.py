@@ -23,7 +23,7 @@ from dagster._core.utils import make_new_run_id
 from score_pipeline.automation import (
     EVALUATION_JOB, WAVE_JOB, nightly_latest_wave, publication_due, publish_after_waves, wave_drop_sensor,
 )
-from score_pipeline.waves import CORRECTIONS_TAG, DROP_TAG
+from score_pipeline.waves import CORRECTIONS_TAG, DROP_TAG, wave_partitions
 from score_pipeline.sample_data.extracts import write_sha256sums
 
 
@@ -52,19 +52,19 @@ def test_the_sensor_starts_a_run_per_drop_no_run_has_ingested(isolated: Path) ->
     (half_copied / "SHA256SUMS").unlink()  # still being copied
 
     first = evaluate(instance)
-    assert [r.partition_key for r in first.run_requests] == ["2017-baseline"]
-    assert first.dynamic_partitions_requests[0].partition_keys == ["2017-baseline"]
+    assert [r.partition_key for r in first.run_requests] == ["pe/2017-baseline"]
+    assert first.dynamic_partitions_requests[0].partition_keys == ["pe/2017-baseline"]
     tags = first.run_requests[0].tags
-    drop_tag, corrections_tag = f"{DROP_TAG}/2017-baseline", f"{CORRECTIONS_TAG}/2017-baseline"
+    drop_tag, corrections_tag = f"{DROP_TAG}/pe/2017-baseline", f"{CORRECTIONS_TAG}/pe/2017-baseline"
     assert tags[drop_tag] == hashlib.sha256((folder / "SHA256SUMS").read_bytes()).hexdigest()
     assert tags[corrections_tag] == "none"  # no corrections log for the wave
 
     # A new daemon starts with an empty cursor: what decides is whether a run carries the drop's tag.
-    instance.add_dynamic_partitions("wave", ["2017-baseline"])
+    instance.add_dynamic_partitions(wave_partitions.name, ["pe/2017-baseline"])
     record_run(instance, WAVE_JOB, DagsterRunStatus.SUCCESS, {drop_tag: tags[drop_tag], corrections_tag: "none"})
     idle = evaluate(instance)
     assert not idle.run_requests  # nothing new, and the tick history says why the midterm waits
-    assert idle.skip_reason.skip_message == "not a complete wave drop: 2018-midterm: SHA256SUMS is missing: the drop is not complete"
+    assert idle.skip_reason.skip_message == "not a complete wave drop: pe/2018-midterm: SHA256SUMS is missing: the drop is not complete"
 
     with (folder / "autoevaluacion.csv").open("a", encoding="utf-8") as handle:
         handle.write("\n")
@@ -72,8 +72,8 @@ def test_the_sensor_starts_a_run_per_drop_no_run_has_ingested(isolated: Path) ->
     write_sha256sums(folder)
     write_sha256sums(half_copied)
     changed = evaluate(instance)
-    assert sorted(r.partition_key for r in changed.run_requests) == ["2017-baseline", "2018-midterm"]
-    assert changed.dynamic_partitions_requests[0].partition_keys == ["2018-midterm"]
+    assert sorted(r.partition_key for r in changed.run_requests) == ["pe/2017-baseline", "pe/2018-midterm"]
+    assert changed.dynamic_partitions_requests[0].partition_keys == ["pe/2018-midterm"]
 
 
 def test_after_make_run_the_sensors_have_nothing_to_do(pipeline: PipelineRun) -> None:
@@ -111,18 +111,18 @@ def test_publication_due_waits_for_the_batch() -> None:
 def test_the_schedule_reruns_the_latest_wave(isolated: Path) -> None:
     copy_wave("2017-baseline", isolated / "raw")
     copy_wave("2019-endline", isolated / "raw")
-    request = nightly_latest_wave(build_schedule_context(instance=DagsterInstance.get()))
-    assert isinstance(request, RunRequest) and request.partition_key == "2019-endline"
+    requests = nightly_latest_wave(build_schedule_context(instance=DagsterInstance.get()))
+    assert [request.partition_key for request in requests] == ["pe/2019-endline"]
 
 
 def test_two_waves_run_at_once_without_lock_errors(isolated: Path) -> None:
     for wave in ("2017-baseline", "2018-midterm"):
         copy_wave(wave, isolated / "raw")
     instance = DagsterInstance.get()
-    instance.add_dynamic_partitions("wave", ["2017-baseline", "2018-midterm"])
+    instance.add_dynamic_partitions(wave_partitions.name, ["pe/2017-baseline", "pe/2018-midterm"])
     script = Path(__file__).with_name("run_wave.py")
     runs = [subprocess.Popen([sys.executable, str(script), wave], env=os.environ.copy(), stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, text=True) for wave in ("2017-baseline", "2018-midterm")]
+                             stderr=subprocess.STDOUT, text=True) for wave in ("pe/2017-baseline", "pe/2018-midterm")]
     outputs = [run.communicate(timeout=600)[0] for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs
     assert not any("Could not set lock" in output for output in outputs)
@@ -140,7 +140,7 @@ def test_a_changed_corrections_log_runs_its_wave_again(isolated: Path, monkeypat
     monkeypatch.setenv("SCORE_CORRECTIONS_DIR", str(isolated / "corrections"))
     copy_wave("2017-baseline", isolated / "raw")
     request = evaluate(instance).run_requests[0]
-    instance.add_dynamic_partitions("wave", ["2017-baseline"])
+    instance.add_dynamic_partitions(wave_partitions.name, ["pe/2017-baseline"])
     record_run(instance, WAVE_JOB, DagsterRunStatus.SUCCESS, request.tags)
     assert not evaluate(instance).run_requests
 
@@ -148,14 +148,14 @@ def test_a_changed_corrections_log_runs_its_wave_again(isolated: Path, monkeypat
     log.parent.mkdir()
     shutil.copy(SAMPLE_CORRECTIONS / "2017-baseline.csv", log)  # the shipped sample's log arrives
     again = evaluate(instance).run_requests
-    assert [r.partition_key for r in again] == ["2017-baseline"]
-    assert again[0].tags[f"{CORRECTIONS_TAG}/2017-baseline"] == hashlib.sha256(log.read_bytes()).hexdigest()
+    assert [r.partition_key for r in again] == ["pe/2017-baseline"]
+    assert again[0].tags[f"{CORRECTIONS_TAG}/pe/2017-baseline"] == hashlib.sha256(log.read_bytes()).hexdigest()
     record_run(instance, WAVE_JOB, DagsterRunStatus.SUCCESS, again[0].tags)
     assert not evaluate(instance).run_requests
 
     with log.open("a", encoding="utf-8") as handle:  # a data manager adds a line
         handle.write("perfil_empresa,20818446340,N° trabajadores,confirm,56,,Ana,2017-07-01,checked by phone\n")
-    assert [r.partition_key for r in evaluate(instance).run_requests] == ["2017-baseline"]
+    assert [r.partition_key for r in evaluate(instance).run_requests] == ["pe/2017-baseline"]
 
 
 def test_a_log_no_wave_is_named_after_is_reported(isolated: Path) -> None:
@@ -163,7 +163,7 @@ def test_a_log_no_wave_is_named_after_is_reported(isolated: Path) -> None:
     instance = DagsterInstance.get()
     copy_wave("2017-baseline", isolated / "raw")
     request = evaluate(instance).run_requests[0]
-    instance.add_dynamic_partitions("wave", ["2017-baseline"])
+    instance.add_dynamic_partitions(wave_partitions.name, ["pe/2017-baseline"])
     record_run(instance, WAVE_JOB, DagsterRunStatus.SUCCESS, request.tags)
     (isolated / "corrections").mkdir()
     shutil.copy(SAMPLE_CORRECTIONS / "2017-baseline.csv", isolated / "corrections" / "2017-baseline .csv")

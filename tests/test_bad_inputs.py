@@ -88,7 +88,7 @@ def test_bad_input(case: Case, pipeline: PipelineRun, warehouse: Path, own_insta
 
 def assert_refused(case: Case, expected: Refused, folder: Path, warehouse: Path, instance: DagsterInstance) -> None:
     if case.instrument == "drop":  # not a wave yet: listed with the problem, no run is started for it
-        status = next(s for s in drop_statuses(folder.parent) if s.folder == folder)
+        status = next(s for s in drop_statuses(folder.parent, "pe") if s.folder == folder)
         assert not status.complete and any(expected.message in problem for problem in status.problems), status
         if not is_wave_name(folder.name):
             return
@@ -103,7 +103,7 @@ def assert_refused(case: Case, expected: Refused, folder: Path, warehouse: Path,
 
 def assert_accepted(case: Case, expected: Accepted, folder: Path, pipeline: PipelineRun, warehouse: Path,
                     instance: DagsterInstance) -> None:
-    status = verify_drop(folder)
+    status = verify_drop(folder, "pe")
     assert status.complete, status.problems
     assert (expected.note in (status.unread_note or "")) if expected.note else status.unread == []
     result = materialize_ingest(case.wave, warehouse, instance=instance)

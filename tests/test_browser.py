@@ -174,8 +174,8 @@ def test_checks_and_partitions_of_an_ingest_asset(browser, ui: UI) -> None:
     page.get_by_text("Passed").first.wait_for(timeout=60_000)
     page.screenshot(path=ARTIFACTS / "checks.png")
     page.goto(f"{webserver}/assets/raw/management_practices?view=partitions")
-    for wave in ("2017-baseline", "2018-midterm", "2019-endline"):
-        page.get_by_text(wave).first.wait_for(timeout=60_000)
+    for key in ("pe/2017-baseline", "pe/2018-midterm", "pe/2019-endline", "co/2020-midterm"):
+        page.get_by_text(key).first.wait_for(timeout=60_000)
     page.screenshot(path=ARTIFACTS / "partitions.png")
 
 
@@ -183,29 +183,40 @@ def test_the_report_renders_its_charts_and_tables(browser, pipeline: PipelineRun
     report = pipeline.publish_dir / "report.html"
     page = browser.new_page(viewport={"width": 1200, "height": 900})
     page.goto(report.as_uri())
-    assert page.locator("section svg").count() >= 5
-    assert page.locator("section table").count() >= 8
-    assert page.get_by_text("Headline indicators").count() == 1
-    assert "3.06" in page.locator("section").first.inner_text()
-    headline = page.locator("section", has_text="Headline indicators").locator("table")
+    programme = page.locator("#programme")  # the programme page first: the countries side by side
+    side_by_side = programme.locator("section", has_text="Countries side by side").locator("table")
+    assert side_by_side.locator("th").all_inner_texts() == ["figure", "Colombia", "Peru", "Programme"]
+    pairs = side_by_side.locator("tr", has_text="n_pairs").first.locator("td").all_inner_texts()
+    assert pairs == ["n_pairs", "30", "52", "82"]
+    assert programme.locator("section svg").count() == 2  # score change with its interval, KPI changes
+    peru = page.locator("#pe")
+    assert peru.locator("section svg").count() >= 5
+    assert peru.locator("section table").count() >= 8
+    assert peru.get_by_text("Headline indicators").count() == 1
+    assert "3.06" in peru.locator("section").first.inner_text()
+    headline = peru.locator("section", has_text="Headline indicators").locator("table")
     header = headline.locator("th").all_inner_texts()
     accidents = headline.locator("tr", has_text="Work accidents per year").first.locator("td").all_inner_texts()
     assert accidents[header.index("evaluation summary")] == "-42 %"  # the seed's summary figure beside the computed one
-    changes = page.locator("section", has_text="Module and category changes").locator("table")
+    sales = headline.locator("tr", has_text="Annual sales").first.locator("td").all_inner_texts()
+    assert sales[header.index("unit")] == "PEN"
+    changes = peru.locator("section", has_text="Module and category changes").locator("table")
     header = changes.locator("th").all_inner_texts()
     global_row = changes.locator("tr", has_text="global").first.locator("td").all_inner_texts()
     p_holm = global_row[header.index("p_holm")]
     assert p_holm != "0.0" and float(p_holm) < 1e-20, p_holm  # 6.1e-25 from scipy on the sample
-    evaluators = page.locator("section", has_text="Evaluator effects")
+    evaluators = peru.locator("section", has_text="Evaluator effects")
     assert evaluators.locator("svg").count() == 1
     flagged = [row for row in evaluators.locator("table tr").all_inner_texts() if "2018-midterm" in row and "EV03" in row]
     assert len(flagged) == 1
+    colombia = page.locator("#co").locator("section", has_text="Headline indicators").locator("table")
+    assert "evaluation summary" not in colombia.locator("th").all_inner_texts()  # Peru's published figures only
     page.screenshot(path=ARTIFACTS / "report.png", full_page=True)
 
 
 def test_the_field_checks_page_shows_the_flagged_evaluator(browser, pipeline: PipelineRun) -> None:
     page = browser.new_page(viewport={"width": 1200, "height": 900})
-    page.goto((pipeline.warehouse.parent / "field_checks" / "2018-midterm.html").as_uri())
+    page.goto((pipeline.warehouse.parent / "field_checks" / "pe" / "2018-midterm.html").as_uri())
     flagged = page.locator("tr.flag")
     assert flagged.count() == 1 and flagged.locator("td").first.inner_text() == "EV03"
     assert flagged.locator("td").first.evaluate("cell => getComputedStyle(cell).backgroundColor") == "rgb(255, 221, 221)"

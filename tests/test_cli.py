@@ -20,12 +20,13 @@ from score_pipeline.settings import PROJECT_ROOT
 
 
 def test_sql_as_csv_and_json(pipeline: PipelineRun, capsys: pytest.CaptureFixture[str]) -> None:
-    query = "select indicator, round(endline, 2) as endline from marts.headline_indicators where indicator = 'global_score'"
+    query = ("select indicator, round(endline, 2) as endline from marts.headline_indicators "
+             "where country = 'pe' and indicator = 'global_score'")
     assert main(["sql", query, "--format", "csv"]) == 0
     assert list(csv.reader(io.StringIO(capsys.readouterr().out))) == [["indicator", "endline"], ["global_score", "3.06"]]
     assert main(["sql", query, "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out) == [{"indicator": "global_score", "endline": 3.06}]
-    assert main(["sql", "select count(*) as n from marts.enterprise_scores"]) == 0
+    assert main(["sql", "select count(*) as n from marts.enterprise_scores where country = 'pe'"]) == 0
     assert "156" in capsys.readouterr().out  # 52 firms x 3 waves (a null global score keeps its row)
 
 
@@ -44,13 +45,13 @@ def test_waves_lists_complete_and_incomplete_drops(isolated: Path, capsys: pytes
     (isolated / "raw" / "Followup 2022").mkdir()
     assert main(["waves"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines == ["2021-followup: NOT READY - SHA256SUMS is missing: the drop is not complete",
-                     "Followup 2022: NOT READY - folder name 'Followup 2022' is not a wave key YYYY-name in lower case"]
+    assert lines == ["pe/2021-followup: NOT READY - SHA256SUMS is missing: the drop is not complete",
+                     "pe/Followup 2022: NOT READY - folder name 'Followup 2022' is not a wave key YYYY-name in lower case"]
 
 
 def test_json_and_csv_keep_every_digit(pipeline: PipelineRun, reference, capsys: pytest.CaptureFixture[str]) -> None:
     """3.5e-10 once printed as 0.0000000004: the printed value must be the stored double, to the bit."""
-    query = "select code, p_wilcoxon, p_holm from marts.score_change where level = 'global'"
+    query = "select code, p_wilcoxon, p_holm from marts.score_change where country = 'pe' and level = 'global'"
     with duckdb.connect(str(pipeline.database), read_only=True) as connection:
         stored = connection.execute(query).fetchone()
     pairs = reference.pairs("global")["change"]
@@ -64,7 +65,8 @@ def test_json_and_csv_keep_every_digit(pipeline: PipelineRun, reference, capsys:
 
 
 def test_csv_writes_list_columns_as_json_arrays_on_one_line(pipeline: PipelineRun, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["sql", "select ruc, wave_2017_baseline from marts.panel_coverage order by ruc", "--format", "csv"]) == 0
+    assert main(["sql", "select ruc, wave_2017_baseline from marts.panel_coverage where country = 'pe' order by ruc",
+                 "--format", "csv"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 1 + 52  # one physical line per enterprise
     first = next(csv.reader(io.StringIO(lines[1])))
@@ -114,7 +116,7 @@ def test_the_published_file_opens_in_a_duckdb_1x_client(pipeline: PipelineRun) -
     cli = Path(sys.executable).with_name("duckdb")
     version = subprocess.run([str(cli), "--version"], capture_output=True, text=True, check=True).stdout
     assert version.startswith("v1."), version
-    query = "select round(endline, 2) from marts.headline_indicators where indicator = 'global_score'"
+    query = "select round(endline, 2) from marts.headline_indicators where country = 'pe' and indicator = 'global_score'"
     opened = subprocess.run([str(cli), "-readonly", "-csv", "-noheader", str(pipeline.database), query],
                             capture_output=True, text=True, timeout=60)
     assert opened.returncode == 0, opened.stderr

@@ -5,13 +5,17 @@ not through the pipeline's readers."""
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import openpyxl
 import pytest
-from conftest import SAMPLE_CORRECTIONS, SAMPLE_RAW, PipelineRun, copy_wave, materialize_ingest, run_dbt
-from reference import read_csv, ruc
+from conftest import (
+    COLOMBIA_RAW, COLOMBIA_WAVES, SAMPLE_CORRECTIONS, SAMPLE_RAW, SAMPLE_WAVES, PipelineRun, copy_wave,
+    materialize_ingest, run_dbt,
+)
+from reference import nit, read_csv, ruc
 
 from score_pipeline.ingest.corrections import LOG_COLUMNS, read_log
 from score_pipeline.ingest.instruments import CORRECTABLE
@@ -56,8 +60,8 @@ def test_a_wave_without_a_log_has_no_corrections(tmp_path: Path) -> None:
     assert read_log(tmp_path / f"{WAVE}.csv", CORRECTABLE).corrections == ()
 
 
-def first_profile_rows(wave: str, count: int) -> list[tuple]:
-    sheet = openpyxl.load_workbook(SAMPLE_RAW / wave / "perfil_empresa.xlsx", read_only=True, data_only=True)["perfil"]
+def first_profile_rows(wave: str, count: int, raw: Path = SAMPLE_RAW) -> list[tuple]:
+    sheet = openpyxl.load_workbook(raw / wave / "perfil_empresa.xlsx", read_only=True, data_only=True)["perfil"]
     rows = list(sheet.iter_rows(values_only=True))
     header = list(rows[2])
     return header, rows[3:3 + count]
@@ -122,38 +126,42 @@ def test_each_line_applies_in_order_with_its_status(pipeline: PipelineRun, isola
 def test_the_run_summary_counts_each_waves_lines(isolated: Path) -> None:
     from score_pipeline.cli import corrections_line
     from score_pipeline.ingest.corrections import CORRECTION_COLUMNS
+    from score_pipeline.ingest.load import raw_columns
 
     warehouse = isolated / "warehouse" / "score.duckdb"
     warehouse.parent.mkdir(parents=True)
     with duckdb.connect(str(warehouse)) as connection:
         connection.execute("create schema raw")
-        connection.execute("create table raw.corrections (" + ", ".join(f"{c} {t}" for c, t in CORRECTION_COLUMNS.items()) + ")")
-        connection.execute("insert into raw.corrections (wave, log_line, status) values "
-                           "('2018-midterm', 2, 'applied'), ('2018-midterm', 3, 'stale'), ('2018-midterm', 4, 'applied')")
-    assert corrections_line(["2017-baseline", "2018-midterm"]) == "2017-baseline none; 2018-midterm 2 applied, 1 not applied"
+        connection.execute("create table raw.corrections (" + ", ".join(f"{c} {t}" for c, t in raw_columns(CORRECTION_COLUMNS).items()) + ")")
+        connection.execute("insert into raw.corrections (country, wave, log_line, status) values "
+                           "('pe', '2018-midterm', 2, 'applied'), ('pe', '2018-midterm', 3, 'stale'), "
+                           "('pe', '2018-midterm', 4, 'applied'), ('co', '2017-baseline', 2, 'stale')")
+    assert corrections_line(["pe/2017-baseline", "pe/2018-midterm"]) == (
+        "pe/2017-baseline none; pe/2018-midterm 2 applied, 1 not applied")
 
 
-def raw_rows(wave: str, instrument: str) -> tuple[list[dict[str, object]], str]:
-    """The rows of an instrument's raw file as read by openpyxl / pandas (tests/reference.py), and the
+def raw_rows(raw: Path, wave: str, instrument: str) -> tuple[list[dict[str, object]], str]:
+    """The rows of a country's instrument's raw file as read by openpyxl / pandas (tests/reference.py), and the
     column its key names."""
     if instrument == "perfil_empresa":
-        header, rows = first_profile_rows(wave, 10_000)
+        header, rows = first_profile_rows(wave, 10_000, raw)
         return [dict(zip(header, row)) for row in rows if row[0] is not None], "RUC"
     name, separator, key = {"practicas_gestion": ("practicas_gestion.csv", ";", "_uuid"),
                             "autoevaluacion": ("autoevaluacion.csv", ";", "_uuid"),
                             "encuesta_trabajadores": ("encuesta_trabajadores.csv", ";", "ID encuesta"),
                             "registro_capacitacion": ("registro_capacitacion.csv", ",", "ruc")}[instrument]
-    return read_csv(SAMPLE_RAW / wave / name, separator).to_dict("records"), key
+    return read_csv(raw / wave / name, separator).to_dict("records"), key
 
 
-def expected_status(wave: str, line: dict[str, str]) -> str:
-    """Contract 5's statuses, from the raw rows (no line of the shipped logs depends on another)."""
-    rows, key_column = raw_rows(wave, line["instrument"])
+def expected_status(raw: Path, wave: str, line: dict[str, str], identifier: Callable[[object], str | None]) -> str:
+    """Contract 5's statuses, from the raw rows (no line of the shipped logs depends on another); identifiers
+    under the country's rule (tests/reference.py)."""
+    rows, key_column = raw_rows(raw, wave, line["instrument"])
     if line["instrument"] == "registro_capacitacion":
         ruc_part, _, module = line["key"].rpartition(":")
-        found = [r for r in rows if ruc(r["ruc"]) == ruc(ruc_part) and r["modulo"].strip() == module]
+        found = [r for r in rows if identifier(r["ruc"]) == identifier(ruc_part) and r["modulo"].strip() == module]
     elif line["instrument"] == "perfil_empresa":
-        found = [r for r in rows if str(r["RUC"]).strip() == line["key"] or ruc(r["RUC"]) == ruc(line["key"])]
+        found = [r for r in rows if str(r["RUC"]).strip() == line["key"] or identifier(r["RUC"]) == identifier(line["key"])]
     else:
         found = [r for r in rows if r[key_column].strip() == line["key"]]
     if not found:
@@ -167,25 +175,34 @@ def expected_status(wave: str, line: dict[str, str]) -> str:
     return "applied" if as_written == line["old_value"] else "stale"
 
 
+SHIPPED = (("co", COLOMBIA_RAW, nit), ("pe", SAMPLE_RAW, ruc))  # each country's waves and identifier rule
+
+
 def test_the_shipped_logs_apply_with_the_statuses_the_raw_files_give(pipeline: PipelineRun) -> None:
-    """data/corrections: every action and every status, and the headline still the evaluation's (test_marts)."""
+    """data/corrections/<country>/: every action and every status, and the headline still the evaluation's
+    (test_marts); each country's logs applied to its own waves only."""
     expected, cells = [], []
-    for log in sorted(SAMPLE_CORRECTIONS.glob("*.csv")):
-        with log.open(encoding="utf-8", newline="") as handle:
-            for number, line in enumerate(csv.DictReader(handle), start=2):
-                expected.append((log.stem, number, line["action"], expected_status(log.stem, line)))
-                cells.append((log.stem, line["instrument"], line["key"], line["column"]))
+    for country, raw, identifier in SHIPPED:
+        for log in sorted((SAMPLE_CORRECTIONS.parent / country).glob("*.csv")):
+            with log.open(encoding="utf-8", newline="") as handle:
+                for number, line in enumerate(csv.DictReader(handle), start=2):
+                    expected.append((country, log.stem, number, line["action"],
+                                     expected_status(raw, log.stem, line, identifier)))
+                    cells.append((country, log.stem, line["instrument"], line["key"], line["column"]))
     assert len(set(cells)) == len(cells)  # no line depends on the value another left
     assert {action for *_, action, _ in expected} == {"replace", "drop_row", "confirm"}
     assert {status for *_, status in expected} == {"applied", "no_match", "ambiguous", "stale"}
     with duckdb.connect(str(pipeline.warehouse), read_only=True) as connection:
-        stored = connection.execute("select wave, log_line, action, status from raw.corrections order by all").fetchall()
+        stored = connection.execute("select country, wave, log_line, action, status from raw.corrections "
+                                    "order by all").fetchall()
         dropped = connection.execute("select count(*) from raw.rejects where reason like 'set aside by corrections line%'").fetchone()[0]
     assert stored == sorted(expected)
     assert dropped == sum(1 for *_, action, status in expected if action == "drop_row" and status == "applied")
-    printed = []  # make run's line: per wave, its lines applied and not applied, or none without a log
-    for wave in ("2017-baseline", "2018-midterm", "2019-endline"):
-        statuses = [status for log_wave, _, _, status in expected if log_wave == wave]
-        applied = statuses.count("applied")
-        printed.append(f"{wave} {applied} applied, {len(statuses) - applied} not applied" if statuses else f"{wave} none")
-    assert f"corrections: {'; '.join(printed)}" in pipeline.output
+    for country, waves in (("co", COLOMBIA_WAVES), ("pe", SAMPLE_WAVES)):
+        printed = []  # make run's line: per wave, its lines applied and not applied, or none without a log
+        for wave in waves:
+            statuses = [status for code, log_wave, _, _, status in expected if (code, log_wave) == (country, wave)]
+            applied = statuses.count("applied")
+            printed.append(f"{country}/{wave} {applied} applied, {len(statuses) - applied} not applied" if statuses
+                           else f"{country}/{wave} none")
+        assert f"corrections: {'; '.join(printed)}" in pipeline.output

@@ -13,6 +13,7 @@ UNIT_TESTS = {  # model -> the edge case its unit test pins down (dbt_project/mo
     "int_kpi_pairs_compared": "kpi_with_baseline_zero_is_not_counted",
     "enterprise_scores": "global_score_needs_four_modules",
     "int_evaluator_scores_joined": "evaluator_is_trimmed_upper_cased_and_empty_ones_are_left_out",
+    "int_global_scores_paired": "only_enterprises_scored_at_both_ends_pair_and_a_gain_of_exactly_one_is_not_over_one",
 }
 
 

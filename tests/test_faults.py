@@ -19,7 +19,7 @@ from unittest import mock
 import duckdb
 import pandas as pd
 import pytest
-from conftest import SAMPLE_CORRECTIONS, SAMPLE_RAW, PipelineRun, digests, publish_from
+from conftest import SAMPLE_CORRECTIONS, SAMPLE_RAW, SAMPLE_WAVES, PipelineRun, digests, publish_from
 from dagster import DagsterInstance
 from reference import Reference
 
@@ -29,6 +29,7 @@ from score_pipeline.publish.marts import PUBLISHED_MARTS
 from score_pipeline.sample_data.extracts import write_sha256sums
 from score_pipeline.settings import DBT_PROJECT_DIR
 from score_pipeline.transform.resource import invoke
+from score_pipeline.waves import wave_partitions
 
 WAVE_MARTS = ("enterprise_scores", "category_scores")  # built by the wave runs, per wave
 
@@ -88,9 +89,13 @@ def run_job(name: str, **kwargs) -> None:
     assert result.success, name
 
 
-def table(database: Path, mart: str) -> pd.DataFrame:
+def table(database: Path, mart: str, country: str | None = None) -> pd.DataFrame:
+    """A mart, sorted; one country's rows without the column when `country` is given."""
     with duckdb.connect(str(database), read_only=True) as connection:
-        return connection.execute(f"select * from marts.{mart} order by all").df()
+        if country is None:
+            return connection.execute(f"select * from marts.{mart} order by all").df()
+        return connection.execute(f"select * exclude (country) from marts.{mart} where country = ? order by all",
+                                  [country]).df()
 
 
 @pytest.fixture
@@ -99,7 +104,7 @@ def own_warehouse(pipeline: PipelineRun, isolated: Path) -> Path:
     warehouse = Path(os.environ["SCORE_WAREHOUSE"])
     warehouse.parent.mkdir(parents=True)
     shutil.copy(pipeline.warehouse, warehouse)
-    DagsterInstance.get().add_dynamic_partitions("wave", ["2017-baseline", "2018-midterm", "2019-endline"])
+    DagsterInstance.get().add_dynamic_partitions(wave_partitions.name, [f"pe/{wave}" for wave in SAMPLE_WAVES])
     return warehouse
 
 
@@ -113,7 +118,7 @@ def test_a_wave_rerun_twice_then_a_new_wave_changes_only_what_it_should(
     corrections = shutil.copytree(SAMPLE_CORRECTIONS, tmp_path / "corrections", dirs_exist_ok=True)
     session_marts = {mart: table(pipeline.warehouse, mart) for mart in PUBLISHED_MARTS}
     for _ in range(2):  # the second re-run starts from the first's result
-        run_job(WAVE_JOB, partition_key="2018-midterm")
+        run_job(WAVE_JOB, partition_key="pe/2018-midterm")
         for mart in WAVE_MARTS:
             pd.testing.assert_frame_equal(table(own_warehouse, mart), session_marts[mart], check_exact=True)
 
@@ -121,8 +126,8 @@ def test_a_wave_rerun_twice_then_a_new_wave_changes_only_what_it_should(
     shutil.copytree(SAMPLE_RAW / "2018-midterm", raw / "2021-followup")
     write_sha256sums(raw / "2021-followup")
     shutil.copy(corrections / "2018-midterm.csv", corrections / "2021-followup.csv")
-    DagsterInstance.get().add_dynamic_partitions("wave", ["2021-followup"])
-    run_job(WAVE_JOB, partition_key="2021-followup")
+    DagsterInstance.get().add_dynamic_partitions(wave_partitions.name, ["pe/2021-followup"])
+    run_job(WAVE_JOB, partition_key="pe/2021-followup")
     run_job(EVALUATION_JOB)
 
     per_wave = ("enterprise_scores", "category_scores", "wave_summary", "business_results", "worker_satisfaction",
@@ -137,15 +142,15 @@ def test_a_wave_rerun_twice_then_a_new_wave_changes_only_what_it_should(
 
     # The endline is now the follow-up: the changes are those from the baseline to the midterm's data.
     midterm_as_endline = Reference(baseline_and(raw, "2018-midterm", tmp_path / "two_waves"))
-    changes = table(own_warehouse, "score_change").set_index("code")
+    changes = table(own_warehouse, "score_change", "pe").set_index("code")
     for code in ("global", "m1", "m3.eficiencia"):
         pairs = midterm_as_endline.pairs(code)
         assert changes.loc[code, "n_pairs"] == len(pairs)
         assert changes.loc[code, "endline_mean"] == pytest.approx(pairs["endline"].mean(), abs=1e-9)
         assert changes.loc[code, "mean_change"] == pytest.approx(pairs["change"].mean(), abs=1e-9)
-    headline = table(own_warehouse, "headline_indicators").set_index("indicator")
+    headline = table(own_warehouse, "headline_indicators", "pe").set_index("indicator")
     assert headline.loc["global_score", "endline"] == pytest.approx(midterm_as_endline.global_mean(midterm_as_endline.endline))
-    coverage = table(own_warehouse, "panel_coverage")
+    coverage = table(own_warehouse, "panel_coverage", "pe")
     assert "wave_2021_followup" in coverage.columns and coverage["wave_2021_followup"].notna().all()
 
 

@@ -9,9 +9,10 @@ from html.parser import HTMLParser
 import duckdb
 import pandas as pd
 import pytest
-from conftest import PipelineRun
+from conftest import COLOMBIA_WAVES, SAMPLE_WAVES, PipelineRun
 from reference import Reference, number
 
+from score_pipeline.ingest.normalise import normalise_ruc
 from score_pipeline.quality.field_checks import (
     PANEL_INSTRUMENTS, PROFILE_NUMBERS, confirmed_cells, missing_instruments, outliers,
 )
@@ -53,7 +54,7 @@ def test_confirmed_cells_come_from_applied_confirm_lines_on_profile_numbers() ->
         ("perfil_empresa", "20085266838", "Planilla mensual (S/.)", "replace", "applied"),   # not a confirm
         ("perfil_empresa", "20085266838", "Región", "confirm", "applied"),                    # not a number
     ], columns=["instrument", "key", "column_name", "action", "status"])
-    assert confirmed_cells(lines) == {("20085266838", "annual_sales")}
+    assert confirmed_cells(lines, normalise_ruc) == {("20085266838", "annual_sales")}
 
 
 def test_missing_instruments_lists_what_each_enterprise_lacks() -> None:
@@ -93,7 +94,7 @@ class Tables(HTMLParser):
 
 def page(pipeline: PipelineRun, wave: str) -> Tables:
     parsed = Tables()
-    parsed.feed((pipeline.warehouse.parent / "field_checks" / f"{wave}.html").read_text(encoding="utf-8"))
+    parsed.feed((pipeline.warehouse.parent / "field_checks" / "pe" / f"{wave}.html").read_text(encoding="utf-8"))
     return parsed
 
 
@@ -124,8 +125,8 @@ def test_each_waves_page_lists_what_the_raw_files_give(pipeline: PipelineRun, re
 def test_the_pages_hold_each_log_line_with_its_status(pipeline: PipelineRun, wave: str) -> None:
     rows = [row for row in page(pipeline, wave).rows["corrections"] if row]
     with duckdb.connect(str(pipeline.warehouse), read_only=True) as connection:
-        stored = connection.execute("select log_line, status from raw.corrections where wave = ? order by log_line",
-                                    [wave]).fetchall()
+        stored = connection.execute("select log_line, status from raw.corrections where country = 'pe' and wave = ? "
+                                    "order by log_line", [wave]).fetchall()
     assert [(int(row[0]), row[-1]) for row in rows] == stored and stored
 
 
@@ -133,7 +134,7 @@ def test_the_waves_run_links_its_page(pipeline: PipelineRun) -> None:
     """The page is in the metadata of the wave's `quality/field_checks` materialization (the UI links it)."""
     from dagster import AssetKey, DagsterInstance
 
-    records = DagsterInstance.get().fetch_materializations(AssetKey(["quality", "field_checks"]), limit=10).records
+    records = DagsterInstance.get().fetch_materializations(AssetKey(["quality", "field_checks"]), limit=20).records
     linked = {r.partition_key: r.asset_materialization.metadata["field_checks"].value for r in reversed(records)}
-    assert linked == {wave: str(pipeline.warehouse.parent / "field_checks" / f"{wave}.html")
-                      for wave in ("2017-baseline", "2018-midterm", "2019-endline")}
+    assert linked == {f"{country}/{wave}": str(pipeline.warehouse.parent / "field_checks" / country / f"{wave}.html")
+                      for country, waves in (("pe", SAMPLE_WAVES), ("co", COLOMBIA_WAVES)) for wave in waves}

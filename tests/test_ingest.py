@@ -107,7 +107,7 @@ def test_the_reconciliation_check_refuses_a_reader_that_loses_a_row(isolated: Pa
     result = materialize_ingest("2019-endline", warehouse, ["encuesta_trabajadores"], raise_on_error=False)
     assert not result.success
     assert failure_reasons(result) == [
-        f"raw__worker_survey: 2019-endline/encuesta_trabajadores.csv: refused, the wave's loaded rows are unchanged: "
+        f"raw__worker_survey: pe/2019-endline/encuesta_trabajadores.csv: refused, the wave's loaded rows are unchanged: "
         f"reconciliation check: the file has {data_rows} data rows but {data_rows - 1} were received"]
     assert {e.check_name: e.passed for e in result.get_asset_check_evaluations()}["reconciliation"] is False
     assert rows() == before
@@ -163,6 +163,7 @@ def test_a_run_over_two_waves_refuses_only_the_wave_it_cannot_read(isolated: Pat
     from score_pipeline.cli import failure_reasons, range_tags
     from score_pipeline.ingest.assets import ingest_assets
     from score_pipeline.resources import WarehouseResource
+    from score_pipeline.waves import wave_partitions
     from score_pipeline.sample_data.extracts import write_sha256sums
 
     for wave in ("2018-midterm", "2019-endline"):
@@ -171,15 +172,15 @@ def test_a_run_over_two_waves_refuses_only_the_wave_it_cannot_read(isolated: Pat
     (broken / "encuesta_trabajadores.csv").write_text("ID encuesta,RUC\n2019-00001,20085266838\n", encoding="utf-8")
     write_sha256sums(broken)
     instance = DagsterInstance.get()
-    instance.add_dynamic_partitions("wave", ["2018-midterm", "2019-endline"])
+    instance.add_dynamic_partitions(wave_partitions.name, ["pe/2018-midterm", "pe/2019-endline"])
     survey = next(asset for asset in ingest_assets if asset.key.path[-1] == "worker_survey")
     result = materialize([survey], instance=instance, resources={"warehouse": WarehouseResource()},
-                         tags=range_tags(["2018-midterm", "2019-endline"]), raise_on_error=False)
+                         tags=range_tags(["pe/2018-midterm", "pe/2019-endline"]), raise_on_error=False)
     assert not result.success
     assert failure_reasons(result) == ["raw__worker_survey: 2019-endline/encuesta_trabajadores.csv: header has one "
                                        "column; expected the separator ';'"]
     materialized = [m.event_specific_data.materialization.partition for m in result.get_asset_materialization_events()]
-    assert materialized == ["2018-midterm"]
+    assert materialized == ["pe/2018-midterm"]
     with duckdb.connect(str(isolated / "warehouse" / "score.duckdb"), read_only=True) as connection:
         loaded = dict(connection.execute("select wave, count(*) from raw.worker_survey group by wave").fetchall())
         logged = dict(connection.execute("select wave, rows_loaded from raw.ingest_log group by all").fetchall())

@@ -1,5 +1,6 @@
 """The programme's raw layout (contract 7): which countries a raw root holds, each country.yaml, the identifier
-schemes, and the entry points that refuse a programme root for now (the runs: test_programme_runs.py).
+schemes, each country's corrections folder, and the entry points that refuse a mixed root (the runs:
+test_programme_runs.py).
 Expectations are written from the contract's text and, for NITs, from DIAN's check-digit rule."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from reference import nit_check_digit
 
 from score_pipeline.automation import nightly_latest_wave, wave_drop_sensor
 from score_pipeline.cli import list_waves, run_all_waves
-from score_pipeline.programme import IdentifierScheme, LayoutError, read_layout, single_country_of
+from score_pipeline.programme import IdentifierScheme, LayoutError, read_layout
 
 PERU = "name: Peru\ncurrency: PEN\nenterprise_id: pe.ruc\n"
 COLOMBIA = "name: Colombia\ncurrency: COP\nenterprise_id: co.nit\n"
@@ -127,22 +128,24 @@ def test_identifiers_are_cleaned_of_their_spellings_before_validation() -> None:
 
 def test_one_country_s_folder_is_a_single_country_root_of_that_country(tmp_path: Path,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    """SCORE_RAW_DIR pointed at `<programme root>/co`: its waves, described by its own country.yaml."""
+    """SCORE_RAW_DIR pointed at `<programme root>/co`: its waves, described by its own country.yaml; its
+    corrections logs are the corrections root's own, while in the programme they are `<root>/co/` (contract 5)."""
     monkeypatch.delenv("SCORE_COUNTRY", raising=False)
     folder = country(tmp_path, "co", COLOMBIA)
-    layout = read_layout(folder)
-    assert layout.single_country and [(c.code, c.currency, c.folder) for c in layout.countries] == [("co", "COP", folder)]
-    with pytest.raises(LayoutError, match="does not run programme roots yet"):
-        single_country_of(tmp_path)
-    assert single_country_of(folder).code == "co"
+    alone = read_layout(folder)
+    assert alone.single_country and [(c.code, c.currency, c.folder) for c in alone.countries] == [("co", "COP", folder)]
+    in_programme = read_layout(tmp_path).countries[0]
+    logs = tmp_path / "corrections"
+    assert alone.countries[0].corrections_dir(logs) == logs and in_programme.corrections_dir(logs) == logs / "co"
 
 
-def test_a_programme_root_is_not_run_yet_and_every_entry_point_says_so(isolated: Path) -> None:
+def test_a_mixed_root_is_refused_by_every_entry_point_in_one_sentence(isolated: Path) -> None:
     """make run, `score-pipeline waves`, the drop sensor and the nightly schedule: one sentence, nothing run."""
     raw = isolated / "raw"
     country(raw, "co", COLOMBIA)
-    sentence = (f"raw root {raw} holds one folder per country (contract 7): the pipeline does not run programme "
-                "roots yet; point SCORE_RAW_DIR at one country's folder")
+    (raw / "2017-baseline").mkdir()
+    sentence = (f"raw root {raw} mixes country folders (co) and wave folders (2017-baseline): put each wave under "
+                "its country's folder")
     out, listing = io.StringIO(), io.StringIO()
     assert run_all_waves(out=out) == 1 and list_waves(out=listing) == 1
     assert out.getvalue().strip() == listing.getvalue().strip() == sentence
@@ -150,7 +153,18 @@ def test_a_programme_root_is_not_run_yet_and_every_entry_point_says_so(isolated:
     tick = wave_drop_sensor(build_sensor_context(instance=instance))
     assert not tick.run_requests and tick.skip_reason.skip_message == sentence
     assert nightly_latest_wave(build_schedule_context(instance=instance)).skip_message == sentence
-    (raw / "2017-baseline").mkdir()
-    out = io.StringIO()
-    assert run_all_waves(out=out) == 1
-    assert "mixes country folders (co) and wave folders (2017-baseline)" in out.getvalue()
+    assert instance.get_runs_count() == 0
+
+
+def test_a_programme_s_corrections_logs_live_in_their_country_s_folder(tmp_path: Path) -> None:
+    """Contract 5: `<corrections root>/<country>/<wave>.csv`; a log anywhere else applies to nothing and is named."""
+    root, logs = tmp_path / "raw", tmp_path / "corrections"
+    country(root, "co", COLOMBIA, waves=("2019-baseline", "2020-midterm"))
+    for log in ("co/2019-baseline.csv", "co/2020-midtem.csv", "2020-midterm.csv", "gh/2020-midterm.csv"):
+        (logs / log).parent.mkdir(parents=True, exist_ok=True)
+        (logs / log).write_text("instrument,key,column,action,old_value,new_value,author,date,reason\n", encoding="utf-8")
+    layout = read_layout(root)
+    assert layout.orphan_logs(root, logs) == [
+        f"2020-midtem.csv: no wave folder '2020-midtem' under {root / 'co'}: applied to nothing",
+        f"2020-midterm.csv: not under a country's folder of {root} (<country>/<wave>.csv): applied to nothing",
+        f"gh/2020-midterm.csv: not under a country's folder of {root} (<country>/<wave>.csv): applied to nothing"]

@@ -11,7 +11,6 @@ import pytest
 from conftest import PipelineRun, digests, publish_from
 
 
-PUBLISHED_BEFORE_ISSUE_12 = Path(__file__).with_name("published_sample.sha256")
 
 CONTRACT_MARTS = {  # contract section 4, with the columns it promises at least
     "enterprise_scores": {"ruc", "wave", "global_score", "score_m1", "score_m2", "score_m3", "score_m4", "score_m5", "n_practices_scored"},
@@ -34,8 +33,11 @@ CONTRACT_MARTS = {  # contract section 4, with the columns it promises at least
     "case_studies": {"ruc", "title", "modules", "themes", "word_count"},
     "evaluator_effects": {"wave", "evaluator", "n_enterprises", "mean_global_score", "diff_from_others", "p_value",
                           "p_holm", "p_kruskal"},  # contract 6 (v2)
+    "programme_summary": {"country", "name", "n_enterprises", "baseline_wave", "endline_wave", "n_pairs", "global_baseline",
+                          "global_endline", "global_change", "p_value", "pct_gain_gt1", "accidents_pct_change",
+                          "absenteeism_pct_change", "turnover_pct_change", "defects_pct_change", "waste_pct_change",
+                          "worker_satisfaction_change", "pct_positive_effects"},  # contract 7 (v2)
 }
-MARTS_ADDED_SINCE_ISSUE_12 = {"evaluator_effects"}
 
 
 def test_the_database_holds_the_contract_marts_and_nothing_else(pipeline: PipelineRun) -> None:
@@ -46,6 +48,7 @@ def test_the_database_holds_the_contract_marts_and_nothing_else(pipeline: Pipeli
     assert {table for _, table in tables} == set(CONTRACT_MARTS)
     for mart, promised in CONTRACT_MARTS.items():
         assert promised <= {c for t, c in columns if t == mart}, mart
+        assert next(c for t, c in columns if t == mart) == "country", mart  # contract 7: first
 
 
 def test_the_headline_reads_in_the_contracts_order(pipeline: PipelineRun) -> None:
@@ -55,9 +58,11 @@ def test_the_headline_reads_in_the_contracts_order(pipeline: PipelineRun) -> Non
         "sales_per_worker", "pct_using_productivity_indicators", "female_share_pct", "n_gender_policy",
         "worker_satisfaction", "pct_positive_effects"]
     with duckdb.connect(str(pipeline.database), read_only=True) as connection:
-        assert [i for (i,) in connection.execute("select indicator from marts.headline_indicators").fetchall()] == contract_order
-    table_rows = [line.split()[0] for line in pipeline.output.splitlines() if line.split()]  # make run's table
-    assert [row for row in table_rows if row in contract_order] == contract_order
+        for country in ("co", "pe"):
+            assert [i for (i,) in connection.execute("select indicator from marts.headline_indicators where country = ?",
+                                                     [country]).fetchall()] == contract_order
+    table_rows = [line.split()[0] for line in pipeline.output.splitlines() if line.split()]  # make run's tables
+    assert [row for row in table_rows if row in contract_order] == contract_order * 2  # one per country
 
 
 def test_each_parquet_file_equals_its_mart(pipeline: PipelineRun) -> None:
@@ -106,24 +111,3 @@ def test_an_analyst_reading_the_file_is_never_blocked(own_publication: tuple[Pat
         analyst.close()
     with duckdb.connect(str(published / "score_marts.duckdb"), read_only=True) as fresh:
         assert fresh.execute("select label from marts.headline_indicators where indicator = 'workers'").fetchone()[0] == "changed"
-
-
-def test_the_sample_publishes_the_very_bytes_it_published_before_the_lean_core(pipeline: PipelineRun,
-                                                                              tmp_path: Path) -> None:
-    """tests/published_sample.sha256 holds the digests of the sample's Parquet files as `make run`
-    published them before issue 12 reorganised the runs (commit e417fac: one run per wave, one dbt
-    invocation each): building every wave in one run and one dbt invocation, with the same inputs,
-    must give the same bytes. Every mart has since gained `country` (contract 7), and data_quality the two
-    columns of contract 5: each published table written without them, as the publication writes a
-    table, must give those bytes."""
-    recorded = dict(line.split()[::-1] for line in PUBLISHED_BEFORE_ISSUE_12.read_text().splitlines())
-    published = {name: digest for name, digest in digests(pipeline.publish_dir).items() if name.endswith(".parquet")}
-    assert set(published) - set(recorded) == {f"{mart}.parquet" for mart in MARTS_ADDED_SINCE_ISSUE_12}
-    added_columns = {"data_quality": "country, corrections_applied, corrections_not_applied"}
-    with duckdb.connect(str(pipeline.database), read_only=True, config={"threads": 1}) as connection:
-        for name in recorded:
-            mart = name.removesuffix(".parquet")
-            connection.execute(f"copy (select * exclude ({added_columns.get(mart, 'country')}) from marts.{mart}) "
-                               f"to '{tmp_path / name}' (format parquet)")
-    published = digests(tmp_path)
-    assert published == recorded

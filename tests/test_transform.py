@@ -12,22 +12,25 @@ from unittest import mock
 import pytest
 from dagster import AssetKey
 
+from conftest import COLOMBIA_WAVES, SAMPLE_WAVES
+
 from score_pipeline.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 
-from score_pipeline.transform.project import dbt_build_args, dbt_vars_for_waves
+from score_pipeline.transform.project import dbt_build_args, dbt_vars_for_partitions
 
 
-def test_vars_for_some_waves() -> None:
-    assert json.loads(dbt_vars_for_waves(["2021-followup"])) == {"waves": ["2021-followup"]}
-    assert dbt_build_args(["2017-baseline", "2018-midterm"]) == [
-        "build", "--exclude-resource-type", "unit_test", "--vars", '{"waves": ["2017-baseline", "2018-midterm"]}']
+def test_vars_for_some_partitions() -> None:
+    assert json.loads(dbt_vars_for_partitions(["co/2021-followup"])) == {"partitions": ["co/2021-followup"]}
+    assert dbt_build_args(["pe/2017-baseline", "co/2019-baseline"]) == [
+        "build", "--exclude-resource-type", "unit_test", "--vars",
+        '{"partitions": ["pe/2017-baseline", "co/2019-baseline"]}']
     assert dbt_build_args(None) == dbt_build_args([]) == ["build", "--exclude-resource-type", "unit_test"]
 
 
-@pytest.mark.parametrize("bad", ["", "x' or '1'='1"])
-def test_vars_refuse_what_is_not_a_wave_key(bad: str) -> None:
+@pytest.mark.parametrize("bad", ["", "2017-baseline", "pe/x' or '1'='1"])
+def test_vars_refuse_what_is_not_a_partition_key(bad: str) -> None:
     with pytest.raises(ValueError):
-        dbt_vars_for_waves(["2017-baseline", bad])
+        dbt_vars_for_partitions(["pe/2017-baseline", bad])
 
 
 def test_lineage_runs_from_a_raw_instrument_to_the_headline_and_the_publication() -> None:
@@ -62,8 +65,10 @@ def test_dbt_in_this_process_leaves_the_warehouse_to_the_step_and_to_other_proce
                                                                "--exclude-resource-type", "unit_test"])
     assert result.success, result.exception
     with duckdb.connect(str(warehouse), read_only=True) as connection:
-        rows_by_wave = dict(connection.execute("select wave, count(*) from marts.data_quality group by all").fetchall())
-    assert rows_by_wave == {wave: 6 for wave in ("2017-baseline", "2018-midterm", "2019-endline")}  # six instruments
+        rows_by_partition = dict(connection.execute("select country || '/' || wave, count(*) from marts.data_quality "
+                                               "group by all").fetchall())
+    assert rows_by_partition == {f"{country}/{wave}": 6 for country, waves in (("pe", SAMPLE_WAVES), ("co", COLOMBIA_WAVES))
+                            for wave in waves}  # six instruments
     writer = subprocess.run([sys.executable, "-c", f"import duckdb; duckdb.connect({str(warehouse)!r}).close()"],
                             capture_output=True, text=True, timeout=120)
     assert writer.returncode == 0, writer.stderr
@@ -95,7 +100,7 @@ def test_dbt_materializations_carry_row_counts_and_column_types(pipeline) -> Non
         "VARCHAR", "DOUBLE", "BIGINT")
     assert "RUC" in columns["ruc"].description  # from models/marts/enterprise_scores.yml
     headline = instance.get_latest_materialization_event(AssetKey(["marts", "headline_indicators"]))
-    assert headline.asset_materialization.metadata["dagster/row_count"].value == 18  # the contract's 18 indicators
+    assert headline.asset_materialization.metadata["dagster/row_count"].value == 2 * 18  # the contract's 18 indicators, per country
 
 
 def test_dbt_and_the_warehouse_resource_default_to_the_same_file(monkeypatch: pytest.MonkeyPatch) -> None:

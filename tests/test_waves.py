@@ -10,18 +10,30 @@ import pytest
 from conftest import SAMPLE_RAW, copy_wave
 
 from score_pipeline.sample_data.extracts import write_sha256sums
-from score_pipeline.waves import DropError, complete_drops, parse_checksums, verified_wave_folder, verify_drop
+from score_pipeline.waves import DropError, drop_statuses, parse_checksums, split_partition_key, verified_wave_folder, verify_drop
+
+
+def complete_drops(folder: Path) -> list[str]:
+    return [status.wave for status in drop_statuses(folder, "pe") if status.complete]
 
 
 def test_the_sample_waves_are_complete_drops() -> None:
-    from conftest import SAMPLE_RAW, SAMPLE_WAVES
+    from conftest import COLOMBIA_RAW, COLOMBIA_WAVES, SAMPLE_RAW, SAMPLE_WAVES
 
-    assert [s.wave for s in complete_drops(SAMPLE_RAW)] == list(SAMPLE_WAVES)
+    assert complete_drops(SAMPLE_RAW) == list(SAMPLE_WAVES)
+    assert [s.partition_key for s in drop_statuses(COLOMBIA_RAW, "co")] == [f"co/{wave}" for wave in COLOMBIA_WAVES]
+
+
+def test_partition_keys_are_country_slash_wave() -> None:
+    assert split_partition_key("co/2020-midterm") == ("co", "2020-midterm")
+    for bad in ("2020-midterm", "co/", "/2020-midterm", "co/Midterm", "co/2020-midterm'"):
+        with pytest.raises(ValueError, match="not <country>/<wave>"):
+            split_partition_key(bad)
 
 
 def test_missing_sha256sums_is_not_a_wave(tmp_path: Path) -> None:
     (copy_wave("2017-baseline", tmp_path) / "SHA256SUMS").unlink()
-    status = verify_drop(tmp_path / "2017-baseline")
+    status = verify_drop(tmp_path / "2017-baseline", "pe")
     assert not status.complete and "SHA256SUMS is missing" in status.problems[0]
 
 
@@ -29,23 +41,23 @@ def test_a_changed_file_is_named(tmp_path: Path) -> None:
     folder = copy_wave("2018-midterm", tmp_path)
     with (folder / "autoevaluacion.csv").open("a") as handle:
         handle.write("extra\n")
-    status = verify_drop(folder)
+    status = verify_drop(folder, "pe")
     assert status.problems == ["autoevaluacion.csv: checksum mismatch"]
-    with pytest.raises(DropError, match="autoevaluacion.csv: checksum mismatch"):
-        verified_wave_folder(tmp_path, "2018-midterm")
+    with pytest.raises(DropError, match="wave pe/2018-midterm .*autoevaluacion.csv: checksum mismatch"):
+        verified_wave_folder(tmp_path, "pe", "2018-midterm")
 
 
 def test_a_listed_file_that_is_missing_is_named(tmp_path: Path) -> None:
     folder = copy_wave("2019-endline", tmp_path)
     (folder / "estudios_caso" / next(p.name for p in (folder / "estudios_caso").iterdir())).unlink()
-    assert "listed in SHA256SUMS but missing" in verify_drop(folder).problems[0]
+    assert "listed in SHA256SUMS but missing" in verify_drop(folder, "pe").problems[0]
 
 
 def test_a_folder_with_a_bad_name_is_not_a_wave(tmp_path: Path) -> None:
     (tmp_path / "Wave 3").mkdir()
     (tmp_path / "2021-Followup").mkdir()
     assert complete_drops(tmp_path) == []
-    assert "not a wave key" in verify_drop(tmp_path / "2021-Followup").problems[0]
+    assert "not a wave key" in verify_drop(tmp_path / "2021-Followup", "pe").problems[0]
 
 
 def test_checksums_in_binary_mode_and_crlf(tmp_path: Path) -> None:
@@ -62,11 +74,11 @@ def test_files_no_instrument_reads_are_reported_not_ignored(tmp_path: Path) -> N
     (folder / "SHA256SUMS").unlink()
     write_sha256sums(folder)
     (folder / "copia_perfil.xlsx").write_bytes(b"not listed")
-    status = verify_drop(folder)
+    status = verify_drop(folder, "pe")
     assert status.complete  # a note, not a problem: the drop still runs
     assert status.unread == ["notas_campo.txt", "practicas_gestion (1).csv", "copia_perfil.xlsx (not in SHA256SUMS)"]
     clean = shutil.copytree(SAMPLE_RAW / "2019-endline", tmp_path / "clean" / "2019-endline")
-    assert verify_drop(clean).unread == []  # every sample file, case studies included, is read
+    assert verify_drop(clean, "pe").unread == []  # every sample file, case studies included, is read
 
 
 def test_a_run_covers_neighbouring_waves_only() -> None:

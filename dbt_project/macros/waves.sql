@@ -1,15 +1,14 @@
-{#- The wave partitions being built: `and wave in ('<key>', ...)` when Dagster passes some (var `waves`),
-    nothing otherwise (every wave). -#}
-{% macro wave_filter(column='wave') -%}
-    {%- set waves = var('waves', none) -%}
-    {%- if waves %} and {{ column }} in ({% for wave in waves %}'{{ wave }}'{{ ", " if not loop.last }}{% endfor %}){% endif -%}
+{#- The country x wave partitions being built: `and country || '/' || wave in ('pe/2017-baseline', ...)` when
+    Dagster passes some (var `partitions`), nothing otherwise (every wave of every country). -#}
+{% macro wave_filter() -%}
+    {%- set partitions = var('partitions', none) -%}
+    {%- if partitions %} and country || '/' || wave in ({% for key in partitions %}'{{ key }}'{{ ", " if not loop.last }}{% endfor %}){% endif -%}
 {%- endmacro %}
 
-{#- Config shared by the wave-level models: rebuilt one wave at a time. The key is the wave alone while the wave
-    partitions name one country's waves (issue 14 goes on); a table built before the country column gets it
-    (appended), and a wave rebuilt replaces its rows of before. -#}
+{#- Config shared by the wave-level models: rebuilt one country's wave at a time, its rows of before replaced.
+    A table built before the country column gets it (appended). -#}
 {% macro wave_incremental_config() -%}
-    {{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='wave',
+    {{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key=['country', 'wave'],
               on_schema_change='append_new_columns', tags=['wave']) }}
 {%- endmacro %}
 

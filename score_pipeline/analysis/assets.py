@@ -103,4 +103,24 @@ def evaluator_effects_mart(warehouse: WarehouseResource) -> MaterializeResult:
     })
 
 
-analysis_assets = [score_change_mart, module_spillover_mart, evaluator_effects_mart]
+PROGRAMME_DEPS = [AssetKey(["staging", "stg_raw__company_profile"]), AssetKey(["staging", "stg_raw__countries"]),
+                  AssetKey(["intermediate", "int_global_scores_paired"]), AssetKey(["intermediate", "int_kpi_pairs_compared"]),
+                  AssetKey(["intermediate", "int_worker_enterprises_summarised"]),
+                  AssetKey(["intermediate", "int_waves_ordered"]), AssetKey(["marts", "perceived_effects"])]
+
+
+@asset(key=["marts", "programme_summary"], deps=PROGRAMME_DEPS, group_name="marts", kinds={"python", "scipy", "duckdb"},
+       pool=settings.WAREHOUSE_POOL, owners=["team:evaluation"],
+       description="The countries side by side and pooled (contract 7): one row per country and the row `all`, the "
+                   "same figures over every country's enterprises, each with its own country's baseline and endline.")
+def programme_summary_mart(warehouse: WarehouseResource) -> MaterializeResult:
+    from score_pipeline.analysis.programme import COUNTRIES_QUERY, Enterprises, programme_summary
+
+    with warehouse.connect() as connection:
+        table = programme_summary(Enterprises.read(connection), connection.execute(COUNTRIES_QUERY).df())
+        write_mart(connection, "programme_summary", table)
+    return MaterializeResult(metadata={"rows": len(table),
+                                       "table": MetadataValue.md(table.round(4).to_markdown(index=False))})
+
+
+analysis_assets = [score_change_mart, module_spillover_mart, evaluator_effects_mart, programme_summary_mart]

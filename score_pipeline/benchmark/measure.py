@@ -119,7 +119,18 @@ def run_pipeline() -> dict[str, object]:
         stage["peak_mb"] = max(stage["peak_mb"], sampler.peak(start, end) / 2**20)
     stages["orchestration"] = {"seconds": ended - began - sum(s["seconds"] for s in stages.values()),
                                "peak_mb": sampler.peak() / 2**20}
-    return {"wall_seconds": ended - began, "peak_mb": sampler.peak() / 2**20, "stages": stages}
+    return {"wall_seconds": ended - began, "peak_mb": sampler.peak() / 2**20, "stages": stages,
+            "wave_run_seconds": wave_run_seconds()}
+
+
+def wave_run_seconds() -> list[float]:
+    """How long each wave run took (one per country under `make run`), in the order they ran."""
+    from dagster import DagsterInstance, RunsFilter
+
+    from score_pipeline.automation import WAVE_JOB
+
+    records = DagsterInstance.get().get_run_records(RunsFilter(job_name=WAVE_JOB), ascending=True)
+    return [record.end_time - record.start_time for record in records]
 
 
 def run_one_more_wave() -> float:
@@ -131,9 +142,10 @@ def run_one_more_wave() -> float:
     from score_pipeline.automation import EVALUATION_JOB, WAVE_JOB
     from score_pipeline.cli import QUIET_RUN_CONFIG
     from score_pipeline.definitions import defs
+    from score_pipeline.waves import wave_partitions
 
     instance = DagsterInstance.get()
-    latest = instance.get_dynamic_partitions("wave")[-1]
+    latest = instance.get_dynamic_partitions(wave_partitions.name)[-1]
     began = time.time()
     for job, partition in ((WAVE_JOB, latest), (EVALUATION_JOB, None)):
         result = defs.resolve_job_def(job).execute_in_process(instance=instance, partition_key=partition,

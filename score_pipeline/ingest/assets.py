@@ -1,10 +1,11 @@
-"""One asset per instrument, partitioned by wave, writing `raw.<table>` of the warehouse.
+"""One asset per instrument, partitioned by country x wave, writing `raw.<table>` of the warehouse.
 
 Stage, check, then swap: the wave's new rows replace its old ones inside one transaction, the
 checks run on what that transaction sees, and it commits only when no blocking check failed. A
 refused wave (a blocking check failed, or a file could not be read) keeps the rows it had, and the
-step fails with one sentence per refused wave naming the file and why. A run may ingest several waves in one step (a backfill runs as one run): each
-wave is loaded, checked and committed on its own, and reported on its own partition.
+step fails with one sentence per refused wave naming the file and why. A run may ingest several
+waves in one step (a backfill runs as one run): each wave is loaded, checked and committed on its
+own, and reported on its own partition.
 """
 
 from collections.abc import Iterator
@@ -17,12 +18,12 @@ from dagster import (
 from score_pipeline import settings
 from score_pipeline.ingest.corrections import log_path, read_log
 from score_pipeline.ingest.instruments import CORRECTABLE, INSTRUMENTS, Ingested, Instrument
-from score_pipeline.ingest.load import create_tables, stage_wave
+from score_pipeline.ingest.load import create_tables, record_country, stage_wave
 from score_pipeline.ingest.readers import IngestError
-from score_pipeline.programme import Country, LayoutError, single_country_of
+from score_pipeline.programme import Country, Layout, LayoutError, read_layout
 from score_pipeline.quality.checks import WaveChecks, check_specs, evaluate_staged
 from score_pipeline.resources import WarehouseResource
-from score_pipeline.waves import DropError, single_run_backfills, verified_wave_folder, wave_partitions
+from score_pipeline.waves import DropError, single_run_backfills, split_partition_key, verified_wave_folder, wave_partitions
 
 PREVIEW_ROWS = 10
 
@@ -43,8 +44,8 @@ def ingest_metadata(ingested: Ingested) -> dict[str, object]:
 def load_wave(instrument: Instrument, country: Country, wave: str,
               warehouse: WarehouseResource) -> tuple[Ingested, WaveChecks]:
     """Read, stage and check one wave of the country's instrument; commit only when no blocking check failed."""
-    folder = verified_wave_folder(country.folder, wave)
-    log = read_log(log_path(settings.corrections_dir(), wave), CORRECTABLE)
+    folder = verified_wave_folder(country.folder, country.code, wave)
+    log = read_log(log_path(country.corrections_dir(settings.corrections_dir()), wave), CORRECTABLE)
     ingested = instrument.ingest(folder, wave, log, country.enterprise_id.normalise)
     in_file = instrument.count_received(folder)
     with warehouse.connect() as connection:
@@ -52,6 +53,7 @@ def load_wave(instrument: Instrument, country: Country, wave: str,
         connection.execute("begin transaction")
         try:
             stage_wave(connection, instrument, country.code, wave, ingested)
+            record_country(connection, country.code, country.name, country.currency, country.enterprise_id.label)
             checks = evaluate_staged(connection, instrument, country, wave, in_file)
             connection.execute("rollback" if checks.blocking_failed else "commit")
         except BaseException:
@@ -65,9 +67,11 @@ def load_wave(instrument: Instrument, country: Country, wave: str,
 corrections_log = AssetSpec(
     key="corrections_log", partitions_def=wave_partitions, group_name="ingest", kinds={"csv"},
     owners=["team:data-management"],
-    description="A wave's field corrections log, `<corrections root>/<wave>.csv` (SCORE_CORRECTIONS_DIR, default "
+    description="A wave's field corrections log, `<corrections root>/<country>/<wave>.csv` in a programme, "
+                "`<corrections root>/<wave>.csv` for a single-country root (SCORE_CORRECTIONS_DIR, default "
                 "data/corrections): applied to the rows as read by the ingest of every instrument it names. A changed "
-                "log re-runs its wave; the run's tag `score-pipeline/corrections/<wave>` holds the version it used.",
+                "log re-runs its wave; the run's tag `score-pipeline/corrections/<country>/<wave>` holds the version "
+                "it used.",
 )
 
 
@@ -96,24 +100,24 @@ def ingest_asset(instrument: Instrument) -> AssetsDefinition:
     def _ingest(context: AssetExecutionContext, warehouse: WarehouseResource) -> Iterator[
             MaterializeResult | AssetMaterialization | AssetCheckEvaluation | Output]:
         try:
-            country = single_country_of(settings.raw_dir())
+            layout = read_layout(settings.raw_dir())
         except LayoutError as error:  # the raw root itself: every wave of the run is refused
             raise Failure(description=str(error)) from None
         loaded: dict[str, dict[str, object]] = {}
         refusals = []
-        for wave in context.partition_keys:
+        for key in context.partition_keys:
             try:
-                ingested, checks = load_wave(instrument, country, wave, warehouse)
-            except (IngestError, DropError) as error:  # an unreadable file refuses its wave, not the others
+                ingested, checks = load_wave(instrument, *country_and_wave(layout, key), warehouse)
+            except (IngestError, DropError, LayoutError) as error:  # refuses its wave, not the others
                 refusals.append(str(error))
                 continue
             yield from checks.results
             if checks.blocking_failed:
-                refusals.append(f"{wave}/{instrument.source}: refused, the wave's loaded rows are unchanged: "
+                refusals.append(f"{key}/{instrument.source}: refused, the wave's loaded rows are unchanged: "
                                 + "; ".join(checks.refusals))
                 continue
-            context.log.info(f"{wave} {instrument.source}: {ingested.rows_loaded} of {ingested.rows_received} rows loaded")
-            loaded[wave] = ingest_metadata(ingested)
+            context.log.info(f"{key} {instrument.source}: {ingested.rows_loaded} of {ingested.rows_received} rows loaded")
+            loaded[key] = ingest_metadata(ingested)
         yield from check_outputs(context)
         if refusals:
             for wave, metadata in loaded.items():  # the waves that were swapped in are materialized all the same
@@ -124,6 +128,15 @@ def ingest_asset(instrument: Instrument) -> AssetsDefinition:
         yield MaterializeResult()
 
     return _ingest
+
+
+def country_and_wave(layout: Layout, key: str) -> tuple[Country, str]:
+    """The country and wave of a partition key; LayoutError when the country's folder is refused or gone."""
+    code, wave = split_partition_key(key)
+    try:
+        return layout.country(code), wave
+    except LayoutError as error:
+        raise LayoutError(f"{key}: {error}") from None
 
 
 def check_outputs(context: AssetExecutionContext) -> Iterator[Output]:
@@ -140,6 +153,7 @@ BOOKKEEPING_TABLES = {
     "ingest_log": "One row per wave x instrument ingested, with the counts of that load.",
     "rejects": "Rows set aside and invalid cells: file, row, column, raw value and reason.",
     "superseded": "Submissions replaced by a later one of the same enterprise in the same wave.",
+    "countries": "One row per country loaded: its name, currency and identifier scheme, as its country.yaml says.",
     "corrections": "The wave's field corrections log, line by line, with each line's status and the log's hash "
                    "(contract 5); never published.",
 }

@@ -17,6 +17,9 @@ INGEST_LOG_COLUMNS = {
 BOOKKEEPING = {"rejects": REJECT_COLUMNS, "superseded": SUPERSEDED_COLUMNS, "ingest_log": INGEST_LOG_COLUMNS,
                "corrections": CORRECTION_COLUMNS}
 COUNTRY_COLUMN = "country"  # contract 7: every raw row carries its country's code, first
+# The countries loaded, as their country.yaml describes them (the marts' names and currencies).
+COUNTRIES_DDL = ("create table if not exists raw.countries (country VARCHAR primary key, name VARCHAR not null, "
+                 "currency VARCHAR not null, enterprise_id VARCHAR not null)")
 
 
 def raw_columns(columns: dict[str, str]) -> dict[str, str]:
@@ -43,9 +46,15 @@ def insert(connection: duckdb.DuckDBPyConnection, table: str, columns: dict[str,
 
 def create_tables(connection: duckdb.DuckDBPyConnection, instrument: Instrument, country: str) -> None:
     connection.execute("create schema if not exists raw")
+    connection.execute(COUNTRIES_DDL)
     for table, columns in ((instrument.table, instrument.columns), *BOOKKEEPING.items()):
         connection.execute(ddl(table, raw_columns(columns)))
         add_country_column(connection, table, country)
+
+
+def record_country(connection: duckdb.DuckDBPyConnection, code: str, name: str, currency: str, scheme: str) -> None:
+    """The country's row of raw.countries as its country.yaml says now (a corrected name replaces the old)."""
+    connection.execute("insert or replace into raw.countries values (?, ?, ?, ?)", [code, name, currency, scheme])
 
 
 def add_country_column(connection: duckdb.DuckDBPyConnection, table: str, country: str) -> None:

@@ -22,11 +22,12 @@ from score_pipeline.settings import PUBLISHED_DATABASE_NAME
 PUBLISHED_MARTS = (
     "enterprise_scores", "category_scores", "wave_summary", "score_change", "kpi_change", "business_results",
     "worker_satisfaction", "perceived_effects", "module_spillover", "headline_indicators", "data_quality",
-    "panel_coverage", "participation", "case_studies", "evaluator_effects",
+    "panel_coverage", "participation", "case_studies", "evaluator_effects", "programme_summary",
 )
 # Published rows are sorted, so the same data gives byte-identical files whatever order the waves were
-# built in. The headline keeps the reading order its model gives it (rebuilt whole, so deterministic).
-KEEPS_MODEL_ORDER = {"headline_indicators"}
+# built in. The headline keeps the reading order its model gives it, and the programme summary its
+# countries then the pooled row (both rebuilt whole, so deterministic).
+KEEPS_MODEL_ORDER = {"headline_indicators", "programme_summary"}
 # DuckDB 2.x writes a storage format that the 1.x clients analysts use (the CLI, R, DBeaver, older
 # Python) cannot open; files written at this version open in DuckDB 1.4 and later.
 PUBLISHED_STORAGE_VERSION = "v1.4.0"

@@ -11,8 +11,8 @@ import pandas as pd
 from matplotlib.figure import Figure  # the object API: no backend, no global figure state
 
 from score_pipeline.analysis.stats import FLAG_LEVEL, mean_interval
+from score_pipeline.analysis.programme import KPI_COLUMNS, POOLED_CODE
 from score_pipeline.programme import DEFAULT_COUNTRY as SUMMARY_COUNTRY
-from score_pipeline.programme import country_name
 from score_pipeline.query import for_reading
 from score_pipeline.templates import render
 
@@ -95,13 +95,48 @@ def grouped_bars(frame: pd.DataFrame, index: str, columns: str, values: str, tit
 
 
 def build_report(connection: duckdb.DuckDBPyConnection) -> str:
-    """The report's HTML from the marts of a connection (schema `marts`): one part per country (contract 7)."""
-    countries = [code for (code,) in connection.execute(
-        "select distinct country from marts.headline_indicators order by country").fetchall()]
-    return render("report.html.j2", countries=[country_part(connection, code) for code in countries])
+    """The report's HTML from the marts of a connection (schema `marts`): the programme page when there are
+    several countries, then one part per country (contract 7)."""
+    summary = connection.execute("select * from marts.programme_summary").df()
+    countries = summary[summary["country"] != POOLED_CODE]
+    parts = [country_part(connection, row.country, row.name) for row in countries.itertuples()]
+    programme = programme_part(connection, summary) if len(countries) > 1 else None
+    return render("report.html.j2", programme=programme, countries=parts)
 
 
-def country_part(connection: duckdb.DuckDBPyConnection, country: str) -> dict[str, object]:
+def interval_chart(changes: pd.DataFrame, names: dict[str, str]) -> str:
+    """Each country's mean global score change with its 95 % interval, and the pooled one (`all`)."""
+    groups = [(names[code], rows["change"].to_numpy(float)) for code, rows in changes.groupby("country", sort=True)]
+    groups.append((names[POOLED_CODE], changes["change"].to_numpy(float)))
+    figure = Figure(figsize=(8, 0.45 * len(groups) + 1))
+    axis = figure.subplots()
+    for position, (name, values) in enumerate(reversed(groups)):
+        low, high = mean_interval(values)
+        axis.errorbar(values.mean(), position, xerr=[[values.mean() - low], [high - values.mean()]], fmt="o",
+                      color="#336" if name != names[POOLED_CODE] else "#c60", capsize=3)
+    axis.set_yticks(range(len(groups)), [name for name, _ in reversed(groups)])
+    axis.axvline(0, color="#000", linewidth=0.8)
+    axis.set_xlabel("global score change, baseline to endline: mean and 95 % CI over the enterprises paired")
+    return svg(figure)
+
+
+def programme_part(connection: duckdb.DuckDBPyConnection, summary: pd.DataFrame) -> dict[str, object]:
+    """The countries side by side and pooled (marts.programme_summary)."""
+    names = dict(zip(summary["country"], summary["name"]))
+    changes = connection.execute("select country, change from intermediate.int_global_scores_paired").df()
+    kpis = summary.melt(id_vars="name", value_vars=list(KPI_COLUMNS.values()), var_name="kpi", value_name="pct_change")
+    side_by_side = summary.set_index("name").drop(columns="country").T
+    side_by_side = side_by_side.apply(lambda column: column.map(lambda value: "" if pd.isna(value) else for_reading(value)))
+    sections = [
+        ("Countries side by side", side_by_side.rename_axis(index="figure", columns=None).reset_index().to_html(index=False, border=0)),
+        ("Global score change by country", interval_chart(changes, names)),
+        ("Firm KPIs, mean % change by country", grouped_bars(kpis, "kpi", "name", "pct_change",
+                                                             "Mean % change baseline to endline", "% change")),
+    ]
+    return {"sections": [{"title": title, "content": content} for title, content in sections]}
+
+
+def country_part(connection: duckdb.DuckDBPyConnection, country: str, name: str) -> dict[str, object]:
     """One country's sections, every figure read from its rows of the marts."""
     read = lambda sql: connection.execute(sql, {"country": country}).df()  # noqa: E731
     mine = "country = $country"
@@ -144,7 +179,7 @@ def country_part(connection: duckdb.DuckDBPyConnection, country: str) -> dict[st
         ("Data quality per wave", table(quality)),
         ("Panel coverage", table(coverage)),
     ]
-    return {"code": country, "name": country_name(country), "waves": waves,
+    return {"code": country, "name": name, "waves": waves,
             "sections": [{"title": title, "content": content} for title, content in sections]}
 
 

@@ -6,7 +6,8 @@ from score_pipeline import settings
 from score_pipeline.ingest.instruments import INSTRUMENTS
 from score_pipeline.resources import WarehouseResource
 from score_pipeline.transform.project import EVALUATOR_SCORES
-from score_pipeline.waves import single_run_backfills, wave_partitions
+from score_pipeline.programme import read_layout
+from score_pipeline.waves import single_run_backfills, split_partition_key, wave_partitions
 
 FIELD_CHECK_DEPS = [*(AssetKey(["raw", instrument.table]) for instrument in INSTRUMENTS),
                     AssetKey(["raw", "rejects"]), AssetKey(["raw", "corrections"]),
@@ -24,13 +25,15 @@ with single_run_backfills():
     def field_checks(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
         from score_pipeline.quality.field_checks import read_field_checks, write_field_checks
 
-        for wave in context.partition_keys:
+        layout = read_layout(settings.raw_dir())
+        for key in context.partition_keys:
+            code, wave = split_partition_key(key)
             with warehouse.connect(read_only=True) as connection:
-                checks = read_field_checks(connection, wave)
+                checks = read_field_checks(connection, code, wave, layout.country(code).enterprise_id.normalise)
             page = write_field_checks(checks, settings.field_checks_dir())
-            context.log.info(f"{wave} field checks: {page}")
+            context.log.info(f"{key} field checks: {page}")
             context.add_asset_metadata({"field_checks": MetadataValue.path(str(page)), **checks.counts},
-                                       partition_key=wave)
+                                       partition_key=key)
         return MaterializeResult()
 
 quality_assets = [field_checks]

@@ -24,7 +24,7 @@ from score_pipeline.ingest.instruments import Instrument
 from score_pipeline.ingest.load import COUNTRY_COLUMN, raw_columns
 from score_pipeline.programme import Country
 from score_pipeline.quality.validation import Outcome, Validation, type_problems, validate, write_validation_page
-from score_pipeline.waves import wave_partitions
+from score_pipeline.waves import partition_key, wave_partitions
 
 BLOCKING = ("structure", "reconciliation")
 
@@ -104,35 +104,37 @@ def evaluate_staged(connection: duckdb.DuckDBPyConnection, instrument: Instrumen
         "select column_name, data_type from information_schema.columns where table_schema = 'raw' and table_name = ? "
         "order by ordinal_position", [instrument.table]).fetchall())
     validation = validate(instrument.name, frame, country.enterprise_id.shape)
-    report = str(write_validation_page(validation, wave, settings.validation_docs_dir()))
+    partition = country.partition_key(wave)
+    report = str(write_validation_page(validation, partition, settings.validation_docs_dir()))
     structure_failures = type_problems(raw_columns(instrument.columns), columns) + validation.failures("error")
     reconciliation = reconcile(connection, instrument, country.code, wave, in_file)
     results = [
-        gx_result("structure", key, wave, validation, structure_failures, validation.evaluated("error"), report),
-        evaluation("reconciliation", key, wave, not reconciliation.problems, {
+        gx_result("structure", key, partition, validation, structure_failures, validation.evaluated("error"), report),
+        evaluation("reconciliation", key, partition, not reconciliation.problems, {
             "rows_in_file": reconciliation.in_file, "rows_received": reconciliation.received,
             "rows_loaded": reconciliation.loaded, "rows_rejected": reconciliation.rejected,
             "duplicates_removed": reconciliation.duplicates,
             "problems": MetadataValue.md("; ".join(reconciliation.problems) or "none")}),
-        gx_result("content", key, wave, validation, validation.failures("warn"), validation.evaluated("warn"), report),
-        *([corrections_result(connection, instrument, wave)] if instrument.correctable else []),
+        gx_result("content", key, partition, validation, validation.failures("warn"), validation.evaluated("warn"), report),
+        *([corrections_result(connection, instrument, country.code, wave)] if instrument.correctable else []),
     ]
     refusals = [f"structure check: {describe(o)}" for o in structure_failures]
     refusals += [f"reconciliation check: {problem}" for problem in reconciliation.problems]
     return WaveChecks(results, refusals)
 
 
-def corrections_result(connection: duckdb.DuckDBPyConnection, instrument: Instrument, wave: str) -> AssetCheckEvaluation:
+def corrections_result(connection: duckdb.DuckDBPyConnection, instrument: Instrument, country: str,
+                       wave: str) -> AssetCheckEvaluation:
     lines = connection.execute(
-        "select log_line, status, key, column_name, action from raw.corrections where wave = ? and instrument = ? "
-        "order by log_line", [wave, instrument.name]).fetchall()
+        "select log_line, status, key, column_name, action from raw.corrections where country = ? and wave = ? "
+        "and instrument = ? order by log_line", [country, wave, instrument.name]).fetchall()
     not_applied = [line for line in lines if line[1] != "applied"]
     table = "\n".join(f"| {line} | {status} | {key} | {column or ''} | {action} |"
                       for line, status, key, column, action in not_applied)
-    return evaluation("corrections", AssetKey(["raw", instrument.table]), wave, not not_applied, {
+    return evaluation("corrections", AssetKey(["raw", instrument.table]), partition_key(country, wave), not not_applied, {
         "lines": len(lines), "applied": len(lines) - len(not_applied), "not_applied": len(not_applied),
-        "log_sha256": connection.execute("select any_value(log_sha256) from raw.corrections where wave = ?",
-                                         [wave]).fetchone()[0] or "no log",
+        "log_sha256": connection.execute("select any_value(log_sha256) from raw.corrections where country = ? "
+                                         "and wave = ?", [country, wave]).fetchone()[0] or "no log",
         "lines_not_applied": MetadataValue.md(
             "| log line | status | key | column | action |\n|---|---|---|---|---|\n" + table if not_applied else "none"),
     })
@@ -147,22 +149,22 @@ def describe(outcome: Outcome) -> str:
     return f"{outcome.label} failed{count}{sample}"
 
 
-def evaluation(check_name: str, key: AssetKey, wave: str, passed: bool, metadata: dict[str, object]) -> AssetCheckEvaluation:
-    """A check's result for one wave partition (an AssetCheckResult would take the run's partition,
+def evaluation(check_name: str, key: AssetKey, partition: str, passed: bool, metadata: dict[str, object]) -> AssetCheckEvaluation:
+    """A check's result for one country x wave partition (an AssetCheckResult would take the run's partition,
     and a run that ingests several waves has none of its own)."""
     blocking = check_name in BLOCKING
     return AssetCheckEvaluation(asset_key=key, check_name=check_name, passed=passed, metadata=metadata,
                                 severity=AssetCheckSeverity.ERROR if blocking else AssetCheckSeverity.WARN,
-                                blocking=blocking, partition=wave)
+                                blocking=blocking, partition=partition)
 
 
-def gx_result(check_name: str, key: AssetKey, wave: str, validation: Validation, failures: list[Outcome],
+def gx_result(check_name: str, key: AssetKey, partition: str, validation: Validation, failures: list[Outcome],
               evaluated: int, report: str) -> AssetCheckEvaluation:
     table = "\n".join(
         f"| {o.label} | {'' if o.unexpected_count is None else o.unexpected_count} | {', '.join(o.sample) or (o.error or '')} |"
         for o in failures
     )
-    return evaluation(check_name, key, wave, not failures, {
+    return evaluation(check_name, key, partition, not failures, {
         "rows": validation.rows,
         "expectations_evaluated": evaluated,
         "expectations_failed": len(failures),

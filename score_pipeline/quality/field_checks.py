@@ -19,8 +19,9 @@ import pandas as pd
 from score_pipeline.analysis.stats import FLAG_LEVEL
 from score_pipeline.ingest.instruments import INSTRUMENTS_BY_NAME
 from score_pipeline.ingest.instruments.profile import FIELDS as PROFILE_FIELDS
-from score_pipeline.ingest.normalise import normalise_ruc
+from score_pipeline.ingest.normalise import IdentifierRule
 from score_pipeline.templates import render
+from score_pipeline.waves import partition_key
 
 IQR_FACTOR = 3.0  # an outlier lies outside [Q1 - 3 IQR, Q3 + 3 IQR] of the wave's values (contract 6)
 RATIO_LIMIT = 10.0  # ... or is over 10 times, or under a tenth of, the enterprise's value in its previous wave
@@ -32,6 +33,7 @@ PROFILE_NUMBERS = {field.column: field.header for field in PROFILE_FIELDS if fie
 
 @dataclass(frozen=True)
 class FieldChecks:
+    country: str
     wave: str
     rejects: pd.DataFrame  # instrument, kind, reason, rows (counts)
     reject_rows: pd.DataFrame  # every reject: instrument, file, row, column, value, reason
@@ -42,6 +44,10 @@ class FieldChecks:
     confirmed: int  # outlying cells a `confirm` line covers, not listed
 
     @property
+    def partition(self) -> str:
+        return partition_key(self.country, self.wave)
+
+    @property
     def counts(self) -> dict[str, int]:
         return {"rejected_rows": int(self.rejects.loc[self.rejects["kind"] == "row", "rows"].sum()),
                 "invalid_values": int(self.rejects.loc[self.rejects["kind"] != "row", "rows"].sum()),
@@ -50,13 +56,13 @@ class FieldChecks:
                 "enterprises_missing_an_instrument": len(self.missing), "outliers": len(self.outliers)}
 
 
-def confirmed_cells(corrections: pd.DataFrame) -> set[tuple[str, str]]:
+def confirmed_cells(corrections: pd.DataFrame, identifier: IdentifierRule) -> set[tuple[str, str]]:
     """(ruc, profile column) of the applied `confirm` lines on the profile: their values were checked."""
     column_of = {header: column for column, header in PROFILE_NUMBERS.items()}
     lines = corrections[(corrections["instrument"] == "perfil_empresa") & (corrections["action"] == "confirm")
                         & (corrections["status"] == "applied")]
-    return {(normalise_ruc(key).value, column_of[header]) for key, header in zip(lines["key"], lines["column_name"])
-            if header in column_of and normalise_ruc(key).value}
+    return {(identifier(key).value, column_of[header]) for key, header in zip(lines["key"], lines["column_name"])
+            if header in column_of and identifier(key).value}
 
 
 def outliers(current: pd.DataFrame, previous: pd.DataFrame | None, confirmed: set[tuple[str, str]]) -> tuple[pd.DataFrame, int]:
@@ -93,47 +99,52 @@ def missing_instruments(panel: pd.DataFrame, present: pd.DataFrame) -> pd.DataFr
     return pd.DataFrame([r for r in rows if r[2]], columns=["ruc", "business_name", "missing"])
 
 
-def profile_long(connection: duckdb.DuckDBPyConnection, wave: str) -> pd.DataFrame:
+def profile_long(connection: duckdb.DuckDBPyConnection, country: str, wave: str) -> pd.DataFrame:
     numbers = ", ".join(PROFILE_NUMBERS)
-    return connection.execute(f"unpivot (select ruc, {numbers} from raw.company_profile where wave = ?) "
-                              f"on {numbers} into name number value value", [wave]).df()
+    return connection.execute(f"unpivot (select ruc, {numbers} from raw.company_profile where country = ? and wave = ?) "
+                              f"on {numbers} into name number value value", [country, wave]).df()
 
 
-def previous_wave(connection: duckdb.DuckDBPyConnection, wave: str) -> str | None:
-    """The loaded wave before this one in key order (the waves' order, contract 1)."""
-    return connection.execute("select max(wave) from raw.company_profile where wave < ?", [wave]).fetchone()[0]
+def previous_wave(connection: duckdb.DuckDBPyConnection, country: str, wave: str) -> str | None:
+    """The country's loaded wave before this one in key order (the waves' order, contract 1)."""
+    return connection.execute("select max(wave) from raw.company_profile where country = ? and wave < ?",
+                              [country, wave]).fetchone()[0]
 
 
-def read_field_checks(connection: duckdb.DuckDBPyConnection, wave: str) -> FieldChecks:
-    """The wave's field checks from the warehouse (raw tables and the wave-level models)."""
+def read_field_checks(connection: duckdb.DuckDBPyConnection, country: str, wave: str,
+                      identifier: IdentifierRule) -> FieldChecks:
+    """The country's wave's field checks from the warehouse (raw tables and the wave-level models);
+    `identifier` is the country's rule, to match the corrections log's keys."""
     from score_pipeline.analysis.stats import evaluator_effects
 
-    read = lambda sql, *parameters: connection.execute(sql, list(parameters)).df()  # noqa: E731
-    rejects = read("select instrument, kind, reason, count(*) as rows from raw.rejects where wave = ? "
-                   "group by all order by instrument, kind, rows desc, reason", wave)
+    read = lambda sql: connection.execute(sql, [country, wave]).df()  # noqa: E731
+    rejects = read("select instrument, kind, reason, count(*) as rows from raw.rejects where country = $1 and wave = $2 "
+                   "group by all order by instrument, kind, rows desc, reason")
     reject_rows = read("select instrument, source_file as file, row_number as row, coalesce(column_name, '') as column, "
-                       "coalesce(raw_value, '') as value, reason from raw.rejects where wave = ? order by all", wave)
+                       "coalesce(raw_value, '') as value, reason from raw.rejects where country = $1 and wave = $2 "
+                       "order by all")
     corrections = read("select log_line as line, instrument, key, coalesce(column_name, '') as column_name, action, "
                        "coalesce(old_value, '') as old_value, coalesce(new_value, '') as new_value, author, "
                        "strftime(corrected_on, '%Y-%m-%d') as date, reason, status "
-                       "from raw.corrections where wave = ? order by log_line", wave)
+                       "from raw.corrections where country = $1 and wave = $2 order by log_line")
     evaluators = evaluator_effects(read("select wave, ruc, evaluator, global_score "
-                                        "from intermediate.int_evaluator_scores_joined where wave = ?", wave))
+                                        "from intermediate.int_evaluator_scores_joined where country = $1 and wave = $2"))
     present = read(" union all ".join(f"select distinct '{name}' as instrument, ruc from raw.{INSTRUMENTS_BY_NAME[name].table} "
-                                      f"where wave = $1" for name in PANEL_INSTRUMENTS), wave)
-    panel = read("select ruc, business_name from raw.company_profile where wave = ? order by ruc", wave)
-    earlier = previous_wave(connection, wave)
-    found, confirmed = outliers(profile_long(connection, wave), profile_long(connection, earlier) if earlier else None,
-                                confirmed_cells(corrections))
-    return FieldChecks(wave, rejects, reject_rows, corrections, evaluators, missing_instruments(panel, present),
+                                      f"where country = $1 and wave = $2" for name in PANEL_INSTRUMENTS))
+    panel = read("select ruc, business_name from raw.company_profile where country = $1 and wave = $2 order by ruc")
+    earlier = previous_wave(connection, country, wave)
+    found, confirmed = outliers(profile_long(connection, country, wave),
+                                profile_long(connection, country, earlier) if earlier else None,
+                                confirmed_cells(corrections, identifier))
+    return FieldChecks(country, wave, rejects, reject_rows, corrections, evaluators, missing_instruments(panel, present),
                        found, confirmed)
 
 
 def write_field_checks(checks: FieldChecks, folder: Path) -> Path:
-    """`<folder>/<wave>.html`, replaced atomically."""
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{checks.wave}.html"
-    temporary = folder / f".{target.name}.tmp"
+    """`<folder>/<country>/<wave>.html`, replaced atomically."""
+    target = folder / f"{checks.partition}.html"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.parent / f".{target.name}.tmp"
     temporary.write_text(render("field_checks.html.j2", checks=checks, counts=checks.counts, iqr=IQR_FACTOR, flag_level=FLAG_LEVEL,
                                 ratio=RATIO_LIMIT, panel_instruments=PANEL_INSTRUMENTS), encoding="utf-8")
     os.replace(temporary, target)

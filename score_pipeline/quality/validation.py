@@ -140,9 +140,10 @@ def type_problems(declared: dict[str, str], actual: dict[str, str]) -> list[Outc
     return problems
 
 
-def write_validation_page(validation: Validation, wave: str, folder: Path) -> Path:
-    """A small self-contained HTML validation page (the Data Docs of this project)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{wave}__{validation.suite}.html"
-    path.write_text(render("validation.html.j2", validation=validation, wave=wave), encoding="utf-8")
+def write_validation_page(validation: Validation, partition: str, folder: Path) -> Path:
+    """A small self-contained HTML validation page (the Data Docs of this project):
+    `<folder>/<country>/<wave>__<suite>.html`."""
+    path = folder / f"{partition}__{validation.suite}.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render("validation.html.j2", validation=validation, partition=partition), encoding="utf-8")
     return path

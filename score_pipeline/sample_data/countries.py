@@ -55,6 +55,7 @@ class NitMaker:
 class SampleCountry:
     code: str
     name: str
+    name_in_spanish: str  # as the profile sheet's title writes it
     currency: str
     enterprise_id: str  # the python-stdnum module its country.yaml names
     waves: tuple[str, str, str]
@@ -73,7 +74,7 @@ class SampleCountry:
 
 
 PERU = SampleCountry(
-    code="pe", name="Peru", currency="PEN", enterprise_id="pe.ruc",
+    code="pe", name="Peru", name_in_spanish="Perú", currency="PEN", enterprise_id="pe.ruc",
     waves=("2017-baseline", "2018-midterm", "2019-endline"), enterprises=52, targets=PERU_TARGETS,
     identifiers=RucMaker(),
     regions=("Lima", "Lima", "Lima", "Lima", "Callao", "Arequipa", "La Libertad", "Piura", "Lambayeque", "Junín",
@@ -83,7 +84,7 @@ PERU = SampleCountry(
 )
 
 COLOMBIA = SampleCountry(
-    code="co", name="Colombia", currency="COP", enterprise_id="co.nit",
+    code="co", name="Colombia", name_in_spanish="Colombia", currency="COP", enterprise_id="co.nit",
     waves=("2019-baseline", "2020-midterm", "2021-endline"), enterprises=30, targets=COLOMBIA_TARGETS,
     identifiers=NitMaker(),
     regions=("Bogotá D.C.", "Bogotá D.C.", "Antioquia", "Antioquia", "Valle del Cauca", "Atlántico", "Santander",

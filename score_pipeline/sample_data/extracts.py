@@ -230,7 +230,7 @@ def _write_profile(path: Path, sample: Sample, wave: str, data: WaveData, rng: n
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "perfil"
-    sheet.append([f"Ficha de perfil de empresa - Evaluación SCORE Perú - {wave}"])
+    sheet.append([f"Ficha de perfil de empresa - Evaluación SCORE {country.name_in_spanish} - {wave}"])
     sheet.append([f"Nota: cifras declaradas por la empresa. ND = no disponible. {country.amounts_note}"])
     sheet.append(list(PROFILE_HEADERS))
     p = data.profile

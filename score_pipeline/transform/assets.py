@@ -1,7 +1,7 @@
-"""dbt models as Dagster assets: wave-level models per wave partition, cross-wave models after them.
+"""dbt models as Dagster assets: wave-level models per country x wave partition, cross-wave models after them.
 
-A run may build several wave partitions (a backfill runs as one run, BackfillPolicy.single_run):
-dbt builds them in one invocation, and each partition gets its own row counts.
+A run may build several partitions (a backfill runs as one run, BackfillPolicy.single_run): dbt builds
+them in one invocation, and each partition gets its own row counts.
 """
 
 from collections.abc import Iterator, Sequence
@@ -28,30 +28,32 @@ SHARED_OPTIONS = {
 
 
 def _stream_build(context: AssetExecutionContext, dbt: InProcessDbtResource, warehouse: WarehouseResource,
-                  waves: Sequence[str] = ()) -> Iterator[Any]:
+                  partition_keys: Sequence[str] = ()) -> Iterator[Any]:
     """`dbt build`, its events reported once dbt is done, each model's with its row counts and column types.
 
-    `waves` are the wave partitions of the run; when they are every wave, dbt gets no `--vars`
-    (builds every wave). dbt's own log goes to the invocation's dbt.log, whose path goes to the run log.
+    `partition_keys` are the run's country x wave partitions, always passed to dbt: a run rebuilds exactly
+    them, never a wave the run does not cover (whose rows, rebuilt in another order, could differ in the last
+    bit of a float sum). dbt's own log goes to the invocation's dbt.log, whose path goes to the run log.
     """
-    every_wave = set(waves) == set(context.instance.get_dynamic_partitions(wave_partitions.name))
     target = invocation_target(context.run.run_id)
-    context.log.info(f"dbt build for {', '.join(waves) if waves else 'the cross-wave models'}: its log is {target / 'dbt.log'}")
-    invocation = dbt.build(context, dbt_build_args([] if every_wave else waves), target)
+    context.log.info(f"dbt build for {', '.join(partition_keys) if partition_keys else 'the cross-wave models'}: "
+                     f"its log is {target / 'dbt.log'}")
+    invocation = dbt.build(context, dbt_build_args(partition_keys), target)
     if invocation.failure is not None:
         yield from invocation.stream()  # what dbt built before it failed is still reported, then the failure
     built = [(event, model_id(event)) for event in invocation.events]
     with warehouse.connect(read_only=True) as connection:
-        facts = relation_facts(connection, relations_from_manifest(invocation.manifest, [i for _, i in built if i]), waves)
+        facts = relation_facts(connection, relations_from_manifest(invocation.manifest, [i for _, i in built if i]),
+                               partition_keys)
     for event, unique_id in built:
         found = facts.get(unique_id) if unique_id else None
         if found is None:
             yield event
             continue
-        key = context.asset_key_for_output(event.output_name) if found.rows_by_wave else None
-        for wave, rows in found.rows_by_wave.items():
-            context.add_asset_metadata({"dagster/row_count": rows}, asset_key=key, partition_key=wave)
-        metadata = {k: v for k, v in found.metadata.items() if not (found.rows_by_wave and k == "dagster/row_count")}
+        key = context.asset_key_for_output(event.output_name) if found.rows_by_partition else None
+        for partition, rows in found.rows_by_partition.items():
+            context.add_asset_metadata({"dagster/row_count": rows}, asset_key=key, partition_key=partition)
+        metadata = {k: v for k, v in found.metadata.items() if not (found.rows_by_partition and k == "dagster/row_count")}
         yield event.with_metadata({**event.metadata, **metadata})
 
 

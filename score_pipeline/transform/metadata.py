@@ -39,14 +39,14 @@ def relations_from_manifest(manifest: Mapping[str, Any], unique_ids: Iterable[st
 @dataclass(frozen=True)
 class RelationFacts:
     """What a build left in one relation: its metadata (column types, total rows) and, for a relation
-    with a `wave` column, its rows in each of the waves built."""
+    with `country` and `wave` columns, its rows in each of the partitions (`pe/2017-baseline`) built."""
 
     metadata: dict[str, Any]
-    rows_by_wave: dict[str, int]
+    rows_by_partition: dict[str, int]
 
 
 def relation_facts(connection: duckdb.DuckDBPyConnection, relations: Mapping[str, Relation],
-                   waves: Sequence[str] = ()) -> dict[str, RelationFacts]:
+                   partition_keys: Sequence[str] = ()) -> dict[str, RelationFacts]:
     """unique_id -> RelationFacts for the relations that exist."""
     if not relations:
         return {}
@@ -62,12 +62,13 @@ def relation_facts(connection: duckdb.DuckDBPyConnection, relations: Mapping[str
             continue
         name = f'"{relation.schema}"."{relation.name}"'
         count = connection.execute(f"select count(*) from {name}").fetchone()[0]
-        by_wave = {}
-        if waves and any(column == "wave" for column, _ in found):
-            counted = dict(connection.execute(f"select wave, count(*) from {name} where wave in (select unnest(?)) "
-                                              "group by wave", [list(waves)]).fetchall())
-            by_wave = {wave: counted.get(wave, 0) for wave in waves}
+        by_partition = {}
+        if partition_keys and {"country", "wave"} <= {column for column, _ in found}:
+            counted = dict(connection.execute(
+                f"select country || '/' || wave as partition, count(*) from {name} "
+                "where partition in (select unnest(?)) group by partition", [list(partition_keys)]).fetchall())
+            by_partition = {key: counted.get(key, 0) for key in partition_keys}
         schema = TableSchema(columns=[TableColumn(column, kind, description=relation.descriptions.get(column) or None)
                                       for column, kind in found])
-        facts[unique_id] = RelationFacts({"dagster/row_count": count, "dagster/column_schema": schema}, by_wave)
+        facts[unique_id] = RelationFacts({"dagster/row_count": count, "dagster/column_schema": schema}, by_partition)
     return facts

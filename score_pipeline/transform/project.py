@@ -11,6 +11,7 @@ from dagster_dbt.dbt_project import using_dagster_dev
 
 from score_pipeline import settings
 from score_pipeline.transform.resource import parse
+from score_pipeline.waves import split_partition_key
 
 
 def prepare_if_dev(project: DbtProject) -> None:
@@ -31,19 +32,18 @@ WAVE_SELECTION = "tag:wave"
 EVALUATOR_SCORES = AssetKey(["intermediate", "int_evaluator_scores_joined"])  # read by the evaluator mart and the field checks
 
 
-def dbt_vars_for_waves(waves: Sequence[str]) -> str:
-    """The `--vars` argument that makes the wave-level models build these wave partitions."""
-    for wave in waves:
-        if not wave or "'" in wave:
-            raise ValueError(f"not a wave key: {wave!r}")
-    return json.dumps({"waves": list(waves)})
+def dbt_vars_for_partitions(partition_keys: Sequence[str]) -> str:
+    """The `--vars` argument that makes the wave-level models build these country x wave partitions."""
+    for key in partition_keys:
+        split_partition_key(key)  # ValueError for anything else: the keys are written into SQL
+    return json.dumps({"partitions": list(partition_keys)})
 
 
-def dbt_build_args(waves: Sequence[str] | None = None) -> list[str]:
-    """`dbt build` for some wave partitions, or for every wave / the cross-wave models when none is given.
+def dbt_build_args(partition_keys: Sequence[str] | None = None) -> list[str]:
+    """`dbt build` for some partitions, or for every wave / the cross-wave models when none is given.
 
     Unit tests are left to the test suite (`tests/test_dbt_unit.py`): their inputs are fixed
     rows, so running them on every wave proves nothing new and costs a second per build.
     """
     build = ["build", "--exclude-resource-type", "unit_test"]
-    return [*build, "--vars", dbt_vars_for_waves(waves)] if waves else build
+    return [*build, "--vars", dbt_vars_for_partitions(partition_keys)] if partition_keys else build

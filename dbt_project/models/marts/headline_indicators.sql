@@ -1,9 +1,14 @@
 -- Contract 4: baseline / endline are the indicator's values at the first and the
 -- last wave that has it; for the six KPIs, means over the enterprises counted,
--- with change_pct their mean_pct_change. Contract 7: within each country.
+-- with change_pct their mean_pct_change. Contract 7: within each country, money
+-- in the country's currency.
 
 with labels as (
     select sort_order, indicator, label, unit from {{ ref('headline_catalog') }}
+),
+
+countries as (
+    select country, currency from {{ ref('stg_raw__countries') }}
 ),
 
 business as (
@@ -57,36 +62,22 @@ kpi_indicators as (
     group by pairs.country, pairs.kpi
 ),
 
-waves as (
-    select * from {{ ref('int_waves_ordered') }}
-),
-
-global_pairs as (
-    select baseline.country, baseline.ruc, endline.global_score - baseline.global_score as gain
-    from {{ ref('enterprise_scores') }} as baseline
-    inner join waves as first_wave
-        on first_wave.country = baseline.country and first_wave.wave = baseline.wave and first_wave.is_baseline
-    inner join {{ ref('enterprise_scores') }} as endline on endline.country = baseline.country and endline.ruc = baseline.ruc
-    inner join waves as last_wave
-        on last_wave.country = endline.country and last_wave.wave = endline.wave and last_wave.is_endline
-    where baseline.global_score is not null and endline.global_score is not null
-),
-
 gain_indicator as (
     select
         country,
         'pct_enterprises_gain_gt1' as indicator,
         null::double as baseline,
-        count(*) filter (where gain > 1) * 100.0 / count(*) as endline,
+        count(*) filter (where gained_over_one) * 100.0 / count(*) as endline,
         null::double as change,
         null::double as change_pct
-    from global_pairs
+    from {{ ref('int_global_scores_paired') }}
     group by country
 ),
 
 final as (
     select
-        figures.country, labels.indicator, labels.label, labels.unit,
+        figures.country, labels.indicator, labels.label,
+        case when labels.unit = 'currency' then countries.currency else labels.unit end as unit,
         figures.baseline, figures.endline, figures.change, figures.change_pct
     from labels
     inner join (
@@ -94,6 +85,7 @@ final as (
         union all select * from kpi_indicators
         union all select * from gain_indicator
     ) as figures on figures.indicator = labels.indicator
+    left join countries on countries.country = figures.country
     order by figures.country, labels.sort_order
 )
 
