@@ -73,7 +73,8 @@ ui: manifest
 # Every complete wave again, then the cross-wave marts and the publication.
 backfill: run
 
-# The scale benchmark (not part of `make test`): 52, 520 and 5,200 enterprises; see docs/benchmarks.md.
+# The scale benchmark (not part of `make test`): 52, 520 and 5,200 enterprises, and 11 countries x 52;
+# see docs/benchmarks.md.
 bench: manifest
 	@$(PY) -m score_pipeline.benchmark
 
