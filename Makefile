@@ -43,7 +43,7 @@ $(MANIFEST): $(INSTALLED) $(DBT_SOURCES)
 	@cd dbt_project && ../$(VENV)/bin/dbt parse --quiet --profiles-dir .
 
 run: manifest
-	$(SAY) "running every wave of data/raw end to end, then publishing"
+	$(SAY) "running every wave of every country of data/raw end to end, then publishing"
 	@$(PY) -m score_pipeline.cli run
 
 # The suite on both cores (pytest-xdist): a test file stays on one worker, so its module fixtures run once;

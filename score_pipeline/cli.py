@@ -27,9 +27,9 @@ HEADLINE_QUERY = """
     from marts.headline_indicators where country = ?
 """
 PROGRAMME_QUERY = """
-    select country, name, n_enterprises, n_pairs, round(global_baseline, 2) as global_baseline,
-           round(global_endline, 2) as global_endline, round(global_change, 2) as global_change, p_value,
-           round(accidents_pct_change, 1) as accidents_pct, round(worker_satisfaction_change, 2) as worker_satisfaction
+    select country, name, n_pairs as pairs, round(global_baseline, 2) as baseline, round(global_endline, 2) as endline,
+           round(global_change, 2) as change, p_value, round(accidents_pct_change, 1) as "accidents %",
+           round(worker_satisfaction_change, 2) as "satisfaction +"
     from marts.programme_summary
 """
 
