@@ -14,7 +14,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export GX_ANALYTICS_ENABLED := False
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install run test ui sample-data manifest backfill bench clean browser
+.PHONY: install run test ui serve sample-data manifest backfill bench clean browser
 
 install: $(INSTALLED) $(DAGSTER_HOME)/dagster.yaml
 
@@ -50,7 +50,7 @@ run: manifest
 # each worker runs the sample end to end once for the tests that read its marts.
 TEST_WORKERS ?= 2
 test: manifest browser
-	$(SAY) "running the test suite on $(TEST_WORKERS) workers (about 5 minutes; each test is named as it ends)"
+	$(SAY) "running the test suite on $(TEST_WORKERS) workers (about 9 minutes; each test is named as it ends)"
 	@$(PY) -m pytest -v -n $(TEST_WORKERS) --dist loadfile
 
 # Debian's chromium for the browser tests (the UI and the report); playwright drives it. Installing it
@@ -69,6 +69,12 @@ browser:
 ui: manifest
 	$(SAY) "Dagster UI on http://127.0.0.1:$(UI_PORT) (webserver and daemon; Ctrl-C stops both)"
 	@$(VENV)/bin/dagster dev -h 127.0.0.1 -p $(UI_PORT) -w workspace.yaml --log-level warning
+
+# The shared deployment (docs/deployment.md): the webserver and the daemon on a PostgreSQL-backed instance
+# in SERVE_HOME, the PostgreSQL named by DAGSTER_PG_HOST, _PORT, _USER, _PASSWORD and _DB.
+SERVE_HOME ?= $(CURDIR)/.dagster-serve
+serve: manifest
+	@DAGSTER_HOME=$(SERVE_HOME) deploy/postgres/serve $(UI_PORT)
 
 # Every complete wave again, then the cross-wave marts and the publication.
 backfill: run

@@ -6,7 +6,6 @@ import argparse
 import contextlib
 import os
 import shutil
-import socket
 import sys
 import time
 from collections.abc import Sequence
@@ -20,7 +19,6 @@ if TYPE_CHECKING:  # dagster is imported lazily: `score-pipeline sql` starts in 
     from dagster import DagsterInstance, ExecuteInProcessResult
 
 QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-PROCESS_TAG, HOST_TAG = "score-pipeline/pid", "score-pipeline/host"
 HEADLINE_QUERY = """
     select indicator, unit, round(baseline, 2) as baseline, round(endline, 2) as endline,
            round(change, 2) as change, round(change_pct, 1) as change_pct
@@ -43,31 +41,18 @@ def ensure_dagster_home() -> Path:
     return home
 
 
-def process_tags() -> dict[str, str]:
-    """Tags naming the process that runs a run, so that a later process can tell it was abandoned."""
-    return {PROCESS_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
-
-
-def process_is_gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:  # alive, another user's
-        return False
-    return False
-
-
 def fail_abandoned_runs(instance: DagsterInstance) -> list[str]:
-    """Fail the runs of this host's score-pipeline processes that died (SIGKILL, out of memory) and free
-    their pool slots: left alone, a dead run keeps `duckdb_warehouse` claimed and every later run waits."""
+    """Fail the runs of this host whose worker process died (SIGKILL, out of memory) and free their pool
+    slots: left alone, a dead run keeps `duckdb_warehouse` claimed and every later run waits."""
     from dagster import DagsterRunStatus, RunsFilter
+
+    from score_pipeline.run_workers import PROCESS_TAG, worker_is_gone
 
     abandoned = []
     for run in instance.get_runs(RunsFilter(statuses=[DagsterRunStatus.STARTED, DagsterRunStatus.STARTING])):
-        pid, host = run.tags.get(PROCESS_TAG), run.tags.get(HOST_TAG)
-        if pid and host == socket.gethostname() and process_is_gone(int(pid)):
-            instance.report_run_failed(run, f"the score-pipeline process {pid} that ran it ended before the run did")
+        if worker_is_gone(run.tags):
+            instance.report_run_failed(run, f"the score-pipeline process {run.tags[PROCESS_TAG]} that ran it ended "
+                                            "before the run did")
             instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
             abandoned.append(run.run_id)
     return abandoned
@@ -167,6 +152,7 @@ def run_all_waves(out: TextIO | None = None) -> int:
     from score_pipeline.automation import EVALUATION_JOB, WAVE_JOB
     from score_pipeline.definitions import defs
     from score_pipeline.programme import LayoutError, read_layout
+    from score_pipeline.run_workers import process_tags
     from score_pipeline.waves import contiguous_blocks, wave_partitions
 
     raw_root = settings.raw_dir()

@@ -13,9 +13,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, InitResourceContext
 
 from score_pipeline import settings
+from score_pipeline.run_workers import record_worker
 
 # One DuckDB thread, here and in dbt's profile: parallel aggregation adds floats in a varying order,
 # so the same raw data gave marts differing in the last bit from run to run.
@@ -45,6 +46,12 @@ class WarehouseResource(ConfigurableResource):
     the two on the same file."""
 
     lock_wait_seconds: float = 120.0
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        """Set up in the run worker, before the run's first warehouse step: the run records the process that
+        executes it (run_workers), so that a run whose worker dies can be failed and its pool slot freed."""
+        if context.instance is not None and context.run_id:
+            record_worker(context.instance, context.run_id)
 
     @property
     def database(self) -> Path:
