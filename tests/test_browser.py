@@ -203,8 +203,13 @@ def test_the_report_renders_its_charts_and_tables(browser, pipeline: PipelineRun
     changes = peru.locator("section", has_text="Module and category changes").locator("table")
     header = changes.locator("th").all_inner_texts()
     global_row = changes.locator("tr", has_text="global").first.locator("td").all_inner_texts()
-    p_holm = global_row[header.index("p_holm")]
-    assert p_holm != "0.0" and float(p_holm) < 1e-20, p_holm  # 6.1e-25 from scipy on the sample
+    assert global_row[header.index("p_holm")] == "< 0.001"  # 6.1e-25 from scipy on the sample, not 0.0
+    module_1 = changes.locator("tr", has_text="Workplace cooperation").first.locator("td").all_inner_texts()
+    assert module_1[:2] == ["m1", "Workplace cooperation"]  # the codebook's name beside the code
+    business = peru.locator("section", has_text="Business results").locator("table")
+    header = business.locator("th").all_inner_texts()
+    endline = business.locator("tr", has_text="2019-endline").first.locator("td").all_inner_texts()
+    assert endline[header.index("annual_sales_mean")] == "PEN 8,850,000"  # thousands separated, in its currency
     evaluators = peru.locator("section", has_text="Evaluator effects")
     assert evaluators.locator("svg").count() == 1
     flagged = [row for row in evaluators.locator("table tr").all_inner_texts() if "2018-midterm" in row and "EV03" in row]
@@ -212,6 +217,30 @@ def test_the_report_renders_its_charts_and_tables(browser, pipeline: PipelineRun
     colombia = page.locator("#co").locator("section", has_text="Headline indicators").locator("table")
     assert "evaluation summary" not in colombia.locator("th").all_inner_texts()  # Peru's published figures only
     page.screenshot(path=ARTIFACTS / "report.png", full_page=True)
+
+
+def test_the_report_prints_to_pdf_with_every_table_on_the_page(browser, pipeline: PipelineRun, tmp_path: Path) -> None:
+    """Chromium prints the report (A4 landscape, its print styles): a part per page break, every table as wide
+    as the page at most, and the figures as a reader reads them in the PDF's own text."""
+    from pypdf import PdfReader
+
+    page = browser.new_page(viewport={"width": 1031, "height": 700})  # A4 landscape less its margins, in CSS px
+    page.emulate_media(media="print")
+    page.goto((pipeline.publish_dir / "report.html").as_uri())
+    too_wide = page.evaluate("() => [...document.querySelectorAll('table')].filter("
+                             "t => t.getBoundingClientRect().right > document.documentElement.clientWidth + 1).length")
+    assert too_wide == 0
+    pdf = tmp_path / "report.pdf"
+    page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
+    pages = PdfReader(pdf).pages
+    width, height = float(pages[0].mediabox.width), float(pages[0].mediabox.height)
+    assert (round(width / 72 * 25.4), round(height / 72 * 25.4)) == (297, 210)  # A4 landscape, in mm
+    texts = [p.extract_text() for p in pages]
+    assert texts[0].startswith("SCORE Training impact evaluation, the programme")
+    starts = [number for number, text in enumerate(texts) if "SCORE Training impact evaluation, " in text]
+    assert len(starts) == 3 and starts[0] == 0  # the programme, then each country from a new page
+    peru = "\n".join(texts[starts[2]:])
+    assert "PEN 7,050,000" in peru and "< 0.001" in peru and "-42.0 %" in peru
 
 
 def test_the_field_checks_page_shows_the_flagged_evaluator(browser, pipeline: PipelineRun) -> None:

@@ -13,7 +13,7 @@ from matplotlib.figure import Figure  # the object API: no backend, no global fi
 from score_pipeline.analysis.stats import FLAG_LEVEL, mean_interval
 from score_pipeline.analysis.programme import KPI_COLUMNS, POOLED_CODE
 from score_pipeline.programme import DEFAULT_COUNTRY as SUMMARY_COUNTRY
-from score_pipeline.query import for_reading
+from score_pipeline.publish.formatting import column_formatter, for_report, headline_row, percent
 from score_pipeline.templates import render
 
 REPORT_NAME = "report.html"
@@ -24,12 +24,21 @@ def svg(figure: Figure) -> str:
     return text[text.index("<svg"):]
 
 
-def table(frame: pd.DataFrame, digits: int = 2) -> str:
-    """An HTML table; p-values keep their magnitude (`3.50e-10`, not 0.0)."""
-    shown = frame.round(digits)
-    for column in [c for c in frame.columns if c.startswith("p_")]:
-        shown[column] = frame[column].map(for_reading)
-    return shown.to_html(index=False, na_rep="", border=0, escape=True)
+def table(frame: pd.DataFrame, currency: str, digits: int = 2) -> str:
+    """An HTML table of a mart's rows, every number formatted for reading (publish/formatting.py)."""
+    return for_report(frame, currency, digits).to_html(index=False, border=0, escape=True)
+
+
+def headline_table(headline: pd.DataFrame, currency: str, columns: list[str]) -> str:
+    """The headline indicators, each row's figures in its unit (money in the country's currency)."""
+    shown = headline[columns].astype(object)
+    for index, row in headline.iterrows():
+        level, change = headline_row(row["unit"], currency)
+        for column in ("baseline", "endline"):
+            shown.at[index, column] = level(row[column])
+        shown.at[index, "change"] = change(row["change"])
+        shown.at[index, "change_pct"] = percent(row["change_pct"])
+    return shown.to_html(index=False, border=0, escape=True, na_rep="")
 
 
 def score_distribution_chart(scores: pd.DataFrame) -> str:
@@ -98,8 +107,9 @@ def build_report(connection: duckdb.DuckDBPyConnection) -> str:
     """The report's HTML from the marts of a connection (schema `marts`): the programme page when there are
     several countries, then one part per country (contract 7)."""
     summary = connection.execute("select * from marts.programme_summary").df()
-    countries = summary[summary["country"] != POOLED_CODE]
-    parts = [country_part(connection, row.country, row.name) for row in countries.itertuples()]
+    countries = connection.execute("select country, name, currency from staging.stg_raw__countries "
+                                   "where country in (select country from marts.programme_summary) order by country").df()
+    parts = [country_part(connection, row.country, row.name, row.currency) for row in countries.itertuples()]
     programme = programme_part(connection, summary) if len(countries) > 1 else None
     return render("report.html.j2", programme=programme, countries=parts)
 
@@ -125,8 +135,9 @@ def programme_part(connection: duckdb.DuckDBPyConnection, summary: pd.DataFrame)
     names = dict(zip(summary["country"], summary["name"]))
     changes = connection.execute("select country, change from intermediate.int_global_scores_paired").df()
     kpis = summary.melt(id_vars="name", value_vars=list(KPI_COLUMNS.values()), var_name="kpi", value_name="pct_change")
-    side_by_side = summary.set_index("name").drop(columns="country").T
-    side_by_side = side_by_side.apply(lambda column: column.map(lambda value: "" if pd.isna(value) else for_reading(value)))
+    side_by_side = summary.set_index("name").drop(columns="country").T.astype(object)
+    for figure in side_by_side.index:  # each row is a figure: its rule by its name (no money here)
+        side_by_side.loc[figure] = side_by_side.loc[figure].map(column_formatter(figure, currency=""))
     sections = [
         ("Countries side by side", side_by_side.rename_axis(index="figure", columns=None).reset_index().to_html(index=False, border=0)),
         ("Global score change by country", interval_chart(changes, names)),
@@ -136,17 +147,27 @@ def programme_part(connection: duckdb.DuckDBPyConnection, summary: pd.DataFrame)
     return {"sections": [{"title": title, "content": content} for title, content in sections]}
 
 
-def country_part(connection: duckdb.DuckDBPyConnection, country: str, name: str) -> dict[str, object]:
-    """One country's sections, every figure read from its rows of the marts."""
+CODE_NAMES = """
+    select 'global' as code, 'Global score' as name
+    union all select distinct module, module_en from reference.codebook_practices
+    union all select distinct module || '.' || category, category_en from reference.codebook_practices
+"""
+
+
+def country_part(connection: duckdb.DuckDBPyConnection, country: str, name: str, currency: str) -> dict[str, object]:
+    """One country's sections, every figure read from its rows of the marts, codes with the codebook's names."""
     read = lambda sql: connection.execute(sql, {"country": country}).df()  # noqa: E731
     mine = "country = $country"
     headline = read("select headline.*, catalog.summary_figure as \"evaluation summary\" "
                     "from marts.headline_indicators as headline "
                     f"inner join reference.headline_catalog as catalog using (indicator) where {mine} "
                     "order by catalog.sort_order")
-    change = read(f"select * exclude (country) from marts.score_change where {mine}")
+    change = read(f"select change.* exclude (country), names.name from marts.score_change as change "
+                  f"left join ({CODE_NAMES}) as names using (code) where {mine}")
     kpi = read(f"select * exclude (country) from marts.kpi_change where {mine}")
-    satisfaction = read(f"select * exclude (country) from marts.worker_satisfaction where {mine} and item <> 'overall'")
+    satisfaction = read("select satisfaction.* exclude (country, item), items.item_id || ' ' || items.label_en as item "
+                        "from marts.worker_satisfaction as satisfaction inner join reference.codebook_worker_items as items "
+                        f"on items.item_id = satisfaction.item where {mine}")
     waves = sorted(satisfaction["wave"].unique())
     first_and_last = satisfaction[satisfaction["wave"].isin([waves[0], waves[-1]])]
     effects = read(f"select * exclude (country) from marts.perceived_effects where {mine}")
@@ -159,25 +180,28 @@ def country_part(connection: duckdb.DuckDBPyConnection, country: str, name: str)
     # The catalog's summary figures are those of Peru's published evaluation summary.
     summary = ["evaluation summary"] if country == SUMMARY_COUNTRY else []
     sections = [
-        ("Headline indicators", table(headline[["indicator", "label", "unit", "baseline", "endline", "change",
-                                               "change_pct", *summary]])),
+        ("Headline indicators", headline_table(headline, currency, ["indicator", "label", "unit", "baseline", "endline",
+                                                                    "change", "change_pct", *summary])),
         ("Score distributions by wave", score_distribution_chart(
             read(f"select wave, global_score from marts.enterprise_scores where {mine}"))),
-        ("Module and category changes", change_chart(change) + table(change[["level", "code", "n_pairs", "baseline_mean",
-            "endline_mean", "mean_change", "ci_low", "ci_high", "t_stat", "p_holm", "p_wilcoxon", "effect_size_dz"]], 4)),
-        ("Module 1 spillover", table(read(f"select * exclude (country) from marts.module_spillover where {mine}"), 3)),
+        ("Module and category changes", change_chart(change) + table(change[["code", "name", "n_pairs", "baseline_mean",
+            "endline_mean", "mean_change", "ci_low", "ci_high", "t_stat", "p_holm", "p_wilcoxon", "effect_size_dz"]],
+            currency, 3)),
+        ("Module 1 spillover", table(read(f"select * exclude (country) from marts.module_spillover where {mine}"),
+                                     currency, 3)),
         ("Firm KPIs, mean % change by cost structure", grouped_bars(kpi, "kpi", "cost_structure", "mean_pct_change",
-            "Mean % change baseline to endline", "% change") + table(kpi)),
-        ("Business results", table(read(f"select * exclude (country) from marts.business_results where {mine} order by wave"))),
+            "Mean % change baseline to endline", "% change") + table(kpi, currency)),
+        ("Business results", table(read(f"select * exclude (country) from marts.business_results where {mine} order by wave"),
+                                   currency)),
         ("Worker satisfaction by item", grouped_bars(first_and_last, "item", "wave", "mean",
             "Mean of the enterprise figures", "score (1-5)")
             + table(read(f"select * exclude (country) from marts.worker_satisfaction where {mine} and item = 'overall' "
-                         "order by wave"))),
+                         "order by wave"), currency)),
         ("Perceived effects", grouped_bars(effects, "outcome", "wave", "pct_positive", "Answers that are positivo", "%")
-            + table(effects)),
-        ("Evaluator effects", evaluator_chart(evaluators, evaluator_scores) + table(evaluators, 3)),
-        ("Data quality per wave", table(quality)),
-        ("Panel coverage", table(coverage)),
+            + table(effects, currency)),
+        ("Evaluator effects", evaluator_chart(evaluators, evaluator_scores) + table(evaluators, currency, 3)),
+        ("Data quality per wave", table(quality, currency)),
+        ("Panel coverage", table(coverage, currency)),
     ]
     return {"code": country, "name": name, "waves": waves,
             "sections": [{"title": title, "content": content} for title, content in sections]}
