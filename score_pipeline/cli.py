@@ -260,8 +260,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="score-pipeline", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="materialize every complete wave end to end and publish the marts")
-    sql = commands.add_parser("sql", help="query the published marts (read-only)")
-    sql.add_argument("query", help='e.g. "select * from marts.headline_indicators"')
+    sql = commands.add_parser("sql", help="query the published marts (read-only); without a query, a prompt")
+    sql.add_argument("query", nargs="?", help='e.g. "select * from marts.headline_indicators"; none: statements '
+                                              "ended by ; from a prompt (with history) or from standard input")
     sql.add_argument("--format", choices=FORMATS, default="table",
                      help="table and markdown round numbers for reading; csv and json keep every digit")
     commands.add_parser("waves", help="list the wave folders of the raw root and whether each drop is complete")
@@ -277,6 +278,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_all_waves()
     if args.command == "waves":
         return list_waves()
+    if args.query is None:
+        from score_pipeline.prompt import interactive
+
+        return interactive(args.format)
     return print_query(args.query, args.format)
 
 

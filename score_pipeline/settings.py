@@ -67,6 +67,11 @@ def published_database() -> Path:
     return publish_dir() / PUBLISHED_DATABASE_NAME
 
 
+def sql_history_path() -> Path:
+    """The history of `score-pipeline sql`'s prompt (git-ignored, beside the analysts' publication)."""
+    return publish_dir().parent / ".sql_history"
+
+
 def field_checks_dir() -> Path:
     """Git-ignored folder of the data team's field checks pages, one per wave (never published)."""
     return warehouse_path().parent / "field_checks"

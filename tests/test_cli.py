@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shlex
 import subprocess
 import sys
@@ -129,3 +130,27 @@ def test_stage_seconds_add_up_the_steps_of_each_stage() -> None:
               ("dbt_wave_models", "STEP_START", 13.0), ("dbt_wave_models", "STEP_FAILURE", 14.0),
               ("marts__score_change", "STEP_START", 14.0)]  # still running: not counted
     assert stage_seconds(events) == {"ingest": 3.0, "dbt": 1.0}
+
+
+def test_statements_end_at_a_semicolon_and_may_span_lines() -> None:
+    from score_pipeline.prompt import statements
+
+    lines = ["select 1;", "", "select country", "  from marts.programme_summary;", "select 2", "quit", "select 3;"]
+    assert list(statements(iter(lines))) == ["select 1", "select country\n  from marts.programme_summary",
+                                             "select 2\nquit\nselect 3"]
+    assert list(statements(iter(["select 1;", "\\q", "select 2;"]))) == ["select 1"]
+    assert list(statements(iter(["select 4"]))) == ["select 4"]  # the last one without its ;
+
+
+def test_sql_without_a_query_reads_statements_and_goes_on_after_a_failing_one(pipeline: PipelineRun) -> None:
+    """Piped in, as at the prompt: every statement's table, a failing one named, the exit status 1."""
+    script = ("select country, n_pairs from marts.programme_summary order by country;\n"
+              "select nothing from marts.nowhere;\n"
+              "select count(*) as peru_rows\n  from marts.enterprise_scores where country = 'pe';\n")
+    done = subprocess.run([sys.executable, "-m", "score_pipeline.cli", "sql", "--format", "csv"], input=script,
+                          capture_output=True, text=True, timeout=120, env=os.environ.copy())
+    assert done.returncode == 1, done.stderr
+    lines = [line for line in done.stdout.splitlines() if line]
+    assert lines[:4] == ["country,n_pairs", "all,82", "co,30", "pe,52"]
+    assert lines[4].startswith("query failed: Catalog Error: Table with name nowhere does not exist")
+    assert lines[-2:] == ["peru_rows", "156"]  # 52 firms x 3 waves
