@@ -10,7 +10,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from score_pipeline import settings
 from score_pipeline.query import FORMATS, query_published
@@ -98,6 +98,54 @@ def stage_seconds(step_events: Sequence[tuple[str, str, float]]) -> dict[str, fl
             stage = stage_of(step)
             totals[stage] = totals.get(stage, 0.0) + timestamp - started.pop(step)
     return totals
+
+
+STEP_EVENTS = ("STEP_START", "STEP_SUCCESS", "STEP_FAILURE")
+
+
+def step_line(step: str, ended_at: float, step_seconds: float, run_started: float, failed: bool) -> str:
+    """`       12.4 s  ingest        raw__worker_survey: 3.1 s` for a step that just ended."""
+    outcome = "FAILED after" if failed else ""
+    return (f"      {ended_at - run_started:6.1f} s  {stage_of(step):<13} {step}: {outcome}{' ' if failed else ''}"
+            f"{step_seconds:.1f} s")
+
+
+def execute_with_progress(job: Any, instance: DagsterInstance, tags: dict[str, str], out: TextIO) -> ExecuteInProcessResult:
+    """Run a job in this process, printing a line to `out` as each of its steps ends (read from the run's
+    event log by a thread beside the run: the run's own output goes to the log file)."""
+    import threading
+
+    from dagster import DagsterEventType
+    from dagster._core.utils import make_new_run_id
+
+    run_id, started, done = make_new_run_id(), time.time(), threading.Event()
+    step_types = {DagsterEventType(name) for name in STEP_EVENTS}
+
+    def follow() -> None:
+        begun: dict[str, float] = {}
+        reported: set[str] = set()
+        while True:
+            finishing = done.is_set()
+            for record in instance.all_logs(run_id, of_type=step_types):
+                step, kind = record.step_key, record.dagster_event.event_type_value
+                if kind == "STEP_START":
+                    begun.setdefault(step, record.timestamp)
+                elif step not in reported:
+                    reported.add(step)
+                    print(step_line(step, record.timestamp, record.timestamp - begun.get(step, record.timestamp), started,
+                                    kind == "STEP_FAILURE"), file=out, flush=True)
+            if finishing:
+                return
+            done.wait(1.0)
+
+    follower = threading.Thread(target=follow, daemon=True)
+    follower.start()
+    try:
+        return job.execute_in_process(instance=instance, run_config=QUIET_RUN_CONFIG, tags=tags, run_id=run_id,
+                                      raise_on_error=False)
+    finally:
+        done.set()
+        follower.join()
 
 
 def timing_line(instance: DagsterInstance, run_id: str, elapsed: float) -> str:
@@ -200,8 +248,7 @@ def run_all_waves(out: TextIO | None = None) -> int:
                 tags = {**process_tags(), **range_tags(keys)}
                 for key in keys:
                     tags.update(drops[key].run_tags)
-                result = wave_job.execute_in_process(instance=instance, run_config=QUIET_RUN_CONFIG, tags=tags,
-                                                     raise_on_error=False)
+                result = execute_with_progress(wave_job, instance, tags, out)
                 if not result.success:
                     failed.append(country.code)
                     report_failure(f"      the wave run of {country.code} failed (run {result.run_id}).", result, log_path, out)
@@ -216,8 +263,7 @@ def run_all_waves(out: TextIO | None = None) -> int:
             return 1
         print("cross-wave marts, statistics, publication ...", file=out, flush=True)
         step_started = time.monotonic()
-        result = evaluation_job.execute_in_process(instance=instance, run_config=QUIET_RUN_CONFIG, tags=process_tags(),
-                                                   raise_on_error=False)
+        result = execute_with_progress(evaluation_job, instance, process_tags(), out)
     if not result.success:
         return report_failure(f"the evaluation run failed (run {result.run_id}); the previous publication is untouched.",
                               result, log_path, out)

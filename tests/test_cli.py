@@ -154,3 +154,23 @@ def test_sql_without_a_query_reads_statements_and_goes_on_after_a_failing_one(pi
     assert lines[:4] == ["country,n_pairs", "all,82", "co,30", "pe,52"]
     assert lines[4].startswith("query failed: Catalog Error: Table with name nowhere does not exist")
     assert lines[-2:] == ["peru_rows", "156"]  # 52 firms x 3 waves
+
+
+def test_make_run_prints_a_line_per_step_as_it_ends(pipeline: PipelineRun) -> None:
+    """Each run's steps, one line each with its stage and its time, under the line naming the country's waves."""
+    import re
+
+    from score_pipeline.automation import EVALUATION_JOB, WAVE_JOB
+    from score_pipeline.cli import stage_of
+    from score_pipeline.definitions import defs
+
+    steps = {job: {node.name for node in defs.resolve_job_def(job).graph.nodes} for job in (WAVE_JOB, EVALUATION_JOB)}
+    printed = re.findall(r"^ +\d+\.\d s  (.+?) +(\w+): (?:FAILED after )?\d+\.\d s$", pipeline.output, re.MULTILINE)
+    per_run = [steps[WAVE_JOB], steps[WAVE_JOB], steps[EVALUATION_JOB]]  # Colombia's waves, Peru's, the publication
+    assert len(printed) == sum(len(run) for run in per_run)
+    position = 0
+    for run in per_run:
+        block = printed[position:position + len(run)]
+        assert {step for _, step in block} == run
+        assert all(stage == stage_of(step) for stage, step in block)
+        position += len(run)
