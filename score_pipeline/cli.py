@@ -265,12 +265,16 @@ def run_all_waves(out: TextIO | None = None) -> int:
         step_started = time.monotonic()
         result = execute_with_progress(evaluation_job, instance, process_tags(), out)
     if not result.success:
-        return report_failure(f"the evaluation run failed (run {result.run_id}); the previous publication is untouched.",
-                              result, log_path, out)
+        published = [event.step_key for event in result.all_events
+                     if event.is_step_success and stage_of(event.step_key) == "publication"]
+        outcome = (f"published before it failed: {', '.join(published)}" if published
+                   else "the previous publication is untouched")
+        return report_failure(f"the evaluation run failed (run {result.run_id}); {outcome}.", result, log_path, out)
     print(f"      done in {timing_line(instance, result.run_id, time.monotonic() - step_started)}", file=out)
     print(f"\n{len(drops)} waves of {len(layout.countries)} countries in {time.monotonic() - started:.0f} s. Published:\n"
           f"  {settings.published_database()}\n  {settings.publish_dir()}/<mart>.parquet\n"
-          f"  {settings.publish_dir()}/report.html\n", file=out)
+          f"  {settings.publish_dir()}/report.html\n  {settings.publish_dir()}/docs/index.html (what each column means)\n",
+          file=out)
     for country in layout.countries:
         print(f"{country.name} ({country.code}, {country.currency})", file=out)
         print(query_published(HEADLINE_QUERY, "table", [country.code]) + "\n", file=out)

@@ -243,6 +243,22 @@ def test_the_report_prints_to_pdf_with_every_table_on_the_page(browser, pipeline
     assert "PEN 7,050,000" in peru and "< 0.001" in peru and "-42.0 %" in peru
 
 
+def test_the_docs_site_opens_from_disk_with_every_mart_s_columns_described(browser, pipeline: PipelineRun) -> None:
+    """docs/index.html of the publication (dbt docs generate --static): a dbt mart and a scipy mart, each column
+    with the description its YAML gives."""
+    site = (pipeline.publish_dir / "docs" / "index.html").as_uri()
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    for node, column, description in [
+            ("model/model.score.kpi_change", "mean_pct_change", "Mean of (endline - baseline) / baseline * 100."),
+            ("source/source.score.statistics.programme_summary", "pct_gain_gt1",
+             "Share of the pairs whose global score rose by more than one point, in percent.")]:
+        page.goto(f"{site}#!/{node}")
+        row = page.locator("tr", has_text=column).first
+        row.wait_for(timeout=60_000)
+        assert description in row.inner_text()
+    page.screenshot(path=ARTIFACTS / "docs_site.png")
+
+
 def test_the_field_checks_page_shows_the_flagged_evaluator(browser, pipeline: PipelineRun) -> None:
     page = browser.new_page(viewport={"width": 1200, "height": 900})
     page.goto((pipeline.warehouse.parent / "field_checks" / "pe" / "2018-midterm.html").as_uri())

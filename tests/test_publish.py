@@ -111,3 +111,23 @@ def test_an_analyst_reading_the_file_is_never_blocked(own_publication: tuple[Pat
         analyst.close()
     with duckdb.connect(str(published / "score_marts.duckdb"), read_only=True) as fresh:
         assert fresh.execute("select label from marts.headline_indicators where indicator = 'workers'").fetchone()[0] == "changed"
+
+
+def test_every_published_column_has_a_description_in_the_dbt_yaml(pipeline: PipelineRun) -> None:
+    """The docs site and the Dagster UI read the column descriptions of the dbt YAML: every column of every
+    published mart has one (dbt models, and the scipy marts declared as the source `statistics`); the wave
+    columns of panel_coverage, one per wave, are described by the model."""
+    import json
+
+    from score_pipeline.settings import DBT_PROJECT_DIR
+
+    manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text())
+    described = {node["name"]: {name for name, column in node["columns"].items() if column.get("description")}
+                 for node in [*manifest["nodes"].values(), *manifest["sources"].values()]
+                 if node["resource_type"] in ("model", "source") and node["schema"] == "marts"}
+    with duckdb.connect(str(pipeline.database), read_only=True) as connection:
+        columns = connection.execute("select table_name, column_name from duckdb_columns() where schema_name = 'marts'").fetchall()
+    undescribed = [(mart, column) for mart, column in columns if column not in described.get(mart, set())
+                   and not (mart == "panel_coverage" and column.startswith("wave_"))]
+    assert undescribed == []
+    assert {mart for mart, _ in columns} <= set(described)

@@ -1,12 +1,16 @@
 """The publication asset: the analysts' copy of the marts."""
 
-from dagster import AssetKey, MaterializeResult, MetadataValue, asset
+import os
+import shutil
+
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from score_pipeline import settings
 from score_pipeline.resources import WarehouseResource
 from score_pipeline.publish.marts import PUBLISHED_MARTS, publish_marts
 
 MART_KEYS = [AssetKey(["marts", name]) for name in PUBLISHED_MARTS]
+DOCS_SITE = "docs/index.html"  # in the publish folder
 
 
 @asset(key=["published", "score_marts"], deps=MART_KEYS, group_name="published", kinds={"duckdb", "parquet"},
@@ -45,4 +49,22 @@ def evaluation_report(warehouse: WarehouseResource) -> MaterializeResult:
     })
 
 
-publish_assets = [published_marts, evaluation_report]
+@asset(key=["published", "docs"], deps=[*MART_KEYS], group_name="published", kinds={"dbt", "html"},
+       pool=settings.WAREHOUSE_POOL, owners=["team:data-engineering"],
+       description="docs/index.html in SCORE_PUBLISH_DIR: dbt's docs site of the project in one file that opens from "
+                   "disk: every model and mart with its columns' descriptions, types and lineage graph.")
+def docs_site_asset(context: AssetExecutionContext) -> MaterializeResult:
+    from score_pipeline.transform.partial_parse import invocation_target
+    from score_pipeline.transform.resource import docs_site
+
+    built = docs_site(invocation_target(context.run.run_id))
+    target = settings.publish_dir() / DOCS_SITE
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.tmp")
+    shutil.copyfile(built, temporary)
+    os.replace(temporary, target)
+    return MaterializeResult(metadata={"docs_site": MetadataValue.path(str(target)),
+                                       "bytes": target.stat().st_size})
+
+
+publish_assets = [published_marts, evaluation_report, docs_site_asset]

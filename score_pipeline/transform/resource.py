@@ -163,5 +163,19 @@ class InProcessDbtResource(ConfigurableResource):
         return invocation
 
 
+def docs_site(target: Path) -> Path:
+    """`dbt docs generate --static` in this process, on the parsed project (no compile: the docs need the
+    models' descriptions and the warehouse's catalog, not their SQL): the one-file docs site in `target`."""
+    project_dir = settings.DBT_PROJECT_DIR
+    errors: list[str] = []
+    manifest = parsed_project(project_dir, settings.warehouse_path(), target)
+    manifest.writable_manifest().write(str(target / "manifest.json"))  # the docs read it from the target folder
+    result = invoke(project_dir, target, ["docs", "generate", "--static", "--no-compile"], manifest,
+                    callbacks=[error_collector(errors)])
+    if not result.success:
+        raise Failure(description=failure_text("dbt docs generate", result, errors, target))
+    return target / "static_index.html"
+
+
 def dbt_resource() -> InProcessDbtResource:
     return InProcessDbtResource(project_dir=str(settings.DBT_PROJECT_DIR))
