@@ -183,6 +183,12 @@ def test_the_report_renders_its_charts_and_tables(browser, pipeline: PipelineRun
     report = pipeline.publish_dir / "report.html"
     page = browser.new_page(viewport={"width": 1200, "height": 900})
     page.goto(report.as_uri())
+    from score_pipeline.publish.report import method_notes
+
+    titles = page.locator("section h2").all_inner_texts()
+    notes = page.locator("section p.method").all_inner_texts()
+    assert len(notes) == len(titles) and all(note.strip() for note in notes)  # a method note under every title
+    assert set(titles) == set(method_notes())  # and no note for a section the report no longer has
     programme = page.locator("#programme")  # the programme page first: the countries side by side
     side_by_side = programme.locator("section", has_text="Countries side by side").locator("table")
     assert side_by_side.locator("th").all_inner_texts() == ["figure", "Colombia", "Peru", "Programme"]

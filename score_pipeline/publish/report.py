@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import yaml
 from matplotlib.figure import Figure  # the object API: no backend, no global figure state
 
 from score_pipeline.analysis.stats import FLAG_LEVEL, mean_interval
@@ -17,6 +18,7 @@ from score_pipeline.publish.formatting import column_formatter, for_report, head
 from score_pipeline.templates import render
 
 REPORT_NAME = "report.html"
+METHOD_NOTES = Path(__file__).parent.parent / "templates" / "method_notes.yaml"
 def svg(figure: Figure) -> str:
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", bbox_inches="tight")
@@ -111,7 +113,12 @@ def build_report(connection: duckdb.DuckDBPyConnection) -> str:
                                    "where country in (select country from marts.programme_summary) order by country").df()
     parts = [country_part(connection, row.country, row.name, row.currency) for row in countries.itertuples()]
     programme = programme_part(connection, summary) if len(countries) > 1 else None
-    return render("report.html.j2", programme=programme, countries=parts)
+    return render("report.html.j2", programme=programme, countries=parts, notes=method_notes())
+
+
+def method_notes() -> dict[str, str]:
+    """Each section's method note, by its title (templates/method_notes.yaml)."""
+    return yaml.safe_load(METHOD_NOTES.read_text(encoding="utf-8"))
 
 
 def interval_chart(changes: pd.DataFrame, names: dict[str, str]) -> str:
