@@ -100,14 +100,17 @@ def stage_seconds(step_events: Sequence[tuple[str, str, float]]) -> dict[str, fl
     return totals
 
 
-STEP_EVENTS = ("STEP_START", "STEP_SUCCESS", "STEP_FAILURE")
+def step_event_types() -> set[Any]:
+    """The events of a step's start and end, in a run's event log."""
+    from dagster import DagsterEventType
+
+    return {DagsterEventType.STEP_START, DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE}
 
 
 def step_line(step: str, ended_at: float, step_seconds: float, run_started: float, failed: bool) -> str:
     """`       12.4 s  ingest        raw__worker_survey: 3.1 s` for a step that just ended."""
-    outcome = "FAILED after" if failed else ""
-    return (f"      {ended_at - run_started:6.1f} s  {stage_of(step):<13} {step}: {outcome}{' ' if failed else ''}"
-            f"{step_seconds:.1f} s")
+    outcome = "FAILED after " if failed else ""
+    return f"      {ended_at - run_started:6.1f} s  {stage_of(step):<13} {step}: {outcome}{step_seconds:.1f} s"
 
 
 def execute_with_progress(job: Any, instance: DagsterInstance, tags: dict[str, str], out: TextIO) -> ExecuteInProcessResult:
@@ -115,11 +118,10 @@ def execute_with_progress(job: Any, instance: DagsterInstance, tags: dict[str, s
     event log by a thread beside the run: the run's own output goes to the log file)."""
     import threading
 
-    from dagster import DagsterEventType
     from dagster._core.utils import make_new_run_id
 
     run_id, started, done = make_new_run_id(), time.time(), threading.Event()
-    step_types = {DagsterEventType(name) for name in STEP_EVENTS}
+    step_types = step_event_types()
 
     def follow() -> None:
         begun: dict[str, float] = {}
@@ -150,11 +152,8 @@ def execute_with_progress(job: Any, instance: DagsterInstance, tags: dict[str, s
 
 def timing_line(instance: DagsterInstance, run_id: str, elapsed: float) -> str:
     """`21.3 s (ingest 6.1 s, checks 4.2 s, dbt 9.8 s)` for a finished run."""
-    from dagster import DagsterEventType
-
-    step_types = {DagsterEventType.STEP_START, DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE}
     rows = [(entry.step_key, entry.dagster_event.event_type_value, entry.timestamp)
-            for entry in instance.all_logs(run_id, of_type=step_types)]
+            for entry in instance.all_logs(run_id, of_type=step_event_types())]
     stages = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in stage_seconds(rows).items())
     return f"{elapsed:.1f} s ({stages})" if stages else f"{elapsed:.1f} s"
 
