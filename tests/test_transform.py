@@ -103,6 +103,25 @@ def test_dbt_materializations_carry_row_counts_and_column_types(pipeline) -> Non
     assert headline.asset_materialization.metadata["dagster/row_count"].value == 2 * 18  # the contract's 18 indicators, per country
 
 
+def test_the_scipy_marts_carry_their_column_schema_with_the_descriptions_of_the_dbt_yaml(pipeline) -> None:
+    """The UI shows a column schema for the scipy marts too: types from the warehouse, descriptions from the
+    dbt source `statistics` (dbt_project/models/marts/_statistics__sources.yml)."""
+    import json
+
+    from dagster import DagsterInstance
+
+    manifest = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text())
+    for mart in ("score_change", "module_spillover", "evaluator_effects", "programme_summary"):
+        documented = manifest["sources"][f"source.score.statistics.{mart}"]["columns"]
+        event = DagsterInstance.get().get_latest_materialization_event(AssetKey(["marts", mart]))
+        metadata = event.asset_materialization.metadata
+        schema = {column.name: column for column in metadata["dagster/column_schema"].value.columns}
+        assert list(schema) == list(documented), mart  # every column, in the mart's order
+        assert all(schema[name].description == documented[name]["description"] for name in schema), mart
+        assert metadata["dagster/row_count"].value > 0
+    assert schema["p_value"].type == "DOUBLE" and schema["n_pairs"].type == "BIGINT"
+
+
 def test_dbt_and_the_warehouse_resource_default_to_the_same_file(monkeypatch: pytest.MonkeyPatch) -> None:
     """SCORE_WAREHOUSE unset: profiles.yml's default (relative to dbt_project/) and settings' are one file."""
     import re

@@ -1,7 +1,9 @@
 """Statistics assets on top of the dbt marts, written back into schema `marts`: each computed within each
 country (contract 7), `country` first."""
 
+import json
 from collections.abc import Callable
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -9,7 +11,8 @@ from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 
 from score_pipeline import settings
 from score_pipeline.resources import WarehouseResource
-from score_pipeline.transform.project import EVALUATOR_SCORES
+from score_pipeline.transform.metadata import relation_facts, source_relation
+from score_pipeline.transform.project import EVALUATOR_SCORES, dbt_project
 
 MODULE_SCORES_QUERY = """
     select country, 'module' as level, unnest(['m1', 'm2', 'm3', 'm4', 'm5']) as code, ruc, wave,
@@ -45,10 +48,17 @@ def by_country(frame: pd.DataFrame, compute_one: Callable[[str | None, pd.DataFr
     return table[["country", *(column for column in table.columns if column != "country")]]
 
 
-def write_mart(connection: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
+STATISTICS_SOURCE = "statistics"  # the dbt source that documents these marts' columns (models/marts/_statistics__sources.yml)
+
+
+def write_mart(connection: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> dict[str, Any]:
+    """Replace the mart; returns its row count and its column schema, with the descriptions of its dbt YAML
+    (what the UI shows for the dbt assets)."""
     connection.register("frame", frame)
     connection.execute(f"create or replace table marts.{name} as select * from frame")
     connection.unregister("frame")
+    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    return relation_facts(connection, {name: source_relation(manifest, STATISTICS_SOURCE, name)})[name].metadata
 
 
 def _analyse(warehouse: WarehouseResource, name: str, query: str, compute) -> MaterializeResult:
@@ -56,9 +66,9 @@ def _analyse(warehouse: WarehouseResource, name: str, query: str, compute) -> Ma
         waves = baselines_and_endlines(connection)
         scores = connection.execute(query).df()
         table = by_country(scores, lambda country, rows: compute(rows, *waves.get(country, (None, None))))
-        write_mart(connection, name, table)
+        written = write_mart(connection, name, table)
     return MaterializeResult(metadata={
-        "rows": len(table), "baseline and endline": ", ".join(f"{c}: {b} -> {e}" for c, (b, e) in waves.items()),
+        **written, "baseline and endline": ", ".join(f"{c}: {b} -> {e}" for c, (b, e) in waves.items()),
         "table": MetadataValue.md(table.round(4).to_markdown(index=False)),
     })
 
@@ -94,10 +104,10 @@ def evaluator_effects_mart(warehouse: WarehouseResource) -> MaterializeResult:
         scores = connection.execute(
             "select country, wave, ruc, evaluator, global_score from intermediate.int_evaluator_scores_joined").df()
         table = by_country(scores, lambda country, rows: evaluator_effects(rows))
-        write_mart(connection, "evaluator_effects", table)
+        written = write_mart(connection, "evaluator_effects", table)
     flagged = table[table["p_holm"] < FLAG_LEVEL]
     return MaterializeResult(metadata={
-        "rows": len(table),
+        **written,
         "flagged": ", ".join(f"{r.evaluator} ({r.country} {r.wave})" for r in flagged.itertuples()) or "none",
         "table": MetadataValue.md(table.round(4).to_markdown(index=False)),
     })
@@ -118,8 +128,8 @@ def programme_summary_mart(warehouse: WarehouseResource) -> MaterializeResult:
 
     with warehouse.connect() as connection:
         table = programme_summary(Enterprises.read(connection), connection.execute(COUNTRIES_QUERY).df())
-        write_mart(connection, "programme_summary", table)
-    return MaterializeResult(metadata={"rows": len(table),
+        written = write_mart(connection, "programme_summary", table)
+    return MaterializeResult(metadata={**written,
                                        "table": MetadataValue.md(table.round(4).to_markdown(index=False))})
 
 

@@ -36,6 +36,14 @@ def relations_from_manifest(manifest: Mapping[str, Any], unique_ids: Iterable[st
     return relations
 
 
+def source_relation(manifest: Mapping[str, Any], source: str, table: str) -> Relation:
+    """A dbt source's table with the column descriptions of its YAML (the scipy marts: source `statistics`)."""
+    node = next(node for node in manifest["sources"].values()
+                if (node["source_name"], node["name"]) == (source, table))
+    return Relation(node["schema"], node.get("identifier") or node["name"],
+                    {name: column.get("description") or "" for name, column in node.get("columns", {}).items()})
+
+
 @dataclass(frozen=True)
 class RelationFacts:
     """What a build left in one relation: its metadata (column types, total rows) and, for a relation
