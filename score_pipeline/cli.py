@@ -10,13 +10,13 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from score_pipeline import settings
 from score_pipeline.query import FORMATS, query_published
 
 if TYPE_CHECKING:  # dagster is imported lazily: `score-pipeline sql` starts in a fraction of a second
-    from dagster import DagsterInstance, ExecuteInProcessResult
+    from dagster import DagsterEventType, DagsterInstance, ExecuteInProcessResult, JobDefinition
 
 QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 HEADLINE_QUERY = """
@@ -100,7 +100,7 @@ def stage_seconds(step_events: Sequence[tuple[str, str, float]]) -> dict[str, fl
     return totals
 
 
-def step_event_types() -> set[Any]:
+def step_event_types() -> set[DagsterEventType]:
     """The events of a step's start and end, in a run's event log."""
     from dagster import DagsterEventType
 
@@ -113,7 +113,7 @@ def step_line(step: str, ended_at: float, step_seconds: float, run_started: floa
     return f"      {ended_at - run_started:6.1f} s  {stage_of(step):<13} {step}: {outcome}{step_seconds:.1f} s"
 
 
-def execute_with_progress(job: Any, instance: DagsterInstance, tags: dict[str, str], out: TextIO) -> ExecuteInProcessResult:
+def execute_with_progress(job: JobDefinition, instance: DagsterInstance, tags: dict[str, str], out: TextIO) -> ExecuteInProcessResult:
     """Run a job in this process, printing a line to `out` as each of its steps ends (read from the run's
     event log by a thread beside the run: the run's own output goes to the log file)."""
     import threading

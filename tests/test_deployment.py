@@ -85,7 +85,7 @@ class Deployment:
 
     def group_pids(self) -> list[int]:
         """Every process of the services' session: the script, webserver, daemon, code servers, run workers."""
-        session = os.getsid(self.process.pid) if self.process.poll() is None else self.process.pid
+        session = self.process.pid  # started with start_new_session: it leads its session
         found = []
         for entry in Path("/proc").iterdir():
             if entry.name.isdigit():

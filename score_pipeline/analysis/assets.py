@@ -1,6 +1,7 @@
 """Statistics assets on top of the dbt marts, written back into schema `marts`: each computed within each
 country (contract 7), `country` first."""
 
+import functools
 import json
 from collections.abc import Callable
 from typing import Any
@@ -11,7 +12,7 @@ from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 
 from score_pipeline import settings
 from score_pipeline.resources import WarehouseResource
-from score_pipeline.transform.metadata import relation_facts, source_relation
+from score_pipeline.transform.metadata import Relation, relation_facts, source_relation
 from score_pipeline.transform.project import EVALUATOR_SCORES, dbt_project
 
 MODULE_SCORES_QUERY = """
@@ -51,14 +52,24 @@ def by_country(frame: pd.DataFrame, compute_one: Callable[[str | None, pd.DataFr
 STATISTICS_SOURCE = "statistics"  # the dbt source that documents these marts' columns (models/marts/_statistics__sources.yml)
 
 
+@functools.cache
+def documented_relation(name: str) -> Relation:
+    """The mart's relation with its columns' descriptions, from the dbt manifest (read once per process)."""
+    return source_relation(_manifest(), STATISTICS_SOURCE, name)
+
+
+@functools.cache
+def _manifest() -> dict[str, Any]:
+    return json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+
+
 def write_mart(connection: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> dict[str, Any]:
     """Replace the mart; returns its row count and its column schema, with the descriptions of its dbt YAML
     (what the UI shows for the dbt assets)."""
     connection.register("frame", frame)
     connection.execute(f"create or replace table marts.{name} as select * from frame")
     connection.unregister("frame")
-    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
-    return relation_facts(connection, {name: source_relation(manifest, STATISTICS_SOURCE, name)})[name].metadata
+    return relation_facts(connection, {name: documented_relation(name)})[name].metadata
 
 
 def _analyse(warehouse: WarehouseResource, name: str, query: str, compute) -> MaterializeResult:
