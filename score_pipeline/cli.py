@@ -314,6 +314,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                                               "ended by ; from a prompt (with history) or from standard input")
     sql.add_argument("--format", choices=FORMATS, default="table",
                      help="table and markdown round numbers for reading; csv and json keep every digit")
+    trace = commands.add_parser("trace", help="where a published figure comes from: its models and columns down to "
+                                              "the extracts' columns")
+    trace.add_argument("figure", help="<schema>.<relation>.<column>, e.g. marts.kpi_change.mean_pct_change")
+    trace.add_argument("rows", nargs="*", metavar="column=value",
+                       help="the figure's row, e.g. indicator=accidents (of marts.headline_indicators)")
     commands.add_parser("waves", help="list the wave folders of the raw root and whether each drop is complete")
     commands.add_parser("sample-data", help="write the sample extracts (see --help)", add_help=False)
     args, rest = parser.parse_known_args(argv)
@@ -327,11 +332,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_all_waves()
     if args.command == "waves":
         return list_waves()
+    if args.command == "trace":
+        return print_trace(args.figure, args.rows)
     if args.query is None:
         from score_pipeline.prompt import interactive
 
         return interactive(args.format)
     return print_query(args.query, args.format)
+
+
+def print_trace(figure: str, conditions: Sequence[str]) -> int:
+    """The figure's trace from the published docs' manifest and catalog (lineage/)."""
+    from score_pipeline.lineage.render import text_tree
+    from score_pipeline.lineage.sql import LineageError
+    from score_pipeline.lineage.trace import Project, parse_figure, parse_rows
+
+    try:
+        relation, column = parse_figure(figure)
+        traced = Project.published(settings.docs_dir()).trace(relation, column, parse_rows(list(conditions)))
+    except LineageError as error:
+        print(error, file=sys.stderr)
+        return 2
+    print(text_tree(traced))
+    return 0
 
 
 def print_query(query: str, output_format: str) -> int:

@@ -15,6 +15,7 @@ DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 CODEBOOK_PRACTICES = DBT_PROJECT_DIR / "seeds" / "codebook_practices.csv"
 CODEBOOK_WORKER_ITEMS = DBT_PROJECT_DIR / "seeds" / "codebook_worker_items.csv"
+HEADLINE_CATALOG = DBT_PROJECT_DIR / "seeds" / "headline_catalog.csv"
 # The local Dagster instance's configuration, copied into DAGSTER_HOME (not kept at the top level:
 # `dagster dev` warns about a dagster.yaml in its working folder that is not DAGSTER_HOME's).
 LOCAL_INSTANCE_CONFIG = PROJECT_ROOT / "deploy" / "local" / "dagster.yaml"
@@ -60,6 +61,11 @@ def corrections_dir() -> Path:
 def publish_dir() -> Path:
     """Where the analysts' copy of the marts (DuckDB, Parquet) and the report go."""
     return _path_from_env(PUBLISH_DIR_ENV, PROJECT_ROOT / "data" / "published")
+
+
+def docs_dir() -> Path:
+    """The published docs site (index.html) with the dbt manifest and catalog a figure's trace reads."""
+    return publish_dir() / "docs"
 
 
 def published_database() -> Path:

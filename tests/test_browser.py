@@ -249,6 +249,30 @@ def test_the_report_prints_to_pdf_with_every_table_on_the_page(browser, pipeline
     assert "PEN 7,050,000" in peru and "< 0.001" in peru and "-42.0 %" in peru
 
 
+def test_a_headline_figure_of_the_report_links_to_its_trace(browser, pipeline: PipelineRun) -> None:
+    """Clicking `accidents` in Peru's headline opens traces.html at the accidents figure: its chain of models
+    down to the profile sheet's accidents column, each model linked to its page of the docs site."""
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.goto((pipeline.publish_dir / "report.html").as_uri())
+    headline = page.locator("#pe").locator("section", has_text="Headline indicators").locator("table")
+    headline.locator("a", has_text="accidents").first.click()
+    page.wait_for_load_state()
+    assert page.url.endswith("traces.html#accidents")
+    figure = page.locator("section#accidents")
+    assert figure.locator("h2").inner_text() == "Work accidents per year accidents"
+    codes = figure.locator("li > a > code").all_inner_texts()
+    assert codes[0] == "marts.headline_indicators.change_pct" and codes[-1] == "raw.company_profile.work_accidents"
+    assert figure.locator("li.file").inner_text() == "perfil_empresa.xlsx, column 'Accidentes de trabajo (año)'"
+    assert "Mean of (endline - baseline) / baseline * 100." in figure.inner_text()  # kpi_change's YAML description
+    figure.locator("a", has_text="marts.kpi_change.mean_pct_change").click()
+    page.locator("tr", has_text="mean_pct_change").first.wait_for(timeout=60_000)  # the docs site's page of kpi_change
+    assert "#!/model/model.score.kpi_change" in page.url
+    page.goto((pipeline.publish_dir / "traces.html").as_uri())
+    sections = page.locator("section").evaluate_all("sections => sections.map(s => s.id)")
+    assert len(sections) == 18 and all(page.locator(f"section#{s} li.file").count() >= 1 for s in sections)
+    page.screenshot(path=ARTIFACTS / "traces.png", full_page=True)
+
+
 def test_the_docs_site_opens_from_disk_with_every_mart_s_columns_described(browser, pipeline: PipelineRun) -> None:
     """docs/index.html of the publication (dbt docs generate --static): a dbt mart and a scipy mart, each column
     with the description its YAML gives."""

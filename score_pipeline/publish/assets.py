@@ -6,11 +6,13 @@ import shutil
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from score_pipeline import settings
+from score_pipeline.lineage.trace import CATALOG, MANIFEST, Project
 from score_pipeline.resources import WarehouseResource
 from score_pipeline.publish.marts import PUBLISHED_MARTS, publish_marts
 
 MART_KEYS = [AssetKey(["marts", name]) for name in PUBLISHED_MARTS]
-DOCS_SITE = "docs/index.html"  # in the publish folder
+# dbt's docs site in one file, and the artifacts a figure's trace reads (lineage/trace.py): docs_dir's names.
+DOCS_FILES = {"static_index.html": "index.html", MANIFEST: MANIFEST, CATALOG: CATALOG}
 
 
 @asset(key=["published", "score_marts"], deps=MART_KEYS, group_name="published", kinds={"duckdb", "parquet"},
@@ -52,19 +54,24 @@ def evaluation_report(warehouse: WarehouseResource) -> MaterializeResult:
 @asset(key=["published", "docs"], deps=[*MART_KEYS], group_name="published", kinds={"dbt", "html"},
        pool=settings.WAREHOUSE_POOL, owners=["team:data-engineering"],
        description="docs/index.html in SCORE_PUBLISH_DIR: dbt's docs site of the project in one file that opens from "
-                   "disk: every model and mart with its columns' descriptions, types and lineage graph.")
+                   "disk (every model and mart with its columns' descriptions, types, SQL and lineage graph), and "
+                   "traces.html: each headline figure traced to the extracts' columns (score-pipeline trace).")
 def docs_site_asset(context: AssetExecutionContext) -> MaterializeResult:
+    from score_pipeline.publish.traces import write_traces_page
     from score_pipeline.transform.partial_parse import invocation_target
     from score_pipeline.transform.resource import docs_site
 
-    built = docs_site(invocation_target(context.run.run_id))
-    target = settings.publish_dir() / DOCS_SITE
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.tmp")
-    shutil.copyfile(built, temporary)
-    os.replace(temporary, target)
-    return MaterializeResult(metadata={"docs_site": MetadataValue.path(str(target)),
-                                       "bytes": target.stat().st_size})
+    built = docs_site(invocation_target(context.run.run_id)).parent
+    docs = settings.docs_dir()
+    docs.mkdir(parents=True, exist_ok=True)
+    for name, published in DOCS_FILES.items():
+        temporary = docs / f".{published}.tmp"
+        shutil.copyfile(built / name, temporary)
+        os.replace(temporary, docs / published)
+    traces = write_traces_page(Project.published(docs), settings.publish_dir())
+    return MaterializeResult(metadata={"docs_site": MetadataValue.path(str(docs / DOCS_FILES["static_index.html"])),
+                                       "traces": MetadataValue.path(str(traces)),
+                                       "bytes": sum((docs / name).stat().st_size for name in DOCS_FILES.values())})
 
 
 publish_assets = [published_marts, evaluation_report, docs_site_asset]

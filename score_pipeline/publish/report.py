@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import os
 from pathlib import Path
@@ -15,6 +16,7 @@ from score_pipeline.analysis.stats import FLAG_LEVEL, mean_interval
 from score_pipeline.analysis.programme import KPI_COLUMNS, POOLED_CODE
 from score_pipeline.programme import DEFAULT_COUNTRY as SUMMARY_COUNTRY
 from score_pipeline.publish.formatting import column_formatter, for_report, headline_row, percent
+from score_pipeline.publish.traces import trace_link
 from score_pipeline.templates import render
 
 REPORT_NAME = "report.html"
@@ -32,7 +34,8 @@ def table(frame: pd.DataFrame, currency: str, digits: int = 2) -> str:
 
 
 def headline_table(headline: pd.DataFrame, currency: str, columns: list[str]) -> str:
-    """The headline indicators, each row's figures in its unit (money in the country's currency)."""
+    """The headline indicators, each row's figures in its unit (money in the country's currency), each
+    indicator linked to its trace (traces.html)."""
     shown = headline[columns].astype(object)
     for index, row in headline.iterrows():
         level, change = headline_row(row["unit"], currency)
@@ -40,7 +43,10 @@ def headline_table(headline: pd.DataFrame, currency: str, columns: list[str]) ->
             shown.at[index, column] = level(row[column])
         shown.at[index, "change"] = change(row["change"])
         shown.at[index, "change_pct"] = percent(row["change_pct"])
-    return shown.to_html(index=False, border=0, escape=True, na_rep="")
+    shown = shown.map(lambda value: html.escape(value) if isinstance(value, str) else value)
+    shown["indicator"] = [f'<a href="{html.escape(trace_link(i))}" title="where this figure comes from">{html.escape(i)}</a>'
+                          for i in headline["indicator"]]
+    return shown.to_html(index=False, border=0, escape=False, na_rep="")
 
 
 def score_distribution_chart(scores: pd.DataFrame) -> str:

@@ -164,13 +164,13 @@ class InProcessDbtResource(ConfigurableResource):
 
 
 def docs_site(target: Path) -> Path:
-    """`dbt docs generate --static` in this process, on the parsed project (no compile: the docs need the
-    models' descriptions and the warehouse's catalog, not their SQL): the one-file docs site in `target`."""
+    """`dbt docs generate --static` in this process, on the parsed project: the one-file docs site
+    (`static_index.html`) in `target`, beside the manifest with every model's compiled SQL (the docs show it,
+    and a figure's trace follows it: lineage/) and the catalog of the warehouse's columns."""
     project_dir = settings.DBT_PROJECT_DIR
     errors: list[str] = []
     manifest = parsed_project(project_dir, settings.warehouse_path(), target)
-    manifest.writable_manifest().write(str(target / "manifest.json"))  # the docs read it from the target folder
-    result = invoke(project_dir, target, ["docs", "generate", "--static", "--no-compile"], manifest,
+    result = invoke(project_dir, target, ["docs", "generate", "--static"], manifest,
                     callbacks=[error_collector(errors)])
     if not result.success:
         raise Failure(description=failure_text("dbt docs generate", result, errors, target))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from score_pipeline.ingest.instruments import case_studies, practices, profile, self_assessment, training, worker_survey
-from score_pipeline.ingest.instruments.common import REJECT_COLUMNS, SUPERSEDED_COLUMNS, Ingested
+from score_pipeline.ingest.instruments.common import FOLDER_COLUMNS, REJECT_COLUMNS, SUPERSEDED_COLUMNS, Ingested
 from score_pipeline.ingest.readers import count_delimited_records, count_sheet_rows
 
 __all__ = ["CORRECTABLE", "INSTRUMENTS", "INSTRUMENTS_BY_NAME", "READ_FILES", "REJECT_COLUMNS", "SUPERSEDED_COLUMNS", "Ingested",
@@ -31,9 +31,14 @@ class Instrument:
     ingest: Callable[..., Ingested]  # (wave folder, wave, corrections log or None, the country's identifier rule)
     # The data rows of a wave's file, counted without the reader (readers.count_*): the reconciliation check.
     count_received: Callable[[Path], int]
+    headers: Callable[[], dict[str, str]]  # warehouse column -> where in the file it is read from
     key: tuple[str, ...] = ("ruc",)  # unique within a wave after resubmissions are resolved
     row_id: str = "source_row"  # the column naming the source row a loaded row came from
     correctable: bool = True  # takes lines of the wave's corrections log (contract 5)
+
+    def read_from(self, column: str) -> str:
+        """Where a raw column's values come from: `perfil_empresa.xlsx, column 'Accidentes de trabajo (año)'`."""
+        return f"{self.source}, {FOLDER_COLUMNS.get(column) or self.headers()[column]}"
 
 
 def delimited_count(file: str, delimiter: str) -> Callable[[Path], int]:
@@ -43,19 +48,21 @@ def delimited_count(file: str, delimiter: str) -> Callable[[Path], int]:
 INSTRUMENTS = (
     Instrument("practicas_gestion", practices.SOURCE, "management_practices",
                "Management practices questionnaire (evaluator)", practices.COLUMNS, practices.ingest,
-               delimited_count(practices.SOURCE, ";"), ("ruc", "practice_id")),
+               delimited_count(practices.SOURCE, ";"), practices.headers, ("ruc", "practice_id")),
     Instrument("perfil_empresa", profile.SOURCE, "company_profile", "Company profile sheet", profile.COLUMNS,
-               profile.ingest, lambda folder: count_sheet_rows(folder / profile.SOURCE)),
+               profile.ingest, lambda folder: count_sheet_rows(folder / profile.SOURCE), profile.headers),
     Instrument("autoevaluacion", self_assessment.SOURCE, "self_assessment", "Enterprise self-assessment survey",
-               self_assessment.COLUMNS, self_assessment.ingest, delimited_count(self_assessment.SOURCE, ";")),
+               self_assessment.COLUMNS, self_assessment.ingest, delimited_count(self_assessment.SOURCE, ";"),
+               self_assessment.headers),
     Instrument("encuesta_trabajadores", worker_survey.SOURCE, "worker_survey",
                "Worker satisfaction survey (one row per worker)", worker_survey.COLUMNS, worker_survey.ingest,
-               delimited_count(worker_survey.SOURCE, ";"), ()),
+               delimited_count(worker_survey.SOURCE, ";"), worker_survey.headers, ()),
     Instrument("registro_capacitacion", training.SOURCE, "training_records",
                "Training and cost records (cumulative)", training.COLUMNS, training.ingest,
-               delimited_count(training.SOURCE, ","), ("ruc", "module")),
+               delimited_count(training.SOURCE, ","), training.headers, ("ruc", "module")),
     Instrument("estudios_caso", case_studies.SOURCE, "case_studies", "Case studies (markdown with front matter)",
-               case_studies.COLUMNS, case_studies.ingest, case_studies.count, ("ruc",), row_id="source_file",
+               case_studies.COLUMNS, case_studies.ingest, case_studies.count, case_studies.headers, ("ruc",),
+               row_id="source_file",
                correctable=False),
 )
 INSTRUMENTS_BY_NAME = {instrument.name: instrument for instrument in INSTRUMENTS}

@@ -23,6 +23,12 @@ MODULES = (1, 2, 3, 4, 5)
 FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n(.*)\Z", re.DOTALL)
 
 
+def headers() -> dict[str, str]:
+    return {"ruc": "front matter 'ruc'", "title": "front matter 'titulo'", "modules": "front matter 'modulos'",
+            "themes": "front matter 'temas'", "word_count": "the text after the front matter: its words",
+            "source_file": "the file's name"}
+
+
 def files(folder: Path) -> list[Path]:
     directory = folder / SOURCE
     return sorted(directory.glob("*.md")) if directory.is_dir() else []

@@ -142,6 +142,19 @@ def columns_of(fields: Iterable[Field]) -> dict[str, str]:
     return {f.column: f.kind for f in fields}
 
 
+def headers_of(fields: Iterable[Field]) -> dict[str, str]:
+    """Warehouse column -> the header it is read from (a figure's trace ends there)."""
+    return {f.column: f"column {f.header!r}" for f in fields}
+
+
+# Where the columns of every raw table come from that no header of the file holds.
+FOLDER_COLUMNS = {
+    "country": "the country folder (its code, contract 7)",
+    "wave": "the wave folder's name",
+    "source_row": "the row's number in the file",
+}
+
+
 def field_reader(fields: Iterable[Field], table: Table) -> Callable[[Problems, int, dict[str, object], str], dict[str, object]]:
     """A function reading the fields of one row into a record, with this file's date orders."""
     bound = [(f, column_order(table, f.header) if f.dated else None) for f in fields]

@@ -7,7 +7,7 @@ import csv
 from pathlib import Path
 
 from score_pipeline.ingest.instruments.common import (
-    Field, Ingested, Problems, columns_of, corrected, field_reader, frame_of, keep_latest, past_date, text,
+    Field, Ingested, Problems, columns_of, corrected, field_reader, frame_of, headers_of, keep_latest, past_date, text,
     timed_submissions,
 )
 from score_pipeline.ingest.corrections import Log, by_column
@@ -34,6 +34,13 @@ COLUMNS = {
     **columns_of(VISIT_FIELDS), "practice_id": "VARCHAR", "score": "INTEGER", "answer_status": "VARCHAR",
     "source_row": "INTEGER",
 }
+
+
+def headers() -> dict[str, str]:
+    practice = "the practice columns '.../<practice_id>' (a row per practice of the codebook)"
+    return {"ruc": "column 'ruc'", "submission_uuid": "column '_uuid'", "submitted_at": "column '_submission_time'",
+            **headers_of(VISIT_FIELDS), "practice_id": f"{practice}: the header's last segment",
+            "score": f"{practice}: the answer, 1..5 (NA, 99: null)", "answer_status": f"{practice}: the answer"}
 
 
 def practice_ids() -> list[str]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from score_pipeline.ingest.instruments.common import (
     Field, Ingested, Problems, columns_of, field_reader, frame_of, last_row_per_key, one_of, past_date, quantity, text,
-    corrected, rows_with_valid_ruc,
+    corrected, headers_of, rows_with_valid_ruc,
 )
 from score_pipeline.ingest.corrections import Log, by_ruc
 from score_pipeline.ingest.normalise import IdentifierRule, normalise_ruc, parse_yes_no
@@ -40,6 +40,10 @@ FIELDS = (
 )
 COLUMNS = {"wave": "VARCHAR", "ruc": "VARCHAR", **columns_of(FIELDS), "source_row": "INTEGER"}
 REQUIRED_HEADERS = ["RUC", *(f.header for f in FIELDS)]
+
+
+def headers() -> dict[str, str]:
+    return {"ruc": "column 'RUC'", **headers_of(FIELDS)}
 
 
 def ingest(folder: Path, wave: str, log: Log | None = None, identifier: IdentifierRule = normalise_ruc) -> Ingested:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from score_pipeline.ingest.instruments.common import (
-    Field, Ingested, Problems, choice, columns_of, corrected, field_reader, frame_of, keep_latest, rating, text,
+    Field, Ingested, Problems, choice, columns_of, corrected, field_reader, frame_of, headers_of, keep_latest, rating, text,
     timed_submissions,
 )
 from score_pipeline.ingest.corrections import Log, by_column
@@ -34,6 +34,11 @@ COLUMNS = {
     "wave": "VARCHAR", "ruc": "VARCHAR", "submission_uuid": "VARCHAR", "submitted_at": "TIMESTAMP WITH TIME ZONE",
     **columns_of((FIELDS[0], *RATINGS, *EFFECT_FIELDS, *INFLUENCE_FIELDS)), "source_row": "INTEGER",
 }
+
+
+def headers() -> dict[str, str]:
+    return {"ruc": "column 'ruc'", "submission_uuid": "column '_uuid'", "submitted_at": "column '_submission_time'",
+            **headers_of(FIELDS)}
 
 
 def ingest(folder: Path, wave: str, log: Log | None = None, identifier: IdentifierRule = normalise_ruc) -> Ingested:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from score_pipeline.ingest.instruments.common import (
     Field, Ingested, Problems, column_order, columns_of, field_reader, frame_of, last_row_per_key, past_date, quantity,
-    corrected, rows_with_valid_ruc, whole_count,
+    corrected, headers_of, rows_with_valid_ruc, whole_count,
 )
 from score_pipeline.ingest.corrections import Log, by_ruc_and_module
 from score_pipeline.ingest.normalise import IdentifierRule, as_text, normalise_ruc, parse_past_date
@@ -25,6 +25,10 @@ FIELDS = (
 COLUMNS = {"wave": "VARCHAR", "ruc": "VARCHAR", "module": "INTEGER", "started_on": "DATE", **columns_of(FIELDS),
            "source_row": "INTEGER"}
 REQUIRED_HEADERS = ["ruc", "modulo", "fecha_inicio", *(f.header for f in FIELDS)]
+
+
+def headers() -> dict[str, str]:
+    return {"ruc": "column 'ruc'", "module": "column 'modulo'", "started_on": "column 'fecha_inicio'", **headers_of(FIELDS)}
 
 
 def by_enterprise_and_module(record: dict[str, object]) -> tuple[object, object]:

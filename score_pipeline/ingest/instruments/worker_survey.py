@@ -7,7 +7,7 @@ import csv
 from pathlib import Path
 
 from score_pipeline.ingest.instruments.common import (
-    Field, Ingested, Problems, columns_of, corrected, field_reader, frame_of, rows_with_valid_ruc, text,
+    Field, Ingested, Problems, columns_of, corrected, field_reader, frame_of, headers_of, rows_with_valid_ruc, text,
 )
 from score_pipeline.ingest.corrections import Log, by_column
 from score_pipeline.ingest.normalise import IdentifierRule, normalise_ruc, parse_satisfaction, parse_sex
@@ -32,6 +32,12 @@ COLUMNS = {"wave": "VARCHAR", "ruc": "VARCHAR", **columns_of(FIELDS), **{item: "
 def worker_item_prefixes() -> dict[str, str]:
     with CODEBOOK_WORKER_ITEMS.open(encoding="utf-8") as handle:
         return {row["item_id"]: row["header_prefix"] for row in csv.DictReader(handle)}
+
+
+def headers() -> dict[str, str]:
+    items = {item: f"the column whose header starts {prefix!r}" for item, prefix in worker_item_prefixes().items()}
+    return {"ruc": "column 'RUC'", **headers_of(FIELDS), **items,
+            "n_no_answer": "the items' columns: how many are empty or 'NS/NR'"}
 
 
 def ingest(folder: Path, wave: str, log: Log | None = None, identifier: IdentifierRule = normalise_ruc) -> Ingested:
