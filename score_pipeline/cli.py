@@ -272,7 +272,9 @@ def run_all_waves(out: TextIO | None = None) -> int:
     print(f"      done in {timing_line(instance, result.run_id, time.monotonic() - step_started)}", file=out)
     print(f"\n{len(drops)} waves of {len(layout.countries)} countries in {time.monotonic() - started:.0f} s. Published:\n"
           f"  {settings.published_database()}\n  {settings.publish_dir()}/<mart>.parquet\n"
-          f"  {settings.publish_dir()}/report.html\n  {settings.publish_dir()}/docs/index.html (what each column means)\n",
+          f"  {settings.publish_dir()}/report.html (report.es.html in Spanish)\n"
+          f"  {settings.publish_dir()}/docs/index.html (what each column means)\n"
+          f"  {settings.publish_dir()}/traces.html (where each headline figure comes from: score-pipeline trace)\n",
           file=out)
     for country in layout.countries:
         print(f"{country.name} ({country.code}, {country.currency})", file=out)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import PipelineRun
 from dagster import DagsterInstance
 
@@ -179,16 +180,20 @@ def test_checks_and_partitions_of_an_ingest_asset(browser, ui: UI) -> None:
     page.screenshot(path=ARTIFACTS / "partitions.png")
 
 
+def report_words(language: str) -> dict:
+    """The report's words in one language, as templates/report_text.yaml gives them."""
+    catalog = PROJECT_ROOT / "score_pipeline" / "templates" / "report_text.yaml"
+    return yaml.safe_load(catalog.read_text(encoding="utf-8"))[language]
+
+
 def test_the_report_renders_its_charts_and_tables(browser, pipeline: PipelineRun) -> None:
     report = pipeline.publish_dir / "report.html"
     page = browser.new_page(viewport={"width": 1200, "height": 900})
     page.goto(report.as_uri())
-    from score_pipeline.publish.report import method_notes
-
     titles = page.locator("section h2").all_inner_texts()
     notes = page.locator("section p.method").all_inner_texts()
     assert len(notes) == len(titles) and all(note.strip() for note in notes)  # a method note under every title
-    assert set(titles) == set(method_notes())  # and no note for a section the report no longer has
+    assert set(titles) == {words["title"] for words in report_words("en")["sections"].values()}  # and no other
     programme = page.locator("#programme")  # the programme page first: the countries side by side
     side_by_side = programme.locator("section", has_text="Countries side by side").locator("table")
     assert side_by_side.locator("th").all_inner_texts() == ["figure", "Colombia", "Peru", "Programme"]
@@ -247,6 +252,41 @@ def test_the_report_prints_to_pdf_with_every_table_on_the_page(browser, pipeline
     assert len(starts) == 3 and starts[0] == 0  # the programme, then each country from a new page
     peru = "\n".join(texts[starts[2]:])
     assert "PEN 7,050,000" in peru and "< 0.001" in peru and "-42.0 %" in peru
+
+
+def test_the_spanish_report_has_spanish_titles_notes_and_codebook_names(browser, pipeline: PipelineRun) -> None:
+    """report.es.html: the same sections under their Spanish titles and notes, the codebooks' Spanish names
+    (modules, worker items), the catalog's Spanish labels and CLDR's Spanish country names; each report
+    links to the other."""
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.goto((pipeline.publish_dir / "report.html").as_uri())
+    page.locator("nav.languages a", has_text="Español").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("report.es.html") and page.locator("html").get_attribute("lang") == "es"
+    sections = report_words("es")["sections"]
+    titles = page.locator("section h2").all_inner_texts()
+    assert set(titles) == {words["title"] for words in sections.values()}
+    assert page.locator("section p.method").all_inner_texts() == [
+        next(words["note"] for words in sections.values() if words["title"] == title) for title in titles]
+    assert page.locator("h1").all_inner_texts() == [
+        "Evaluación de impacto de la capacitación SCORE, el programa",
+        "Evaluación de impacto de la capacitación SCORE, Colombia",
+        "Evaluación de impacto de la capacitación SCORE, Perú"]
+    peru = page.locator("#pe")
+    headline = peru.locator("section", has_text="Indicadores principales").locator("table")
+    header = headline.locator("th").all_inner_texts()
+    accidents = headline.locator("tr", has_text="accidents").first.locator("td").all_inner_texts()
+    assert accidents[header.index("label")] == "Accidentes de trabajo por año"
+    assert accidents[header.index("resumen de la evaluación")] == "-42 %"
+    changes = peru.locator("section", has_text="Cambios por módulo y categoría").locator("table")
+    module_1 = changes.locator("tr", has_text="Cooperación en el lugar de trabajo").first.locator("td").all_inner_texts()
+    assert module_1[:2] == ["m1", "Cooperación en el lugar de trabajo"]
+    side_by_side = page.locator("#programme").locator("table").first
+    assert side_by_side.locator("th").all_inner_texts() == ["cifra", "Colombia", "Perú", "Programa"]
+    page.locator("nav.languages a", has_text="English").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/report.html")
+    page.screenshot(path=ARTIFACTS / "report_es.png")
 
 
 def test_a_headline_figure_of_the_report_links_to_its_trace(browser, pipeline: PipelineRun) -> None:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
+import yaml
 
 from score_pipeline.publish.formatting import column_formatter, for_report, headline_row
+from score_pipeline.publish.report import REPORT_TEXT, languages
 
 
 def test_p_values_below_the_floor_read_as_less_than_and_others_with_three_decimals() -> None:
@@ -40,3 +43,30 @@ def test_a_frame_keeps_its_text_and_formats_its_numbers() -> None:
     frame = pd.DataFrame({"wave": ["2017-baseline"], "n_enterprises": [52], "p_value": [3.5e-10],
                           "female_share_pct": [31.97]})
     assert for_report(frame, "PEN").iloc[0].tolist() == ["2017-baseline", "52", "< 0.001", "32.0 %"]
+
+
+def keys_of(words: object, prefix: str = "") -> set[str]:
+    """Every key path of a nested mapping: `sections.headline.note`."""
+    if not isinstance(words, dict):
+        return set()
+    return {path for key, value in words.items() for path in {f"{prefix}{key}", *keys_of(value, f"{prefix}{key}.")}}
+
+
+def test_every_language_of_the_report_has_the_same_words_and_fields() -> None:
+    """report_text.yaml: a key missing in one language fails its report (strict), a field missing from a
+    translation would print a figure's place empty: both are caught here, before a run."""
+    catalog = yaml.safe_load(REPORT_TEXT.read_text(encoding="utf-8"))
+    english = catalog.pop("en")
+    assert catalog, "a second language"
+    fields = lambda text: set(re.findall(r"\{(\w+)\}", text))  # noqa: E731
+    for code, words in catalog.items():
+        assert keys_of(words) == keys_of(english), code
+        for key in ("title", "programme_intro", "country_heading", "country_intro", "change_axis", "evaluator_title"):
+            assert fields(words[key]) == fields(english[key]), (code, key)
+    assert [language.file for language in languages()] == ["report.html", "report.es.html"]
+
+
+def test_a_language_names_countries_in_its_own_words() -> None:
+    english, spanish = languages()
+    assert english.country_name("pe", "Peru") == "Peru"  # country.yaml's name
+    assert (spanish.country_name("pe", "Peru"), spanish.country_name("co", "Colombia")) == ("Perú", "Colombia")

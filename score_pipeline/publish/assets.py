@@ -32,19 +32,21 @@ def published_marts(warehouse: WarehouseResource) -> MaterializeResult:
 
 @asset(key=["published", "report"], deps=[*MART_KEYS], group_name="published", kinds={"python", "html"},
        pool=settings.WAREHOUSE_POOL, owners=["team:evaluation"],
-       description="report.html in SCORE_PUBLISH_DIR: headline against the evaluation summary, distributions, "
-                   "changes with CIs, KPIs, worker satisfaction, perceived effects, data quality, coverage.")
+       description="report.html (English) and report.es.html (Spanish) in SCORE_PUBLISH_DIR: headline against the "
+                   "evaluation summary, distributions, changes with CIs, KPIs, worker satisfaction, perceived effects, "
+                   "data quality, coverage.")
 def evaluation_report(warehouse: WarehouseResource) -> MaterializeResult:
     from score_pipeline.publish.report import write_evaluation_report  # matplotlib: imported by this step only
 
     with warehouse.connect(read_only=True) as connection:
-        report = write_evaluation_report(connection, settings.publish_dir())
+        reports = write_evaluation_report(connection, settings.publish_dir())
         headline = connection.execute(
             "select indicator, round(baseline, 2) as baseline, round(endline, 2) as endline, "
             "round(change_pct, 1) as change_pct from marts.headline_indicators").df()
         scores = connection.execute("select wave, global_score from marts.enterprise_scores").df()
     return MaterializeResult(metadata={
-        "report": MetadataValue.path(str(report)),
+        "report": MetadataValue.path(str(reports[0])),
+        "translations": MetadataValue.md("\n".join(f"- {report}" for report in reports[1:])),
         "headline": MetadataValue.md(headline.to_markdown(index=False)),
         "global_score_by_wave": MetadataValue.md(
             scores.groupby("wave")["global_score"].describe().round(2).to_markdown()),

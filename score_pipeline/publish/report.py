@@ -1,15 +1,21 @@
-"""The evaluation report: one self-contained HTML file (inline SVG charts, no network needed)."""
+"""The evaluation report: one self-contained HTML file per language (inline SVG charts, no network needed):
+report.html in English, report.es.html in Spanish, each linking to the other. The words of each language
+are in templates/report_text.yaml; the codebooks give the modules', categories' and items' names in each."""
 
 from __future__ import annotations
 
 import html
 import io
 import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
 import yaml
+from babel import Locale
 from matplotlib.figure import Figure  # the object API: no backend, no global figure state
 
 from score_pipeline.analysis.stats import FLAG_LEVEL, mean_interval
@@ -19,8 +25,34 @@ from score_pipeline.publish.formatting import column_formatter, for_report, head
 from score_pipeline.publish.traces import trace_link
 from score_pipeline.templates import render
 
-REPORT_NAME = "report.html"
-METHOD_NOTES = Path(__file__).parent.parent / "templates" / "method_notes.yaml"
+REPORT_TEXT = Path(__file__).parent.parent / "templates" / "report_text.yaml"
+
+
+@dataclass(frozen=True)
+class Language:
+    """The report's words in one language (report_text.yaml), and the codebooks' columns of that language."""
+
+    code: str  # ISO 639-1: en, es
+    words: Mapping[str, Any]
+
+    def __call__(self, key: str, **fields: object) -> str:
+        return self.words[key].format(**fields)
+
+    @property
+    def file(self) -> str:
+        return self.words["file"]
+
+    def country_name(self, code: str, name: str) -> str:
+        """The country.yaml name in English; in another language, the CLDR name of its territory (Babel)."""
+        return name if self.code == "en" else Locale.parse(self.code).territories[code.upper()]
+
+
+def languages() -> list[Language]:
+    """The report's languages, English first (report.html)."""
+    catalog = yaml.safe_load(REPORT_TEXT.read_text(encoding="utf-8"))
+    return [Language(code, words) for code, words in catalog.items()]
+
+
 def svg(figure: Figure) -> str:
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", bbox_inches="tight")
@@ -33,7 +65,7 @@ def table(frame: pd.DataFrame, currency: str, digits: int = 2) -> str:
     return for_report(frame, currency, digits).to_html(index=False, border=0, escape=True)
 
 
-def headline_table(headline: pd.DataFrame, currency: str, columns: list[str]) -> str:
+def headline_table(headline: pd.DataFrame, currency: str, columns: list[str], text: Language) -> str:
     """The headline indicators, each row's figures in its unit (money in the country's currency), each
     indicator linked to its trace (traces.html)."""
     shown = headline[columns].astype(object)
@@ -44,22 +76,22 @@ def headline_table(headline: pd.DataFrame, currency: str, columns: list[str]) ->
         shown.at[index, "change"] = change(row["change"])
         shown.at[index, "change_pct"] = percent(row["change_pct"])
     shown = shown.map(lambda value: html.escape(value) if isinstance(value, str) else value)
-    shown["indicator"] = [f'<a href="{html.escape(trace_link(i))}" title="where this figure comes from">{html.escape(i)}</a>'
-                          for i in headline["indicator"]]
+    shown["indicator"] = [f'<a href="{html.escape(trace_link(i))}" title="{html.escape(text("trace_link"))}">'
+                          f'{html.escape(i)}</a>' for i in headline["indicator"]]
     return shown.to_html(index=False, border=0, escape=False, na_rep="")
 
 
-def score_distribution_chart(scores: pd.DataFrame) -> str:
+def score_distribution_chart(scores: pd.DataFrame, text: Language) -> str:
     waves = sorted(scores["wave"].unique())
     figure = Figure(figsize=(7, 3.5))
     axis = figure.subplots()
     axis.boxplot([scores.loc[scores["wave"] == w, "global_score"].dropna() for w in waves], tick_labels=waves)
-    axis.set_ylabel("global score (1-5)")
-    axis.set_title("Global management practices score by wave")
+    axis.set_ylabel(text("global_score_axis"))
+    axis.set_title(text("global_score_by_wave"))
     return svg(figure)
 
 
-def change_chart(change: pd.DataFrame) -> str:
+def change_chart(change: pd.DataFrame, text: Language) -> str:
     rows = change.iloc[::-1]
     figure = Figure(figsize=(8, 0.28 * len(rows) + 1))
     axis = figure.subplots()
@@ -69,16 +101,16 @@ def change_chart(change: pd.DataFrame) -> str:
     axis.scatter(rows["mean_change"], range(len(rows)), c=colours, zorder=3)
     axis.set_yticks(range(len(rows)), rows["code"])
     axis.axvline(0, color="#000", linewidth=0.8)
-    axis.set_xlabel(f"mean change baseline to endline, 95 % CI (green: Holm p < {FLAG_LEVEL})")
+    axis.set_xlabel(text("change_axis", flag=FLAG_LEVEL))
     return svg(figure)
 
 
-def evaluator_chart(effects: pd.DataFrame, scores: pd.DataFrame) -> str:
+def evaluator_chart(effects: pd.DataFrame, scores: pd.DataFrame, text: Language) -> str:
     """Per wave, each evaluator's mean global score with its 95 % interval, and the mean of the wave's
     other evaluators' enterprises (the comparison of the Welch test); red: Holm p < FLAG_LEVEL."""
     waves = sorted(effects["wave"].unique())
     if not waves:
-        return "<p>No scored enterprise has an evaluator.</p>"
+        return f"<p>{html.escape(text('no_evaluator'))}</p>"
     figure = Figure(figsize=(3.2 * len(waves), 3.2))
     axes = figure.subplots(1, len(waves), sharey=True, squeeze=False)[0]
     for axis, wave in zip(axes, waves):
@@ -94,9 +126,8 @@ def evaluator_chart(effects: pd.DataFrame, scores: pd.DataFrame) -> str:
                           color="#999")
         axis.set_xticks(range(len(rows)), rows["evaluator"])
         axis.set_title(wave)
-    axes[0].set_ylabel("global score: mean, 95 % CI")
-    figure.suptitle(f"Each evaluator against the others (grey: the others' mean; red: Holm p < {FLAG_LEVEL})",
-                    fontsize=9)
+    axes[0].set_ylabel(text("evaluator_axis"))
+    figure.suptitle(text("evaluator_title", flag=FLAG_LEVEL), fontsize=9)
     return svg(figure)
 
 
@@ -111,23 +142,28 @@ def grouped_bars(frame: pd.DataFrame, index: str, columns: str, values: str, tit
     return svg(figure)
 
 
-def build_report(connection: duckdb.DuckDBPyConnection) -> str:
-    """The report's HTML from the marts of a connection (schema `marts`): the programme page when there are
-    several countries, then one part per country (contract 7)."""
+def build_report(connection: duckdb.DuckDBPyConnection, text: Language, others: Sequence[Language] = ()) -> str:
+    """The report's HTML in one language from the marts of a connection (schema `marts`): the programme page
+    when there are several countries, then one part per country (contract 7); `others`: the languages it
+    links to."""
     summary = connection.execute("select * from marts.programme_summary").df()
     countries = connection.execute("select country, name, currency from staging.stg_raw__countries "
                                    "where country in (select country from marts.programme_summary) order by country").df()
-    parts = [country_part(connection, row.country, row.name, row.currency) for row in countries.itertuples()]
-    programme = programme_part(connection, summary) if len(countries) > 1 else None
-    return render("report.html.j2", programme=programme, countries=parts, notes=method_notes())
+    names = {row.country: text.country_name(row.country, row.name) for row in countries.itertuples()}
+    parts = [country_part(connection, row.country, names[row.country], row.currency, text)
+             for row in countries.itertuples()]
+    programme = programme_part(connection, summary, names, text) if len(countries) > 1 else None
+    return render("report.html.j2", programme=programme, countries=parts, text=text, language=text.code,
+                  others=[(other.code, other.words["language_name"], other.file) for other in others])
 
 
-def method_notes() -> dict[str, str]:
-    """Each section's method note, by its title (templates/method_notes.yaml)."""
-    return yaml.safe_load(METHOD_NOTES.read_text(encoding="utf-8"))
+def section(key: str, content: str, text: Language) -> dict[str, str]:
+    """A section of the report: its title and method note in the report's language, its tables and charts."""
+    words = text.words["sections"][key]
+    return {"key": key, "title": words["title"], "note": words["note"], "content": content}
 
 
-def interval_chart(changes: pd.DataFrame, names: dict[str, str]) -> str:
+def interval_chart(changes: pd.DataFrame, names: dict[str, str], text: Language) -> str:
     """Each country's mean global score change with its 95 % interval, and the pooled one (`all`)."""
     groups = [(names[code], rows["change"].to_numpy(float)) for code, rows in changes.groupby("country", sort=True)]
     groups.append((names[POOLED_CODE], changes["change"].to_numpy(float)))
@@ -139,46 +175,55 @@ def interval_chart(changes: pd.DataFrame, names: dict[str, str]) -> str:
                       color="#336" if name != names[POOLED_CODE] else "#c60", capsize=3)
     axis.set_yticks(range(len(groups)), [name for name, _ in reversed(groups)])
     axis.axvline(0, color="#000", linewidth=0.8)
-    axis.set_xlabel("global score change, baseline to endline: mean and 95 % CI over the enterprises paired")
+    axis.set_xlabel(text("interval_axis"))
     return svg(figure)
 
 
-def programme_part(connection: duckdb.DuckDBPyConnection, summary: pd.DataFrame) -> dict[str, object]:
+def programme_part(connection: duckdb.DuckDBPyConnection, summary: pd.DataFrame, country_names: dict[str, str],
+                   text: Language) -> dict[str, object]:
     """The countries side by side and pooled (marts.programme_summary)."""
-    names = dict(zip(summary["country"], summary["name"]))
+    names = {**country_names, POOLED_CODE: text("pooled_name")}
+    summary = summary.assign(name=summary["country"].map(names))
     changes = connection.execute("select country, change from intermediate.int_global_scores_paired").df()
     kpis = summary.melt(id_vars="name", value_vars=list(KPI_COLUMNS.values()), var_name="kpi", value_name="pct_change")
     side_by_side = summary.set_index("name").drop(columns="country").T.astype(object)
     for figure in side_by_side.index:  # each row is a figure: its rule by its name (no money here)
         side_by_side.loc[figure] = side_by_side.loc[figure].map(column_formatter(figure, currency=""))
     sections = [
-        ("Countries side by side", side_by_side.rename_axis(index="figure", columns=None).reset_index().to_html(index=False, border=0)),
-        ("Global score change by country", interval_chart(changes, names)),
-        ("Firm KPIs, mean % change by country", grouped_bars(kpis, "kpi", "name", "pct_change",
-                                                             "Mean % change baseline to endline", "% change")),
+        ("side_by_side", side_by_side.rename_axis(index=text("figure"), columns=None).reset_index().to_html(
+            index=False, border=0)),
+        ("global_change_by_country", interval_chart(changes, names, text)),
+        ("kpis_by_country", grouped_bars(kpis, "kpi", "name", "pct_change", text("kpi_change_title"),
+                                         text("kpi_change_axis"))),
     ]
-    return {"sections": [{"title": title, "content": content} for title, content in sections]}
+    return {"sections": [section(key, content, text) for key, content in sections]}
 
 
-CODE_NAMES = """
-    select 'global' as code, 'Global score' as name
-    union all select distinct module, module_en from reference.codebook_practices
-    union all select distinct module || '.' || category, category_en from reference.codebook_practices
-"""
+def code_names(text: Language) -> str:
+    """A query of the score codes' names in the report's language (the codebook's columns)."""
+    names = text.words["codebook"]
+    return f"""
+        select 'global' as code, $global_score as name
+        union all select distinct module, {names["module"]} from reference.codebook_practices
+        union all select distinct module || '.' || category, {names["category"]} from reference.codebook_practices
+    """
 
 
-def country_part(connection: duckdb.DuckDBPyConnection, country: str, name: str, currency: str) -> dict[str, object]:
+def country_part(connection: duckdb.DuckDBPyConnection, country: str, name: str, currency: str,
+                 text: Language) -> dict[str, object]:
     """One country's sections, every figure read from its rows of the marts, codes with the codebook's names."""
-    read = lambda sql: connection.execute(sql, {"country": country}).df()  # noqa: E731
+    read = lambda sql, **more: connection.execute(sql, {"country": country, **more}).df()  # noqa: E731
     mine = "country = $country"
-    headline = read("select headline.*, catalog.summary_figure as \"evaluation summary\" "
-                    "from marts.headline_indicators as headline "
+    names = text.words["codebook"]
+    summary_column = text("evaluation_summary")
+    headline = read(f"select headline.* replace (catalog.{names['headline']} as label), "
+                    f"catalog.summary_figure as \"{summary_column}\" from marts.headline_indicators as headline "
                     f"inner join reference.headline_catalog as catalog using (indicator) where {mine} "
                     "order by catalog.sort_order")
     change = read(f"select change.* exclude (country), names.name from marts.score_change as change "
-                  f"left join ({CODE_NAMES}) as names using (code) where {mine}")
+                  f"left join ({code_names(text)}) as names using (code) where {mine}", global_score=text("global_score"))
     kpi = read(f"select * exclude (country) from marts.kpi_change where {mine}")
-    satisfaction = read("select satisfaction.* exclude (country, item), items.item_id || ' ' || items.label_en as item "
+    satisfaction = read(f"select satisfaction.* exclude (country, item), items.item_id || ' ' || items.{names['item']} as item "
                         "from marts.worker_satisfaction as satisfaction inner join reference.codebook_worker_items as items "
                         f"on items.item_id = satisfaction.item where {mine}")
     waves = sorted(satisfaction["wave"].unique())
@@ -191,41 +236,44 @@ def country_part(connection: duckdb.DuckDBPyConnection, country: str, name: str,
     coverage = read("select n_waves_complete, count(*) as enterprises from marts.panel_coverage "
                     f"where {mine} group by all order by 1")
     # The catalog's summary figures are those of Peru's published evaluation summary.
-    summary = ["evaluation summary"] if country == SUMMARY_COUNTRY else []
+    summary = [summary_column] if country == SUMMARY_COUNTRY else []
     sections = [
-        ("Headline indicators", headline_table(headline, currency, ["indicator", "label", "unit", "baseline", "endline",
-                                                                    "change", "change_pct", *summary])),
-        ("Score distributions by wave", score_distribution_chart(
-            read(f"select wave, global_score from marts.enterprise_scores where {mine}"))),
-        ("Module and category changes", change_chart(change) + table(change[["code", "name", "n_pairs", "baseline_mean",
+        ("headline", headline_table(headline, currency, ["indicator", "label", "unit", "baseline", "endline", "change",
+                                                         "change_pct", *summary], text)),
+        ("distributions", score_distribution_chart(
+            read(f"select wave, global_score from marts.enterprise_scores where {mine}"), text)),
+        ("score_changes", change_chart(change, text) + table(change[["code", "name", "n_pairs", "baseline_mean",
             "endline_mean", "mean_change", "ci_low", "ci_high", "t_stat", "p_holm", "p_wilcoxon", "effect_size_dz"]],
             currency, 3)),
-        ("Module 1 spillover", table(read(f"select * exclude (country) from marts.module_spillover where {mine}"),
-                                     currency, 3)),
-        ("Firm KPIs, mean % change by cost structure", grouped_bars(kpi, "kpi", "cost_structure", "mean_pct_change",
-            "Mean % change baseline to endline", "% change") + table(kpi, currency)),
-        ("Business results", table(read(f"select * exclude (country) from marts.business_results where {mine} order by wave"),
-                                   currency)),
-        ("Worker satisfaction by item", grouped_bars(first_and_last, "item", "wave", "mean",
-            "Mean of the enterprise figures", "score (1-5)")
+        ("spillover", table(read(f"select * exclude (country) from marts.module_spillover where {mine}"), currency, 3)),
+        ("kpis", grouped_bars(kpi, "kpi", "cost_structure", "mean_pct_change", text("kpi_change_title"),
+                              text("kpi_change_axis")) + table(kpi, currency)),
+        ("business", table(read(f"select * exclude (country) from marts.business_results where {mine} order by wave"),
+                           currency)),
+        ("satisfaction", grouped_bars(first_and_last, "item", "wave", "mean", text("satisfaction_title"),
+                                      text("score_axis"))
             + table(read(f"select * exclude (country) from marts.worker_satisfaction where {mine} and item = 'overall' "
                          "order by wave"), currency)),
-        ("Perceived effects", grouped_bars(effects, "outcome", "wave", "pct_positive", "Answers that are positivo", "%")
+        ("effects", grouped_bars(effects, "outcome", "wave", "pct_positive", text("effects_title"), "%")
             + table(effects, currency)),
-        ("Evaluator effects", evaluator_chart(evaluators, evaluator_scores) + table(evaluators, currency, 3)),
-        ("Data quality per wave", table(quality, currency)),
-        ("Panel coverage", table(coverage, currency)),
+        ("evaluators", evaluator_chart(evaluators, evaluator_scores, text) + table(evaluators, currency, 3)),
+        ("quality", table(quality, currency)),
+        ("coverage", table(coverage, currency)),
     ]
     return {"code": country, "name": name, "waves": waves,
-            "sections": [{"title": title, "content": content} for title, content in sections]}
+            "sections": [section(key, content, text) for key, content in sections]}
 
 
-def write_evaluation_report(warehouse: duckdb.DuckDBPyConnection, publish_dir: Path) -> Path:
-    """Write report.html atomically (temporary file, then os.replace)."""
-    document = build_report(warehouse)
+def write_evaluation_report(warehouse: duckdb.DuckDBPyConnection, publish_dir: Path) -> list[Path]:
+    """Write the report in each language, each file atomically (temporary file, then os.replace); English
+    (report.html) first."""
     publish_dir.mkdir(parents=True, exist_ok=True)
-    temporary = publish_dir / f".{REPORT_NAME}.tmp"
-    temporary.write_text(document, encoding="utf-8")
-    target = publish_dir / REPORT_NAME
-    os.replace(temporary, target)
-    return target
+    written = []
+    every = languages()
+    for text in every:
+        document = build_report(warehouse, text, [other for other in every if other != text])
+        temporary = publish_dir / f".{text.file}.tmp"
+        temporary.write_text(document, encoding="utf-8")
+        os.replace(temporary, publish_dir / text.file)
+        written.append(publish_dir / text.file)
+    return written
