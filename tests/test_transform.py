@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -161,3 +162,32 @@ def test_no_code_writes_the_environment() -> None:
                     ("environ.setdefault", "environ.update", "os.putenv", "environ.pop")):
                 writes.append(path.name)
     assert writes == []
+
+
+def test_dbt_materializations_carry_their_column_lineage(pipeline) -> None:
+    """`dagster/column_lineage` of every model, each column's direct parents, read by hand off the SQL for
+    the KPI chain: the unpivot's value from the six KPI columns, the profile's column from its raw table."""
+    from dagster import DagsterInstance, TableColumnDep
+
+    instance = DagsterInstance.get()
+
+    def lineage(*key: str) -> dict[str, list]:
+        metadata = instance.get_latest_materialization_event(AssetKey(list(key))).asset_materialization.metadata
+        return dict(metadata["dagster/column_lineage"].value.deps_by_column)
+
+    assert lineage("marts", "kpi_change")["mean_pct_change"] == [
+        TableColumnDep(AssetKey(["intermediate", "int_kpi_pairs_compared"]), "pct_change")]
+    profile = AssetKey(["staging", "stg_raw__company_profile"])
+    assert lineage("intermediate", "int_kpi_values_unpivoted")["kpi_value"] == [
+        TableColumnDep(profile, column) for column in sorted(["work_accidents", "absenteeism_pct", "staff_turnover_pct",
+                                                              "defective_products_pct", "raw_material_waste_pct", "unit_cost"])]
+    assert lineage("intermediate", "int_kpi_values_unpivoted")["kpi"] == []  # the unpivoted columns' names: literals
+    assert lineage("staging", "stg_raw__company_profile")["work_accidents"] == [
+        TableColumnDep(AssetKey(["raw", "company_profile"]), "work_accidents")]
+    manifest = json.loads((Path(os.environ["SCORE_PUBLISH_DIR"]) / "docs" / "manifest.json").read_text(encoding="utf-8"))
+    for node in manifest["nodes"].values():
+        if node["resource_type"] == "model":
+            key = [node["config"]["schema"], node["name"]]
+            metadata = instance.get_latest_materialization_event(AssetKey(key)).asset_materialization.metadata
+            schema = [column.name for column in metadata["dagster/column_schema"].value.columns]
+            assert sorted(metadata["dagster/column_lineage"].value.deps_by_column) == sorted(schema), key

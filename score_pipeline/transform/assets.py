@@ -4,13 +4,14 @@ A run may build several partitions (a backfill runs as one run, BackfillPolicy.s
 them in one invocation, and each partition gets its own row counts.
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from dagster import AssetExecutionContext, BackfillPolicy, Output
+from dagster import AssetExecutionContext, AssetKey, BackfillPolicy, Output
 from dagster_dbt import dbt_assets
 
 from score_pipeline import settings
+from score_pipeline.lineage.trace import relation_key
 from score_pipeline.resources import WarehouseResource
 from score_pipeline.transform.metadata import relation_facts, relations_from_manifest
 from score_pipeline.transform.partial_parse import invocation_target
@@ -42,9 +43,9 @@ def _stream_build(context: AssetExecutionContext, dbt: InProcessDbtResource, war
     if invocation.failure is not None:
         yield from invocation.stream()  # what dbt built before it failed is still reported, then the failure
     built = [(event, model_id(event)) for event in invocation.events]
+    relations = relations_from_manifest(invocation.manifest, [i for _, i in built if i], target)
     with warehouse.connect(read_only=True) as connection:
-        facts = relation_facts(connection, relations_from_manifest(invocation.manifest, [i for _, i in built if i]),
-                               partition_keys)
+        facts = relation_facts(connection, relations, partition_keys, asset_keys_by_relation(invocation.manifest))
     for event, unique_id in built:
         found = facts.get(unique_id) if unique_id else None
         if found is None:
@@ -55,6 +56,14 @@ def _stream_build(context: AssetExecutionContext, dbt: InProcessDbtResource, war
             context.add_asset_metadata({"dagster/row_count": rows}, asset_key=key, partition_key=partition)
         metadata = {k: v for k, v in found.metadata.items() if not (found.rows_by_partition and k == "dagster/row_count")}
         yield event.with_metadata({**event.metadata, **metadata})
+
+
+def asset_keys_by_relation(manifest: Mapping[str, Any]) -> dict[str, AssetKey]:
+    """"schema.table" of each model, seed and source -> its asset key (the translator's): a column lineage's parents."""
+    translator = SHARED_OPTIONS["dagster_dbt_translator"]
+    nodes = [*manifest["nodes"].values(), *manifest["sources"].values()]
+    return {relation_key(node): translator.get_asset_key(node) for node in nodes
+            if node["resource_type"] in ("model", "seed", "source")}
 
 
 def model_id(event: Any) -> str | None:

@@ -1,19 +1,24 @@
-"""Row counts and column types of the relations a dbt build materialized, read after dbt exits.
+"""Row counts, column types and column lineage of the relations a dbt build materialized, read after dbt exits.
 
 dagster-dbt's own `fetch_row_counts` / `fetch_column_metadata` query through an in-process dbt
 adapter while dbt still holds DuckDB's single write lock (and the adapter costs seconds a run), so
 this reads the warehouse once, read-only, after the build: one query for every relation's columns
-and one count per relation, milliseconds in all.
+and one count per relation, milliseconds in all. Each model's column lineage (`dagster/column_lineage`,
+what `fetch_column_metadata(with_column_lineage=True)` would record, had sqlglot's lineage followed
+DuckDB's UNPIVOT) comes from its compiled SQL through lineage/sql.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import duckdb
-from dagster import TableColumn, TableSchema
+from dagster import AssetKey, TableColumn, TableColumnDep, TableColumnLineage, TableSchema
+
+from score_pipeline.lineage.sql import ColumnsOf, LineageError, column_origins
 
 
 @dataclass(frozen=True)
@@ -23,17 +28,32 @@ class Relation:
     schema: str
     name: str
     descriptions: Mapping[str, str]
+    compiled: Path | None = None  # a model's SQL as the build compiled it (its target folder): its column lineage
 
 
-def relations_from_manifest(manifest: Mapping[str, Any], unique_ids: Iterable[str]) -> dict[str, Relation]:
+def relations_from_manifest(manifest: Mapping[str, Any], unique_ids: Iterable[str],
+                            target: Path | None = None) -> dict[str, Relation]:
     nodes = manifest["nodes"]
     relations = {}
     for unique_id in unique_ids:
         node = nodes.get(unique_id)
         if node and node["resource_type"] in ("model", "seed", "snapshot"):
             descriptions = {name: column.get("description") or "" for name, column in node.get("columns", {}).items()}
-            relations[unique_id] = Relation(node["schema"], node.get("alias") or node["name"], descriptions)
+            compiled = (target / "compiled" / node["package_name"] / node["original_file_path"]
+                        if target is not None and node["resource_type"] == "model" else None)
+            relations[unique_id] = Relation(node["schema"], node.get("alias") or node["name"], descriptions, compiled)
     return relations
+
+
+def column_lineage(sql: str, columns: Sequence[str], columns_of: ColumnsOf,
+                   asset_keys: Mapping[str, AssetKey]) -> TableColumnLineage:
+    """Each column's direct parents: the columns of the relations the model's SQL reads, as Dagster assets."""
+    deps = {}
+    for column in columns:
+        parents = {(asset_keys[origin.relation], origin.column) for origin in column_origins(sql, column, columns_of)
+                   if origin.relation in asset_keys}
+        deps[column] = [TableColumnDep(key, name) for key, name in sorted(parents, key=lambda p: (p[0].to_user_string(), p[1]))]
+    return TableColumnLineage(deps_by_column=deps)
 
 
 def source_relation(manifest: Mapping[str, Any], source: str, table: str) -> Relation:
@@ -54,8 +74,9 @@ class RelationFacts:
 
 
 def relation_facts(connection: duckdb.DuckDBPyConnection, relations: Mapping[str, Relation],
-                   partition_keys: Sequence[str] = ()) -> dict[str, RelationFacts]:
-    """unique_id -> RelationFacts for the relations that exist."""
+                   partition_keys: Sequence[str] = (), asset_keys: Mapping[str, AssetKey] | None = None) -> dict[str, RelationFacts]:
+    """unique_id -> RelationFacts for the relations that exist; with `asset_keys` ("schema.table" -> the asset),
+    each model's column lineage too (none when its SQL is beyond lineage/sql.py: metadata never fails a build)."""
     if not relations:
         return {}
     columns: dict[tuple[str, str], list[tuple[str, str]]] = {}
@@ -63,6 +84,13 @@ def relation_facts(connection: duckdb.DuckDBPyConnection, relations: Mapping[str
             "select table_schema, table_name, column_name, data_type from information_schema.columns "
             "order by table_schema, table_name, ordinal_position").fetchall():
         columns.setdefault((schema, table), []).append((column, kind))
+
+    def columns_of(relation: str) -> list[str]:
+        found = columns.get(tuple(relation.split(".", 1)))
+        if found is None:
+            raise LineageError(f"{relation} is not in the warehouse")
+        return [column.lower() for column, _ in found]
+
     facts = {}
     for unique_id, relation in relations.items():
         found = columns.get((relation.schema, relation.name))
@@ -78,5 +106,12 @@ def relation_facts(connection: duckdb.DuckDBPyConnection, relations: Mapping[str
             by_partition = {key: counted.get(key, 0) for key in partition_keys}
         schema = TableSchema(columns=[TableColumn(column, kind, description=relation.descriptions.get(column) or None)
                                       for column, kind in found])
-        facts[unique_id] = RelationFacts({"dagster/row_count": count, "dagster/column_schema": schema}, by_partition)
+        metadata: dict[str, Any] = {"dagster/row_count": count, "dagster/column_schema": schema}
+        if asset_keys is not None and relation.compiled is not None and relation.compiled.exists():
+            try:
+                metadata["dagster/column_lineage"] = column_lineage(
+                    relation.compiled.read_text(encoding="utf-8"), [c for c, _ in found], columns_of, asset_keys)
+            except LineageError:
+                pass
+        facts[unique_id] = RelationFacts(metadata, by_partition)
     return facts
