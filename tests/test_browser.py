@@ -283,6 +283,12 @@ def test_the_spanish_report_has_spanish_titles_notes_and_codebook_names(browser,
     assert module_1[:2] == ["m1", "Cooperación en el lugar de trabajo"]
     side_by_side = page.locator("#programme").locator("table").first
     assert side_by_side.locator("th").all_inner_texts() == ["cifra", "Colombia", "Perú", "Programa"]
+    distributions = peru.locator("section", has_text="Distribución de los puntajes por ronda")
+    assert distributions.locator("p.caption").inner_text() == report_words("es")["global_score_by_wave"]
+    english = browser.new_page()
+    english.goto((pipeline.publish_dir / "report.html").as_uri())
+    english_chart = english.locator("#pe section", has_text="Score distributions by wave").locator("svg")
+    assert distributions.locator("svg").inner_html() == english_chart.inner_html()  # one drawing, two captions
     page.locator("nav.languages a", has_text="English").click()
     page.wait_for_load_state()
     assert page.url.endswith("/report.html")

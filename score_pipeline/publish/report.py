@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 import io
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from score_pipeline.publish.traces import trace_link
 from score_pipeline.templates import render
 
 REPORT_TEXT = Path(__file__).parent.parent / "templates" / "report_text.yaml"
+SCORE_UNIT = "1-5"  # the scores' axis: its meaning is in the caption
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,21 @@ def svg(figure: Figure) -> str:
     return text[text.index("<svg"):]
 
 
+def captioned(chart: str, caption: str) -> str:
+    """A chart with its title and axes described under it in the report's language: the chart itself holds
+    only what no language changes (codes, waves, numbers), so both languages share one drawing."""
+    return f'{chart}<p class="caption">{html.escape(caption)}</p>'
+
+
+Charts = dict[tuple[str, ...], str]  # the drawings both languages share, by country and chart
+
+
+def shared(charts: Charts, key: tuple[str, ...], draw: Callable[[], str]) -> str:
+    if key not in charts:
+        charts[key] = draw()
+    return charts[key]
+
+
 def table(frame: pd.DataFrame, currency: str, digits: int = 2) -> str:
     """An HTML table of a mart's rows, every number formatted for reading (publish/formatting.py)."""
     return for_report(frame, currency, digits).to_html(index=False, border=0, escape=True)
@@ -81,17 +97,16 @@ def headline_table(headline: pd.DataFrame, currency: str, columns: list[str], te
     return shown.to_html(index=False, border=0, escape=False, na_rep="")
 
 
-def score_distribution_chart(scores: pd.DataFrame, text: Language) -> str:
+def score_distribution_chart(scores: pd.DataFrame) -> str:
     waves = sorted(scores["wave"].unique())
     figure = Figure(figsize=(7, 3.5))
     axis = figure.subplots()
     axis.boxplot([scores.loc[scores["wave"] == w, "global_score"].dropna() for w in waves], tick_labels=waves)
-    axis.set_ylabel(text("global_score_axis"))
-    axis.set_title(text("global_score_by_wave"))
+    axis.set_ylabel(SCORE_UNIT)
     return svg(figure)
 
 
-def change_chart(change: pd.DataFrame, text: Language) -> str:
+def change_chart(change: pd.DataFrame) -> str:
     rows = change.iloc[::-1]
     figure = Figure(figsize=(8, 0.28 * len(rows) + 1))
     axis = figure.subplots()
@@ -101,16 +116,13 @@ def change_chart(change: pd.DataFrame, text: Language) -> str:
     axis.scatter(rows["mean_change"], range(len(rows)), c=colours, zorder=3)
     axis.set_yticks(range(len(rows)), rows["code"])
     axis.axvline(0, color="#000", linewidth=0.8)
-    axis.set_xlabel(text("change_axis", flag=FLAG_LEVEL))
     return svg(figure)
 
 
-def evaluator_chart(effects: pd.DataFrame, scores: pd.DataFrame, text: Language) -> str:
+def evaluator_chart(effects: pd.DataFrame, scores: pd.DataFrame) -> str:
     """Per wave, each evaluator's mean global score with its 95 % interval, and the mean of the wave's
     other evaluators' enterprises (the comparison of the Welch test); red: Holm p < FLAG_LEVEL."""
     waves = sorted(effects["wave"].unique())
-    if not waves:
-        return f"<p>{html.escape(text('no_evaluator'))}</p>"
     figure = Figure(figsize=(3.2 * len(waves), 3.2))
     axes = figure.subplots(1, len(waves), sharey=True, squeeze=False)[0]
     for axis, wave in zip(axes, waves):
@@ -126,31 +138,32 @@ def evaluator_chart(effects: pd.DataFrame, scores: pd.DataFrame, text: Language)
                           color="#999")
         axis.set_xticks(range(len(rows)), rows["evaluator"])
         axis.set_title(wave)
-    axes[0].set_ylabel(text("evaluator_axis"))
-    figure.suptitle(text("evaluator_title", flag=FLAG_LEVEL), fontsize=9)
+    axes[0].set_ylabel(SCORE_UNIT)
     return svg(figure)
 
 
-def grouped_bars(frame: pd.DataFrame, index: str, columns: str, values: str, title: str, ylabel: str) -> str:
+def grouped_bars(frame: pd.DataFrame, index: str, columns: str, values: str, unit: str) -> str:
     wide = frame.pivot(index=index, columns=columns, values=values)
     figure = Figure(figsize=(9, 3.8))
     axis = figure.subplots()
     wide.plot.bar(ax=axis, rot=30)
-    axis.set_title(title)
-    axis.set_ylabel(ylabel)
+    axis.set_xlabel("")
+    axis.set_ylabel(unit)
     axis.axhline(0, color="#000", linewidth=0.8)
     return svg(figure)
 
 
-def build_report(connection: duckdb.DuckDBPyConnection, text: Language, others: Sequence[Language] = ()) -> str:
+def build_report(connection: duckdb.DuckDBPyConnection, text: Language, others: Sequence[Language] = (),
+                 charts: Charts | None = None) -> str:
     """The report's HTML in one language from the marts of a connection (schema `marts`): the programme page
     when there are several countries, then one part per country (contract 7); `others`: the languages it
-    links to."""
+    links to; `charts`: the drawings of another language's report, to reuse."""
+    charts = {} if charts is None else charts
     summary = connection.execute("select * from marts.programme_summary").df()
     countries = connection.execute("select country, name, currency from staging.stg_raw__countries "
                                    "where country in (select country from marts.programme_summary) order by country").df()
     names = {row.country: text.country_name(row.country, row.name) for row in countries.itertuples()}
-    parts = [country_part(connection, row.country, names[row.country], row.currency, text)
+    parts = [country_part(connection, row.country, names[row.country], row.currency, text, charts)
              for row in countries.itertuples()]
     programme = programme_part(connection, summary, names, text) if len(countries) > 1 else None
     return render("report.html.j2", programme=programme, countries=parts, text=text, language=text.code,
@@ -163,7 +176,7 @@ def section(key: str, content: str, text: Language) -> dict[str, str]:
     return {"key": key, "title": words["title"], "note": words["note"], "content": content}
 
 
-def interval_chart(changes: pd.DataFrame, names: dict[str, str], text: Language) -> str:
+def interval_chart(changes: pd.DataFrame, names: dict[str, str]) -> str:
     """Each country's mean global score change with its 95 % interval, and the pooled one (`all`)."""
     groups = [(names[code], rows["change"].to_numpy(float)) for code, rows in changes.groupby("country", sort=True)]
     groups.append((names[POOLED_CODE], changes["change"].to_numpy(float)))
@@ -175,7 +188,6 @@ def interval_chart(changes: pd.DataFrame, names: dict[str, str], text: Language)
                       color="#336" if name != names[POOLED_CODE] else "#c60", capsize=3)
     axis.set_yticks(range(len(groups)), [name for name, _ in reversed(groups)])
     axis.axvline(0, color="#000", linewidth=0.8)
-    axis.set_xlabel(text("interval_axis"))
     return svg(figure)
 
 
@@ -192,9 +204,8 @@ def programme_part(connection: duckdb.DuckDBPyConnection, summary: pd.DataFrame,
     sections = [
         ("side_by_side", side_by_side.rename_axis(index=text("figure"), columns=None).reset_index().to_html(
             index=False, border=0)),
-        ("global_change_by_country", interval_chart(changes, names, text)),
-        ("kpis_by_country", grouped_bars(kpis, "kpi", "name", "pct_change", text("kpi_change_title"),
-                                         text("kpi_change_axis"))),
+        ("global_change_by_country", captioned(interval_chart(changes, names), text("interval_axis"))),
+        ("kpis_by_country", captioned(grouped_bars(kpis, "kpi", "name", "pct_change", "%"), text("kpi_change_title"))),
     ]
     return {"sections": [section(key, content, text) for key, content in sections]}
 
@@ -210,8 +221,10 @@ def code_names(text: Language) -> str:
 
 
 def country_part(connection: duckdb.DuckDBPyConnection, country: str, name: str, currency: str,
-                 text: Language) -> dict[str, object]:
-    """One country's sections, every figure read from its rows of the marts, codes with the codebook's names."""
+                 text: Language, charts: Charts) -> dict[str, object]:
+    """One country's sections, every figure read from its rows of the marts, codes with the codebook's names;
+    the charts no language changes drawn once for every language (`charts`)."""
+    chart = lambda key, draw: shared(charts, (country, key), draw)  # noqa: E731
     read = lambda sql, **more: connection.execute(sql, {"country": country, **more}).df()  # noqa: E731
     mine = "country = $country"
     names = text.words["codebook"]
@@ -240,23 +253,25 @@ def country_part(connection: duckdb.DuckDBPyConnection, country: str, name: str,
     sections = [
         ("headline", headline_table(headline, currency, ["indicator", "label", "unit", "baseline", "endline", "change",
                                                          "change_pct", *summary], text)),
-        ("distributions", score_distribution_chart(
-            read(f"select wave, global_score from marts.enterprise_scores where {mine}"), text)),
-        ("score_changes", change_chart(change, text) + table(change[["code", "name", "n_pairs", "baseline_mean",
-            "endline_mean", "mean_change", "ci_low", "ci_high", "t_stat", "p_holm", "p_wilcoxon", "effect_size_dz"]],
-            currency, 3)),
+        ("distributions", captioned(chart("distributions", lambda: score_distribution_chart(
+            read(f"select wave, global_score from marts.enterprise_scores where {mine}"))), text("global_score_by_wave"))),
+        ("score_changes", captioned(chart("score_changes", lambda: change_chart(change)), text("change_axis", flag=FLAG_LEVEL))
+            + table(change[["code", "name", "n_pairs", "baseline_mean", "endline_mean", "mean_change", "ci_low",
+                            "ci_high", "t_stat", "p_holm", "p_wilcoxon", "effect_size_dz"]], currency, 3)),
         ("spillover", table(read(f"select * exclude (country) from marts.module_spillover where {mine}"), currency, 3)),
-        ("kpis", grouped_bars(kpi, "kpi", "cost_structure", "mean_pct_change", text("kpi_change_title"),
-                              text("kpi_change_axis")) + table(kpi, currency)),
+        ("kpis", captioned(chart("kpis", lambda: grouped_bars(kpi, "kpi", "cost_structure", "mean_pct_change", "%")),
+                           text("kpi_change_title")) + table(kpi, currency)),
         ("business", table(read(f"select * exclude (country) from marts.business_results where {mine} order by wave"),
                            currency)),
-        ("satisfaction", grouped_bars(first_and_last, "item", "wave", "mean", text("satisfaction_title"),
-                                      text("score_axis"))
+        ("satisfaction", captioned(grouped_bars(first_and_last, "item", "wave", "mean", SCORE_UNIT),  # item names
+                                   text("satisfaction_title"))
             + table(read(f"select * exclude (country) from marts.worker_satisfaction where {mine} and item = 'overall' "
                          "order by wave"), currency)),
-        ("effects", grouped_bars(effects, "outcome", "wave", "pct_positive", text("effects_title"), "%")
-            + table(effects, currency)),
-        ("evaluators", evaluator_chart(evaluators, evaluator_scores, text) + table(evaluators, currency, 3)),
+        ("effects", captioned(chart("effects", lambda: grouped_bars(effects, "outcome", "wave", "pct_positive", "%")),
+                              text("effects_title")) + table(effects, currency)),
+        ("evaluators", (captioned(chart("evaluators", lambda: evaluator_chart(evaluators, evaluator_scores)),
+                                  text("evaluator_title", flag=FLAG_LEVEL)) if len(evaluators)
+                        else f"<p>{html.escape(text('no_evaluator'))}</p>") + table(evaluators, currency, 3)),
         ("quality", table(quality, currency)),
         ("coverage", table(coverage, currency)),
     ]
@@ -270,8 +285,9 @@ def write_evaluation_report(warehouse: duckdb.DuckDBPyConnection, publish_dir: P
     publish_dir.mkdir(parents=True, exist_ok=True)
     written = []
     every = languages()
+    charts: Charts = {}
     for text in every:
-        document = build_report(warehouse, text, [other for other in every if other != text])
+        document = build_report(warehouse, text, [other for other in every if other != text], charts)
         temporary = publish_dir / f".{text.file}.tmp"
         temporary.write_text(document, encoding="utf-8")
         os.replace(temporary, publish_dir / text.file)
