@@ -140,7 +140,7 @@ class Select(Relation):
         projections: list[tuple[str, exp.Expression]] = []
         for item in self.node.expressions:
             if isinstance(item, exp.Star):
-                excluded = {c.name.lower() for c in item.args.get("except_") or item.args.get("except") or []}
+                excluded = {c.name.lower() for c in item.args.get("except_") or []}
                 projections += [(c, exp.column(c, table=alias)) for alias, source in self.sources.items()
                                 for c in source.columns if c not in excluded]
             elif isinstance(item, exp.Column) and isinstance(item.this, exp.Star):
