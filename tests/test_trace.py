@@ -18,8 +18,9 @@ from conftest import SAMPLE_RAW, PipelineRun
 
 from score_pipeline.cli import main
 from score_pipeline.ingest.instruments import INSTRUMENTS
-from score_pipeline.ingest.load import raw_columns
-from score_pipeline.lineage.trace import relation_key
+from score_pipeline.ingest.load import BOOKKEEPING, raw_columns, raw_origin
+from score_pipeline.lineage.trace import Hop, Project, relation_key
+from score_pipeline.publish.marts import PUBLISHED_MARTS
 from score_pipeline.settings import CODEBOOK_PRACTICES, PROJECT_ROOT, docs_dir
 
 BASELINE = SAMPLE_RAW / "2017-baseline"
@@ -148,10 +149,28 @@ def test_without_a_publication_trace_says_what_to_do(isolated, capsys: pytest.Ca
     assert "publish the marts first (make run)" in capsys.readouterr().err
 
 
-def test_every_raw_column_says_where_in_its_extract_it_is_read() -> None:
+def test_every_raw_column_says_where_it_comes_from() -> None:
     for instrument in INSTRUMENTS:
         for column in raw_columns(instrument.columns):
-            assert instrument.read_from(column).startswith(f"{instrument.source}, "), (instrument.name, column)
+            assert raw_origin(instrument.table, column).startswith(f"{instrument.source}, "), (instrument.name, column)
+    for table, columns in BOOKKEEPING.items():
+        for column in raw_columns(columns):
+            assert raw_origin(table, column).endswith(f": column {column!r}"), (table, column)
+    assert raw_origin("countries", "currency") == "country.yaml, key 'currency'"
+
+
+def test_every_column_of_every_published_mart_is_traced(pipeline: PipelineRun) -> None:
+    """No mart column is beyond the trace (an unknown SQL form, a raw table without its origin, such as the
+    bookkeeping tables, raises), and every raw column it reaches says where it comes from."""
+    project = Project.published(docs_dir())
+    for mart in PUBLISHED_MARTS:
+        for column in project.columns_of(f"marts.{mart}"):
+            raw = [hop for hop in walk(project.trace(f"marts.{mart}", column)) if hop.kind == "raw"]
+            assert all(hop.read_from == raw_origin(hop.relation.split(".")[1], hop.column) for hop in raw), column
+
+
+def walk(hop: Hop) -> list[Hop]:
+    return [hop, *(each for parent in hop.upstream for each in walk(parent))]
 
 
 def test_the_readme_s_trace_is_what_the_command_prints(pipeline: PipelineRun, capsys: pytest.CaptureFixture[str]) -> None:

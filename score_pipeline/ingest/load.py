@@ -7,7 +7,9 @@ import duckdb
 import pandas as pd
 
 from score_pipeline.ingest.corrections import CORRECTION_COLUMNS
-from score_pipeline.ingest.instruments import REJECT_COLUMNS, SUPERSEDED_COLUMNS, Ingested, Instrument
+from score_pipeline.ingest.instruments import INSTRUMENTS, REJECT_COLUMNS, SUPERSEDED_COLUMNS, Ingested, Instrument
+from score_pipeline.ingest.instruments.common import FOLDER_COLUMNS
+from score_pipeline.programme import COUNTRY_FILE
 
 INGEST_LOG_COLUMNS = {
     "wave": "VARCHAR", "instrument": "VARCHAR", "source_file": "VARCHAR", "rows_received": "INTEGER",
@@ -20,6 +22,26 @@ COUNTRY_COLUMN = "country"  # contract 7: every raw row carries its country's co
 # The countries loaded, as their country.yaml describes them (the marts' names and currencies).
 COUNTRIES_DDL = ("create table if not exists raw.countries (country VARCHAR primary key, name VARCHAR not null, "
                  "currency VARCHAR not null, enterprise_id VARCHAR not null)")
+
+
+# Where the rows of the raw tables no instrument writes come from (a figure's trace ends there).
+BOOKKEEPING_ORIGINS = {
+    "rejects": "the rows and cells the ingest asset set aside, with their reasons",
+    "superseded": "the submissions a later one of the same enterprise replaced",
+    "ingest_log": "counted by the ingest asset as it loads the wave's file",
+    "corrections": "the wave's corrections log (<corrections>/<cc>/<wave>.csv), line by line, with each line's status",
+}
+
+
+def raw_origin(table: str, column: str) -> str:
+    """Where a raw table's column comes from: `perfil_empresa.xlsx, column 'Accidentes de trabajo (año)'`,
+    `country.yaml, key 'currency'`, or what the ingest asset records."""
+    instrument = next((i for i in INSTRUMENTS if i.table == table), None)
+    if instrument is not None:
+        return instrument.read_from(column)
+    if table == "countries":
+        return f"{COUNTRY_FILE}, {FOLDER_COLUMNS[column] if column == COUNTRY_COLUMN else f'key {column!r}'}"
+    return f"{BOOKKEEPING_ORIGINS[table]}: column {column!r}"
 
 
 def raw_columns(columns: dict[str, str]) -> dict[str, str]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from score_pipeline.ingest.instruments import INSTRUMENTS, Instrument
+from score_pipeline.ingest.load import raw_origin
 from score_pipeline.lineage.sql import LineageError, Origin, Rows, column_origins
 
 MANIFEST = "manifest.json"  # in the docs folder of the publication
@@ -51,9 +51,6 @@ class Hop:
         if self.kind == "model" and not self.upstream:
             return "computed from no column: a count of rows, or a constant"
         return ""
-
-    def walk(self) -> list[Hop]:
-        return [self, *(hop for parent in self.upstream for hop in parent.walk())]
 
 
 class Project:
@@ -114,7 +111,7 @@ class Project:
         hop = Hop(origin.relation, origin.column, origin.rows, kind_of(node), node["unique_id"], column.get("description") or "",
                   asset="/".join(node.get("meta", {}).get("dagster", {}).get("asset_key", [])))
         if hop.kind == "raw":
-            hop.read_from = instrument_of(node["name"]).read_from(origin.column)
+            hop.read_from = raw_origin(node["name"], origin.column)
         elif hop.kind == "seed":
             hop.read_from = node["original_file_path"]
         return hop
@@ -138,10 +135,6 @@ def kind_of(node: Mapping[str, Any]) -> str:
     if node["resource_type"] != "source":
         return node["resource_type"]
     return "raw" if node["source_name"] == RAW_SOURCE else "python"
-
-
-def instrument_of(table: str) -> Instrument:
-    return next(instrument for instrument in INSTRUMENTS if instrument.table == table)
 
 
 def parse_figure(figure: str) -> tuple[str, str]:

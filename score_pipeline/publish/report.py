@@ -166,7 +166,7 @@ def build_report(connection: duckdb.DuckDBPyConnection, text: Language, others: 
     parts = [country_part(connection, row.country, names[row.country], row.currency, text, charts)
              for row in countries.itertuples()]
     programme = programme_part(connection, summary, names, text) if len(countries) > 1 else None
-    return render("report.html.j2", programme=programme, countries=parts, text=text, language=text.code,
+    return render("report.html.j2", programme=programme, countries=parts, text=text,
                   others=[(other.code, other.words["language_name"], other.file) for other in others])
 
 
