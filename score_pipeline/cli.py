@@ -1,4 +1,5 @@
-"""`score-pipeline`: run every wave end to end, query the published marts, list waves, make sample data."""
+"""`score-pipeline`: run every wave end to end, query the published marts, trace a figure to the raw files, list
+waves, make sample data."""
 
 from __future__ import annotations
 
