@@ -205,12 +205,13 @@ class Select(Relation):
                 left, right = equality.this, equality.expression
                 if isinstance(right, exp.Column) and isinstance(left, exp.Literal):
                     left, right = right, left
-                if not isinstance(left, exp.Column) or not self.resolvable(left):
+                column = self.resolved(left)
+                if column is None:
                     continue
                 if isinstance(right, exp.Literal):
-                    literals[self.resolve(left)] = right.name
-                elif isinstance(right, exp.Column) and self.resolvable(right):
-                    pairs.append((self.resolve(left), self.resolve(right)))
+                    literals[column] = right.name
+                elif (other := self.resolved(right)) is not None:
+                    pairs.append((column, other))
         aliases = list(self.sources)
         for index, join in enumerate(self.node.args.get("joins") or []):
             joined = aliases[index + 1]
@@ -232,12 +233,14 @@ class Select(Relation):
             by_source.setdefault(alias, {})[name] = value
         return by_source
 
-    def resolvable(self, column: exp.Column) -> bool:
+    def resolved(self, expression: exp.Expression) -> tuple[str, str] | None:
+        """(source alias, column) when the expression is a column of a source here (not an outer query's)."""
+        if not isinstance(expression, exp.Column):
+            return None
         try:
-            self.resolve(column)
+            return self.resolve(expression)
         except LineageError:
-            return False
-        return True
+            return None
 
 
 def contradicts(expression: exp.Expression | None, value: str) -> bool:
