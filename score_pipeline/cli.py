@@ -172,6 +172,22 @@ def corrections_line(partition_keys: Sequence[str]) -> str:
                      else f"{key} none" for key in partition_keys)
 
 
+def print_data_quality(warnings: Sequence[tuple[str, str, str]], out: TextIO) -> None:
+    """A line per country x wave x instrument with anything to say (quality/summary.py)."""
+    import json
+
+    from score_pipeline.quality.summary import NOTES_QUERY, quality_lines
+    from score_pipeline.resources import WarehouseResource
+
+    counts = json.loads(query_published("select * from marts.data_quality", "json"))
+    with WarehouseResource().connect(read_only=True) as connection:
+        notes = connection.execute(NOTES_QUERY).fetchall()
+    lines = quality_lines(counts, notes, warnings)
+    print(f"\nData quality (marts.data_quality; each row and cell set aside, with its reason: "
+          f"{settings.field_checks_dir()}/<country>/<wave>.html)", file=out)
+    print("\n".join(f"  {line}" for line in lines) if lines else "  nothing set aside, nothing to report", file=out)
+
+
 def range_tags(partition_keys: Sequence[str]) -> dict[str, str]:
     """The tags that make one run cover a range of partitions (what a single-run backfill launches)."""
     from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
@@ -200,6 +216,7 @@ def run_all_waves(out: TextIO | None = None) -> int:
     from score_pipeline.automation import EVALUATION_JOB, WAVE_JOB
     from score_pipeline.definitions import defs
     from score_pipeline.programme import LayoutError, read_layout
+    from score_pipeline.quality.summary import failed_warnings
     from score_pipeline.run_workers import process_tags
     from score_pipeline.waves import contiguous_blocks, wave_partitions
 
@@ -236,6 +253,7 @@ def run_all_waves(out: TextIO | None = None) -> int:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     failed: list[str] = []
+    warnings: list[tuple[str, str, str]] = []
     succeeded = 0
     # What runs print (dbt, Dagster's own error reports with their stack traces) goes to the log; the
     # terminal gets one line per run and, on failure, one sentence per reason.
@@ -254,6 +272,7 @@ def run_all_waves(out: TextIO | None = None) -> int:
                     report_failure(f"      the wave run of {country.code} failed (run {result.run_id}).", result, log_path, out)
                     continue
                 succeeded += 1
+                warnings += failed_warnings(result.get_asset_check_evaluations())
                 print(f"      done in {timing_line(instance, result.run_id, time.monotonic() - step_started)}",
                       file=out, flush=True)
                 print(f"      corrections: {corrections_line(keys)}", file=out, flush=True)
@@ -282,6 +301,7 @@ def run_all_waves(out: TextIO | None = None) -> int:
         print(query_published(HEADLINE_QUERY, "table", [country.code]) + "\n", file=out)
     print("The programme (marts.programme_summary)", file=out)
     print(query_published(PROGRAMME_QUERY, "table"), file=out)
+    print_data_quality(warnings, out)
     if failed:
         print(f"\nthe wave runs of {', '.join(sorted(set(failed)))} failed (above): their published figures are those of "
               "their last successful load.", file=out)

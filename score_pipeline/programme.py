@@ -137,6 +137,10 @@ class Country:
     def partition_key(self, wave: str) -> str:
         return partition_key(self.code, wave)
 
+    def first_wave(self) -> str | None:
+        """Its first wave folder in key order (contract 1: the baseline), complete or not."""
+        return min((p.name for p in self.folder.iterdir() if p.is_dir() and is_wave_name(p.name)), default=None)
+
     def drops(self, corrections_root: Path | None = None) -> list[DropStatus]:
         """Its wave folders, verified (with its corrections logs' versions when given their root)."""
         return drop_statuses(self.folder, self.code, self.corrections_dir(corrections_root) if corrections_root else None)

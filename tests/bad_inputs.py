@@ -23,7 +23,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -668,17 +668,38 @@ CASES: tuple[Case, ...] = (
 )
 SAME = ()  # Loaded(same_values_but=SAME): every column equal to the clean wave's
 REFUSED_BY_CHECKS = "refused, the wave's loaded rows are unchanged"
+UNCERTAIN_TIME = "not ISO 8601 with a UTC offset"
+
+
+def valid_ruc_rows(spec: Delimited, ruc_column: str, wave: str = MIDTERM) -> int:
+    """The clean wave's rows of a file with a valid RUC (tests/reference.py's rule): those whose cells are read."""
+    rows = read_rows(SAMPLE_RAW / wave, spec)
+    column = rows[0].index(ruc_column)
+    return sum(1 for row in rows[1:] if any(cell.strip() for cell in row) and ruc(row[column]))
+
+
+def cells_among(spec: Delimited, ruc_column: str, column: str, values: set[str], wave: str = MIDTERM) -> int:
+    """The clean wave's cells of `column` holding one of `values`, in rows with a valid RUC."""
+    rows = read_rows(SAMPLE_RAW / wave, spec)
+    index, ruc_index = rows[0].index(column), rows[0].index(ruc_column)
+    return sum(1 for row in rows[1:] if len(row) > index and ruc(row[ruc_index]) and row[index].strip() in values)
+
+
+# A submission time not as the contract writes it (ISO 8601 with offset): every read row's time is an invalid
+# value, loaded as null; the same submissions win (the times still order them).
+UNCERTAIN_PRACTICE_TIMES = Loaded(values_invalid=valid_ruc_rows(PRACTICES, "ruc"), reason=UNCERTAIN_TIME,
+                                  same_values_but=("submitted_at",))
 
 # Issue 11: what re-saving in Excel, LibreOffice or Google Sheets, typing on Windows or Mac, or exporting
 # from KoboToolbox / SurveyCTO with other options does to the extracts.
 RESAVED_CASES: tuple[Case, ...] = (
     # practicas_gestion.csv
     Case("practices_times_resaved_day_first", "practicas_gestion", "`_submission_time` re-saved by a Spanish Excel: `02/05/2018 10:05:33`, no offset",
-         map_column(PRACTICES, "_submission_time", day_first), Loaded(same_values_but=SAME)),
+         map_column(PRACTICES, "_submission_time", day_first), UNCERTAIN_PRACTICE_TIMES),
     Case("practices_times_resaved_month_first_12h", "practicas_gestion", "`_submission_time` re-saved by a US Excel: `5/2/2018 10:05:33 AM`",
-         map_column(PRACTICES, "_submission_time", month_first_12h), Loaded(same_values_but=SAME)),
+         map_column(PRACTICES, "_submission_time", month_first_12h), UNCERTAIN_PRACTICE_TIMES),
     Case("practices_times_without_offset", "practicas_gestion", "`_submission_time` re-saved by LibreOffice: `2018-05-02 10:05:33`",
-         map_column(PRACTICES, "_submission_time", without_offset), Loaded(same_values_but=SAME)),
+         map_column(PRACTICES, "_submission_time", without_offset), UNCERTAIN_PRACTICE_TIMES),
     Case("practices_visit_dates_day_first", "practicas_gestion", "`fecha_visita` reformatted `02/05/2018`",
          map_column(PRACTICES, "fecha_visita", iso_day_first), Loaded(same_values_but=SAME)),
     Case("practices_unclosed_quote", "practicas_gestion", "an evaluator typed as `\"EV03` (a quote that never closes) in a clean submission",
@@ -747,7 +768,8 @@ RESAVED_CASES: tuple[Case, ...] = (
          damage_sheet_xml, Refused("perfil_empresa.xlsx: sheet 'perfil' cannot be read (its XML is damaged")),
     # autoevaluacion.csv
     Case("self_assessment_times_resaved_day_first", "autoevaluacion", "`_submission_time` re-saved `02/05/2018 10:05:33`",
-         map_column(SELF_ASSESSMENT, "_submission_time", day_first), Loaded(same_values_but=SAME)),
+         map_column(SELF_ASSESSMENT, "_submission_time", day_first),
+         Loaded(values_invalid=valid_ruc_rows(SELF_ASSESSMENT, "ruc"), reason=UNCERTAIN_TIME, same_values_but=("submitted_at",))),
     Case("self_assessment_kobo_dot_group_separator", "autoevaluacion", "KoboToolbox export with `.` as the group separator",
          map_header(SELF_ASSESSMENT, lambda name: name.replace("/", ".")), Loaded(same_values_but=SAME)),
     Case("self_assessment_labels_in_capitals", "autoevaluacion", "every perception answer in capitals (`POSITIVO`, `MUCHO`)",
@@ -814,6 +836,80 @@ RESAVED_CASES: tuple[Case, ...] = (
          sums_in_binary_mode_upper_case, Accepted(), reseal=False),
 )
 CASES = CASES + RESAVED_CASES
+
+
+# Issue 26: what contract v2.1 settles (required columns, currency markers) and what spreadsheets, scripts and
+# survey tools do that used to be read silently as "not available" or guessed.
+def kobo_utc_without_offset(timestamp: str) -> str:
+    """KoboToolbox's own `_submission_time`: UTC, written without its offset."""
+    return datetime.fromisoformat(timestamp).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def without_group_paths(name: str) -> str:
+    return name.rsplit("/", 1)[-1]
+
+
+def formula_without_value(sheet: openpyxl.worksheet.worksheet.Worksheet) -> None:
+    """What openpyxl (or R's openxlsx) writes for a computed cell: the formula, no saved result."""
+    sheet.cell(4, profile_column(sheet, "Ventas anuales (S/.)")).value = "=12*590000"
+
+
+def tenure_as_excel_dates(band: str) -> str:
+    """Excel turns a typed `1-3` or `3-5` into a date, shown `1-mar`, `3-may` in a Spanish locale."""
+    return {"1-3": "1-mar", "3-5": "3-may"}.get(band.strip(), band)
+
+
+ISSUE_26_CASES: tuple[Case, ...] = (
+    # required and informational columns (contract 3)
+    Case("practices_without_evaluator_column", "practicas_gestion", "the `evaluador` column left out of the export",
+         drop_column(PRACTICES, lambda name: name == "evaluador"),
+         Refused("practicas_gestion.csv: missing required column(s): evaluador")),
+    Case("practices_without_visit_date_column", "practicas_gestion", "the `fecha_visita` column left out of the export",
+         drop_column(PRACTICES, lambda name: name == "fecha_visita"),
+         Refused("practicas_gestion.csv: missing required column(s): fecha_visita")),
+    Case("practices_without_wave_label_column", "practicas_gestion", "the informational `onda` column left out",
+         drop_column(PRACTICES, lambda name: name == "onda"),
+         Loaded(reason="column 'onda' is missing (informational", same_values_but=("form_wave_label",))),
+    Case("practices_without_index_column", "practicas_gestion", "the informational `_index` column left out",
+         drop_column(PRACTICES, lambda name: name == "_index"),
+         Loaded(reason="column '_index' is missing (informational", same_values_but=("form_index",))),
+    Case("practices_without_group_paths", "practicas_gestion", "exported without group names: `m1_com_01` for `m1_cooperacion/comunicacion/m1_com_01`",
+         map_header(PRACTICES, without_group_paths), Loaded(same_values_but=SAME)),
+    Case("practices_kobo_utc_times", "practicas_gestion", "KoboToolbox's `_submission_time`: UTC without offset `2018-05-02T15:05:33`",
+         map_column(PRACTICES, "_submission_time", kobo_utc_without_offset), UNCERTAIN_PRACTICE_TIMES),
+    Case("self_assessment_without_role_column", "autoevaluacion", "the `cargo_informante` column left out",
+         drop_column(SELF_ASSESSMENT, lambda name: name == "cargo_informante"),
+         Refused("autoevaluacion.csv: missing required column(s): cargo_informante")),
+    Case("self_assessment_without_perceptions", "autoevaluacion", "the midterm exported without its perceptions block",
+         drop_column(SELF_ASSESSMENT, lambda name: name.startswith(("efectos/", "influencia_score/"))),
+         Refused("the perceptions block is required from the country's second wave on")),
+    Case("self_assessment_one_perception_column_lost", "autoevaluacion", "`influencia_score/ventas` left out",
+         drop_column(SELF_ASSESSMENT, lambda name: name == "influencia_score/ventas"),
+         Refused("autoevaluacion.csv: missing required column(s): influencia_score/ventas")),
+    Case("workers_without_area_column", "encuesta_trabajadores", "the `Área` column left out",
+         drop_column(WORKERS, lambda name: name == "Área"), Refused("encuesta_trabajadores.csv: missing required column(s): Área")),
+    # values outside a column's set, where no mart uses the column
+    Case("workers_tenure_turned_into_dates", "encuesta_trabajadores", "Excel turned `Antigüedad` `1-3` and `3-5` into dates (`1-mar`, `3-may`)",
+         map_column(WORKERS, "Antigüedad", tenure_as_excel_dates),
+         Loaded(values_invalid=cells_among(WORKERS, "RUC", "Antigüedad", {"1-3", "3-5"}),
+                reason="'1-mar' is not one of <1, 1-3, 3-5, >5", same_values_but=("tenure_band",))),
+    Case("workers_age_outside_its_bands", "encuesta_trabajadores", "an `Edad` typed `17`",
+         edit_rows(WORKERS, lambda rows: rows[clean_worker_row(rows)].__setitem__(rows[0].index("Edad"), "17")),
+         Loaded(values_invalid=1, reason="'17' is not one of 18-25, 26-35, 36-45, 46+")),
+    # formulas a script saved without their values
+    Case("profile_formula_without_value", "perfil_empresa", "`Ventas anuales` written by openpyxl as `=12*590000` (no saved value)",
+         edit_profile(formula_without_value), Loaded(values_invalid=1, reason="a formula without a saved value")),
+    # money and its currency (contract 2.2)
+    Case("profile_sales_in_dollars", "perfil_empresa", "`Ventas anuales` typed `US$ 2,000,000` in a Peruvian sheet",
+         set_profile_cell("Ventas anuales (S/.)", lambda old: "US$ 2,000,000"),
+         Loaded(values_invalid=1, reason="is not an amount in PEN: 'US$' is not its marker")),
+    Case("profile_payroll_with_a_bare_dollar", "perfil_empresa", "`Planilla mensual` typed `$ 56,000` in a Peruvian sheet (`$` is COP's or USD's)",
+         set_profile_cell("Planilla mensual (S/.)", lambda old: "$ 56,000"),
+         Loaded(values_invalid=1, reason="is not an amount in PEN: '$' is not its marker")),
+    Case("profile_sales_with_the_code_after", "perfil_empresa", "`Ventas anuales` typed with the ISO code after the number (`23316453 PEN`)",
+         set_profile_cell("Ventas anuales (S/.)", lambda old: f"{number(old):,.2f} pen"), Loaded(same_values_but=SAME)),
+)
+CASES = CASES + ISSUE_26_CASES
 
 
 # -- corrections logs (contract 5): on the endline, which ships without one -----------------------

@@ -11,7 +11,7 @@ import pytest
 from conftest import SAMPLE_RAW, SAMPLE_WAVES, copy_wave, materialize_ingest
 from reference import LABELS, PRACTICE_CODES, Reference, fold, read_csv, ruc
 
-from score_pipeline.ingest.instruments import INSTRUMENTS_BY_NAME
+from score_pipeline.ingest.instruments import INSTRUMENTS_BY_NAME, Source
 from score_pipeline.sample_data.extracts import write_sha256sums
 
 @pytest.mark.parametrize("wave", SAMPLE_WAVES)
@@ -21,7 +21,7 @@ def test_practices_counts_match_the_reference(wave: str) -> None:
     valid = raw[raw["ruc_n"].notna()]
     latest = valid.assign(t=pd.to_datetime(valid["_submission_time"], utc=True)).sort_values("t").groupby("ruc_n").tail(1)
     cells = latest[[c for c in raw.columns if c.count("/") == 2]].stack()
-    ingested = INSTRUMENTS_BY_NAME["practicas_gestion"].ingest(SAMPLE_RAW / wave, wave)
+    ingested = INSTRUMENTS_BY_NAME["practicas_gestion"].ingest(Source(SAMPLE_RAW / wave, wave))
     assert ingested.rows_received == len(raw)
     assert ingested.rows_rejected == raw["ruc_n"].isna().sum() >= 1
     assert len(ingested.superseded) == len(valid) - len(latest) >= 1
@@ -38,14 +38,14 @@ def test_worker_survey_counts_match_the_reference(wave: str) -> None:
     answers = kept[[c for c in raw.columns if c.startswith("P")]].stack().map(fold)
     invalid_answers = (~answers.isin(set(LABELS) | {"", "ns/nr"})).sum()
     invalid_sex = (~kept["Sexo"].map(fold).isin({"f", "m", "mujer", "hombre", ""})).sum()
-    ingested = INSTRUMENTS_BY_NAME["encuesta_trabajadores"].ingest(SAMPLE_RAW / wave, wave)
+    ingested = INSTRUMENTS_BY_NAME["encuesta_trabajadores"].ingest(Source(SAMPLE_RAW / wave, wave))
     assert ingested.rows_received == len(raw)
     assert ingested.rows_loaded == len(kept) == len(ingested.frame)
     assert ingested.values_invalid == invalid_answers + invalid_sex > 0
 
 
 def test_profile_reads_every_firm_with_numbers_as_numbers(reference: Reference) -> None:
-    ingested = INSTRUMENTS_BY_NAME["perfil_empresa"].ingest(SAMPLE_RAW / "2017-baseline", "2017-baseline")
+    ingested = INSTRUMENTS_BY_NAME["perfil_empresa"].ingest(Source(SAMPLE_RAW / "2017-baseline", "2017-baseline"))
     frame = ingested.frame.set_index("ruc")
     expected = reference.baseline.profile_number("Ventas anuales (S/.)")
     assert set(frame.index) == set(expected.index) and len(frame) == 52
@@ -67,8 +67,8 @@ def test_a_wave_materializes_with_checks_passing_and_reruns_are_idempotent(isola
     warehouse = isolated / "warehouse" / "score.duckdb"
     result = materialize_ingest("2019-endline", warehouse)
     assert all(evaluation.passed for evaluation in result.get_asset_check_evaluations())
-    # structure, reconciliation, content x 6 instruments, and corrections x the 5 that take corrections
-    assert len(result.get_asset_check_evaluations()) == 23
+    # structure, reconciliation, content x 6 instruments, corrections and volume x the 5 survey instruments
+    assert len(result.get_asset_check_evaluations()) == 28
     first = table_counts(warehouse, "2019-endline")
     assert first["company_profile"] == 52 and first["case_studies"] == 6 and first["ingest_log"] == 6
     metadata = {m.asset_key.path[-1]: m.metadata for m in result.get_asset_materialization_events()

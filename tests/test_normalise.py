@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from score_pipeline.ingest.instruments.self_assessment import EFFECTS
 from score_pipeline.ingest.normalise import (
-    QUANTITY_KINDS, Parsed, date_order, normalise_ruc, parse_choice, parse_past_date, parse_practice_score,
+    QUANTITY_KINDS, Parsed, currency_of, date_order, is_contract_timestamp, normalise_ruc, parse_choice, parse_past_date, parse_practice_score,
     parse_quantity, parse_satisfaction, parse_sex, parse_timestamp, parse_yes_no, ruc_check_digit, within,
 )
 
@@ -37,6 +37,8 @@ def test_check_digit_worked_by_hand() -> None:
 def test_every_ruc_spelling_of_the_contract_normalises(spelling: object) -> None:
     assert normalise_ruc(spelling).value == VALID
 
+PEN = currency_of("PEN", "pe")
+
 
 @pytest.mark.parametrize("spelling,problem", [
     ("20100123454", "check digit"), ("2010012345", "not 11 digits"), ("30100123453", "prefix"),
@@ -49,22 +51,50 @@ def test_invalid_rucs_are_rejected_with_a_reason(spelling: object, problem: str)
 
 @pytest.mark.parametrize("raw,kind,value", [
     ("7,050,000", "money", 7050000.0), ("S/ 56,069.50", "money", 56069.5), ("S/. 56,069.50", "money", 56069.5),
-    ("US$ 500", "money", 500.0), ("63%", "percent", 63.0), ("63.5 %", "percent", 63.5), (63, "percent", 63.0),
+    ("63%", "percent", 63.0), ("63.5 %", "percent", 63.5), (63, "percent", 63.0),
     (4.5, "money", 4.5), ("12", "count", 12.0), ("-5", "count", -5.0), (33.0, "count", 33.0),
 ])
 def test_numbers_typed_as_text(raw: object, kind: str, value: float) -> None:
-    assert parse_quantity(raw, kind) == (value, None)
+    assert parse_quantity(raw, kind, PEN) == (value, None)
+
+
+# Contract 2.2, written out: the ISO code (any case) or the local symbol (`S/`, also `S/.`; `$` for COP; `Bs` for BOB).
+@pytest.mark.parametrize("code,territory,markers", [
+    ("PEN", "pe", {"PEN", "S/", "S/."}), ("COP", "co", {"COP", "$"}), ("BOB", "bo", {"BOB", "Bs"}),
+])
+def test_a_currency_is_marked_by_its_code_or_its_local_symbol(code: str, territory: str, markers: set[str]) -> None:
+    assert set(currency_of(code, territory).markers) == markers
+
+
+@pytest.mark.parametrize("raw,code,territory,value", [
+    ("COP 38,282,683.00", "COP", "co", 38282683.0), ("$ 13,693.79", "COP", "co", 13693.79),
+    ("38,282,683.00 cop", "COP", "co", 38282683.0), ("13,693.79$", "COP", "co", 13693.79),
+    ("S/ 56,069.50", "PEN", "pe", 56069.5), ("56,069.50 S/.", "PEN", "pe", 56069.5), ("pen 7,050,000", "PEN", "pe", 7050000.0),
+    ("Bs 1,200", "BOB", "bo", 1200.0), ("1,200 BOB", "BOB", "bo", 1200.0),
+])
+def test_money_marked_with_the_country_s_currency_is_read(raw: str, code: str, territory: str, value: float) -> None:
+    assert parse_quantity(raw, "money", currency_of(code, territory)) == (value, None)
+
+
+@pytest.mark.parametrize("raw,code,territory,marker", [
+    ("US$ 13,693.79", "PEN", "pe", "US$"), ("USD 500", "PEN", "pe", "USD"), ("$ 500", "PEN", "pe", "$"),
+    ("500 €", "PEN", "pe", "€"), ("COP 5,000", "PEN", "pe", "COP"), ("S/ 5,000", "COP", "co", "S/"),
+    ("US$ 500", "COP", "co", "US$"), ("PEN 500", "COP", "co", "PEN"), ("$ 500", "BOB", "bo", "$"),
+])
+def test_another_currency_s_marker_makes_the_cell_invalid(raw: str, code: str, territory: str, marker: str) -> None:
+    parsed = parse_quantity(raw, "money", currency_of(code, territory))
+    assert parsed.value is None and f"is not an amount in {code}: {marker!r}" in parsed.problem
 
 
 @pytest.mark.parametrize("raw", ["ND", "nd", "-", "", "  ", None])
 @pytest.mark.parametrize("kind", QUANTITY_KINDS)
 def test_not_available_is_null_without_a_problem(raw: object, kind: str) -> None:
-    assert parse_quantity(raw, kind) == (None, None)
+    assert parse_quantity(raw, kind, PEN) == (None, None)
 
 
 @pytest.mark.parametrize("raw", ["1,5", "abc", "7.050.000", "S/", "12 34", "--5"])
 def test_numbers_that_are_not_numbers_are_rejected(raw: str) -> None:
-    parsed = parse_quantity(raw, "money")
+    parsed = parse_quantity(raw, "money", PEN)
     assert parsed.value is None and parsed.problem
 
 
@@ -73,9 +103,10 @@ def test_numbers_that_are_not_numbers_are_rejected(raw: str) -> None:
     ("S/ 12", "count", "'S/ 12' is an amount of money, not a count"),
     ("S/ 63", "percent", "'S/ 63' is an amount of money, not a percentage"),
     ("12.5", "count", "'12.5' is not a whole count"), (12.5, "count", "'12.5' is not a whole count"),
+    ("US$ 12", "count", "'US$ 12' is an amount of money, not a count"),
 ])
 def test_a_unit_of_another_kind_is_rejected(raw: object, kind: str, problem: str) -> None:
-    assert parse_quantity(raw, kind) == (None, problem)
+    assert parse_quantity(raw, kind, PEN) == (None, problem)
 
 
 @pytest.mark.parametrize("raw,value", [
@@ -133,7 +164,7 @@ def test_every_valid_ruc_round_trips_through_its_spellings(prefix: str, body: st
 
 
 def parse_money(raw: object) -> Parsed[float]:
-    return parse_quantity(raw, "money")
+    return parse_quantity(raw, "money", PEN)
 
 
 @given(st.text(), st.sampled_from([None, "dmy", "mdy"]))
@@ -167,7 +198,7 @@ def test_any_text_is_a_value_a_stated_rejection_or_a_no_value_spelling(raw: str)
 @given(st.floats(min_value=0, max_value=1e9, allow_nan=False).map(lambda x: round(x, 2)))
 def test_money_round_trips(value: float) -> None:
     for spelling in (f"{value:,.2f}", f"S/ {value:,.2f}", f"{value}"):
-        assert parse_quantity(spelling, "money").value == pytest.approx(value)
+        assert parse_quantity(spelling, "money", PEN).value == pytest.approx(value)
 
 
 TODAY = date(2026, 11, 25)
@@ -232,7 +263,7 @@ def test_submission_times_that_cannot_be_read(raw: str, problem: str) -> None:
     ("ND", 100.0, Parsed(None)), ("abc", None, Parsed(None, "'abc' is not a number")),
 ])
 def test_amounts_and_shares_are_bounded(raw: str, high: float | None, expected: Parsed) -> None:
-    assert within(parse_quantity(raw, "percent" if high else "money"), raw, high) == expected
+    assert within(parse_quantity(raw, "percent" if high else "money", PEN), raw, high) == expected
 
 
 def test_the_cache_keeps_true_one_and_one_point_zero_apart() -> None:

@@ -52,15 +52,17 @@ def test_the_rules_the_suites_leave_to_ingest_are_enforced_by_ingest() -> None:
     from score_pipeline.ingest.instruments.common import one_of, rating
     from score_pipeline.ingest.instruments.profile import SIZES
     from score_pipeline.ingest.instruments.self_assessment import EFFECTS, INFLUENCE
+    from score_pipeline.ingest.instruments.worker_survey import AGE_BANDS, TENURE_BANDS
     from score_pipeline.ingest.normalise import (
-        parse_choice, parse_practice_score, parse_quantity, parse_satisfaction, parse_sex, within,
+        currency_of, parse_choice, parse_practice_score, parse_quantity, parse_satisfaction, parse_sex, within,
     )
 
     assert one_of(SIZES)("Grande").problem and rating("6").problem
     assert parse_choice("quizas", EFFECTS).problem and parse_choice("poco", INFLUENCE).problem
     assert parse_satisfaction("7").problem and parse_sex("X").problem
+    assert one_of(AGE_BANDS)("17-25").problem and one_of(TENURE_BANDS)("1-Mar").problem
     assert parse_practice_score("7") == (None, "invalid")
-    assert within(parse_quantity("-5", "money"), "-5").problem
+    assert within(parse_quantity("-5", "money", currency_of("PEN", "pe")), "-5").problem
     assert within(parse_quantity("120", "percent"), "120", 100.0).problem
 
 

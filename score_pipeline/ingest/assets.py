@@ -17,7 +17,7 @@ from dagster import (
 
 from score_pipeline import settings
 from score_pipeline.ingest.corrections import log_path, read_log
-from score_pipeline.ingest.instruments import CORRECTABLE, INSTRUMENTS, Ingested, Instrument
+from score_pipeline.ingest.instruments import CORRECTABLE, INSTRUMENTS, CountryRules, Ingested, Instrument, Source
 from score_pipeline.ingest.load import create_tables, record_country, stage_wave
 from score_pipeline.ingest.readers import IngestError
 from score_pipeline.programme import Country, Layout, LayoutError, read_layout
@@ -46,7 +46,8 @@ def load_wave(instrument: Instrument, country: Country, wave: str,
     """Read, stage and check one wave of the country's instrument; commit only when no blocking check failed."""
     folder = verified_wave_folder(country.folder, country.code, wave)
     log = read_log(log_path(country.corrections_dir(settings.corrections_dir()), wave), CORRECTABLE)
-    ingested = instrument.ingest(folder, wave, log, country.enterprise_id.normalise)
+    rules = CountryRules.of(country.enterprise_id.normalise, country.currency, country.code)
+    ingested = instrument.ingest(Source(folder, wave, rules, log, first_wave=wave == country.first_wave()))
     in_file = instrument.count_received(folder)
     with warehouse.connect() as connection:
         create_tables(connection, instrument, country.code)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache, wraps
+from dataclasses import dataclass
 from typing import Generic, NamedTuple, TypeVar
 
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
@@ -34,7 +35,6 @@ ANSWER_STATUSES = ("valid", *PRACTICE_STATUS_BY_CODE.values(), "invalid")
 
 _THOUSANDS_NUMBER = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
-_CURRENCY_PREFIX = re.compile(r"^(s/\.?|us\$|usd|\$)\s*", re.IGNORECASE)
 _PERCENT_SUFFIX = re.compile(r"\s*%$")
 QUANTITY_KINDS = ("count", "money", "percent")
 
@@ -144,43 +144,129 @@ def normalise_ruc(raw: object) -> Parsed[str]:
         return Parsed(None, f"RUC {digits} fails its check digit")
 
 
-def _number_parts(raw: object) -> tuple[float | None, str | None, bool, bool]:
-    """(value, problem, has a currency prefix, has a percent sign) of a cell."""
+@dataclass(frozen=True)
+class Currency:
+    """A currency as a money cell may mark it (contract 2.2): its ISO 4217 code (any case) or its local symbol,
+    CLDR's in the country's first official language, before or after the number. `markers` as written, longest
+    first (`S/.` is tried before `S/`)."""
+
+    code: str
+    markers: tuple[str, ...]
+
+    def names(self) -> str:
+        """`PEN, S/. or S/`: the markers, for a message."""
+        return ", ".join(self.markers[:-1]) + f" or {self.markers[-1]}" if len(self.markers) > 1 else self.code
+
+
+# The contract's own spellings of a currency beside CLDR's symbol: `S/.` for PEN (2.2), `US$` for the training
+# records' dollars (2.5: "US$500 per module").
+CONTRACT_SPELLINGS = {"PEN": ("S/.",), "USD": ("US$",)}
+
+
+@lru_cache(maxsize=None)
+def currency_of(code: str, territory: str) -> Currency:
+    """The markers of `code` in a country (ISO 3166 alpha-2 `territory`): the code, its CLDR symbol in the
+    territory's first official language, and the contract's own spellings of it."""
+    from babel.core import Locale, UnknownLocaleError
+    from babel.languages import get_official_languages
+    from babel.numbers import get_currency_symbol
+
+    languages = get_official_languages(territory.upper())
+    try:
+        symbol = get_currency_symbol(code, locale=Locale.parse(f"{languages[0]}_{territory.upper()}")) if languages else code
+    except UnknownLocaleError:
+        symbol = get_currency_symbol(code, locale=languages[0])
+    markers = {code, symbol, *CONTRACT_SPELLINGS.get(code, ())}
+    return Currency(code, tuple(sorted(markers, key=lambda m: (-len(m), m))))
+
+
+_MARKED_NUMBER = re.compile(r"^(?P<before>[^\d.,+-]*?)\s*(?P<number>[+-]?[\d.,]*\d[\d.,]*)\s*(?P<after>\D*?)$")
+
+
+def _strip_marker(text: str, currency: Currency | None) -> tuple[str, bool]:
+    """The text without the currency's marker before or after the number, and whether it had one."""
+    if currency is None:
+        return text, False
+    lowered = text.lower()
+    for marker in (m.lower() for m in currency.markers):
+        if lowered.startswith(marker) and not lowered[len(marker):len(marker) + 1].isalpha():
+            return text[len(marker):].strip(), True
+        if lowered.endswith(marker) and not lowered[-len(marker) - 1:-len(marker)].isalpha():
+            return text[:-len(marker)].strip(), True
+    return text, False
+
+
+def _other_marker(body: str) -> str | None:
+    """The marker written beside a number that is not the expected one (`US$` in `US$ 500`), if the text is a
+    number with words or symbols around it."""
+    match = _MARKED_NUMBER.match(body)
+    if not match:
+        return None
+    marker = " ".join(part for part in (match["before"].strip(), match["after"].strip()) if part)
+    return marker or None
+
+
+def looks_like_money(marker: str) -> bool:
+    """A currency symbol (`$`, `€`, `₵`), an ISO 4217 code, or a symbol with a slash (`S/`)."""
+    from babel.numbers import list_currencies
+
+    return (any(unicodedata.category(ch) == "Sc" for ch in marker) or "/" in marker
+            or marker.strip(".").upper() in list_currencies())
+
+
+class NumberParts(NamedTuple):
+    value: float | None
+    problem: str | None = None
+    currency_marker: str | None = None  # written beside the number: the expected currency's, or another's
+    marked_as_expected: bool = False
+    percent: bool = False
+
+
+def _number_parts(raw: object, currency: Currency | None) -> NumberParts:
+    """A cell's number and what is written beside it."""
     if isinstance(raw, bool):
-        return None, f"{raw!r} is not a number", False, False
+        return NumberParts(None, f"{raw!r} is not a number")
     if isinstance(raw, (int, float)):
-        return (None if raw != raw else float(raw)), None, False, False
+        return NumberParts(None if raw != raw else float(raw))
     text = as_text(raw)
     if text.lower() in NOT_AVAILABLE:
-        return None, None, False, False
-    currency = _CURRENCY_PREFIX.match(text) is not None
+        return NumberParts(None)
     percent = _PERCENT_SUFFIX.search(text) is not None
-    body = _PERCENT_SUFFIX.sub("", _CURRENCY_PREFIX.sub("", text)).strip()
+    body, marked = _strip_marker(_PERCENT_SUFFIX.sub("", text).strip(), currency)
     if _THOUSANDS_NUMBER.match(body):
         body = body.replace(",", "")
-    if not _PLAIN_NUMBER.match(body):
-        return None, f"{text!r} is not a number", currency, percent
-    return float(body), None, currency, percent
+    if _PLAIN_NUMBER.match(body):
+        return NumberParts(float(body), None, currency.code if marked else None, marked, percent)
+    other = _other_marker(body)
+    if other is not None and looks_like_money(other):
+        return NumberParts(None, f"{text!r} is not a number", other, False, percent)
+    return NumberParts(None, f"{text!r} is not a number", None, marked, percent)
 
 
 @memoised
-def parse_quantity(raw: object, kind: str) -> Parsed[float]:
-    """A number of a known kind: a `count` (whole, no unit), `money` (a currency prefix allowed) or a
-    `percent` (a `%` allowed). A unit of another kind (`12%` in a count, `S/ 63` in a share) is a
-    typing or formatting error, rejected rather than read as a plain number."""
+def parse_quantity(raw: object, kind: str, currency: Currency | None = None) -> Parsed[float]:
+    """A number of a known kind: a `count` (whole, no unit), `money` in `currency` (its marker allowed before or
+    after the number, any other currency's marker invalid: contract 2.2) or a `percent` (a `%` allowed). A
+    unit of another kind (`12%` in a count, `S/ 63` in a share) is a typing or formatting error, rejected
+    rather than read as a plain number."""
     if kind not in QUANTITY_KINDS:
         raise ValueError(f"unknown quantity kind {kind!r}")
-    value, problem, currency, percent = _number_parts(raw)
-    if problem or value is None:
-        return Parsed(None, problem)
+    if kind == "money" and currency is None:
+        raise ValueError("an amount of money is read in a currency")
+    parts = _number_parts(raw, currency)
     text = as_text(raw)
-    if percent and kind != "percent":
+    if parts.percent and kind != "percent":
         return Parsed(None, f"{text!r} is a percentage, not {'a count' if kind == 'count' else 'an amount'}")
-    if currency and kind != "money":
+    if parts.currency_marker and kind != "money":
         return Parsed(None, f"{text!r} is an amount of money, not {'a count' if kind == 'count' else 'a percentage'}")
-    if kind == "count" and not value.is_integer():
+    if parts.currency_marker and not parts.marked_as_expected:
+        return Parsed(None, f"{text!r} is not an amount in {currency.code}: {parts.currency_marker!r} is not its marker "
+                            f"({currency.names()}); an amount is never converted")
+    if parts.problem or parts.value is None:
+        return Parsed(None, parts.problem)
+    if kind == "count" and not parts.value.is_integer():
         return Parsed(None, f"{text!r} is not a whole count")
-    return Parsed(value)
+    return Parsed(parts.value)
 
 
 def within(parsed: Parsed[float], raw: object, high: float | None = None) -> Parsed[float]:
@@ -341,6 +427,14 @@ def parse_timestamp(raw: object, local: tzinfo, order: str | None = None, now: d
     if moment > (now or datetime.now(timezone.utc)):
         return Parsed(None, f"_submission_time {text!r} is in the future")
     return Parsed(moment)
+
+
+_CONTRACT_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$")
+
+
+def is_contract_timestamp(raw: object) -> bool:
+    """Written as the contract writes a submission time: ISO 8601 with its UTC offset (`...T15:22:03.000-05:00`)."""
+    return _CONTRACT_TIMESTAMP.match(as_text(raw)) is not None
 
 
 def _iso_timestamp(text: str) -> datetime | None:

@@ -168,6 +168,13 @@ def unique_column(path: Path, header: list[str], matches: list[str], what: str) 
     return matches[0]
 
 
+class UnsavedFormula(str):
+    """A sheet cell holding a formula without a saved result (a script wrote the file: openpyxl and openxlsx
+    save none; a spreadsheet computes and saves one). Its text is the formula; it is never a value."""
+
+    problem = "a formula without a saved value (the file was written by a script): open the file in a spreadsheet and save it"
+
+
 def as_displayed(cell: object) -> object:
     """A sheet cell's value as the spreadsheet shows it: a number formatted as a percentage (stored as a
     fraction: 68 % is 0.68) becomes the text `68%`; other values are returned as they are."""
@@ -192,7 +199,10 @@ def read_profile_sheet(path: Path, required: list[str]) -> Table:
         if PROFILE_SHEET not in workbook.sheetnames:
             raise IngestError(path, f"has no sheet {PROFILE_SHEET!r} (sheets: {', '.join(workbook.sheetnames)})")
         try:
-            rows = [[as_displayed(cell) for cell in row] for row in workbook[PROFILE_SHEET].iter_rows()]
+            unsaved = unsaved_formulas(path, PROFILE_SHEET)
+            rows = [[UnsavedFormula(unsaved[(r, c)]) if (r, c) in unsaved else as_displayed(cell)
+                     for c, cell in enumerate(row, start=1)]
+                    for r, row in enumerate(workbook[PROFILE_SHEET].iter_rows(), start=1)]
         except Exception as error:
             raise IngestError(path, f"sheet {PROFILE_SHEET!r} cannot be read ({workbook_problem(error)})") from error
     finally:
@@ -240,8 +250,8 @@ SPREADSHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 RELATIONSHIP_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 
 
-def count_sheet_rows(path: Path, sheet: str = PROFILE_SHEET, header_row: int = PROFILE_HEADER_ROW) -> int:
-    """Rows below `header_row` of a sheet with a non-blank cell, read from the workbook's XML (not openpyxl)."""
+def sheet_xml(path: Path, sheet: str) -> tuple[ElementTree.Element, list[str]]:
+    """A sheet's XML and the workbook's shared strings, read from the archive itself (not openpyxl)."""
     with zipfile.ZipFile(path) as archive:
         workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
         relation = next(s.get(f"{RELATIONSHIP_NS}id") for s in workbook.iter(f"{SPREADSHEET_NS}sheet")
@@ -249,13 +259,27 @@ def count_sheet_rows(path: Path, sheet: str = PROFILE_SHEET, header_row: int = P
         relations = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
         target = next(r.get("Target") for r in relations if r.get("Id") == relation)
         sheet_path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-        shared = shared_strings(archive)
-        root = ElementTree.fromstring(archive.read(sheet_path))
+        return ElementTree.fromstring(archive.read(sheet_path)), shared_strings(archive)
+
+
+def count_sheet_rows(path: Path, sheet: str = PROFILE_SHEET, header_row: int = PROFILE_HEADER_ROW) -> int:
+    """Rows below `header_row` of a sheet with a non-blank cell, read from the workbook's XML (not openpyxl)."""
+    root, shared = sheet_xml(path, sheet)
     count = 0
     for number, row in enumerate(root.iter(f"{SPREADSHEET_NS}row"), start=1):
         if int(row.get("r", number)) > header_row and any(cell_text(c, shared).strip() for c in row):
             count += 1
     return count
+
+
+def unsaved_formulas(path: Path, sheet: str) -> dict[tuple[int, int], str]:
+    """(row, column) -> `=formula` of the sheet's formula cells with no saved value (`<f>` without a `<v>`)."""
+    from openpyxl.utils.cell import coordinate_to_tuple
+
+    root, _ = sheet_xml(path, sheet)
+    return {coordinate_to_tuple(cell.get("r")): "=" + (cell.findtext(f"{SPREADSHEET_NS}f") or "")
+            for cell in root.iter(f"{SPREADSHEET_NS}c")
+            if cell.find(f"{SPREADSHEET_NS}f") is not None and not (cell.findtext(f"{SPREADSHEET_NS}v") or "")}
 
 
 def shared_strings(archive: zipfile.ZipFile) -> list[str]:

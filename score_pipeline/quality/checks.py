@@ -8,7 +8,11 @@ partition, so a run that ingests several waves still shows each wave's own resul
   can lose rows silently;
 - `content` (WARN): value sets and ranges (the GX suite's warnings);
 - `corrections` (WARN, instruments that take corrections): every line of the wave's corrections log
-  for the instrument applied; the others are named with their status (contract 5).
+  for the instrument applied; the others are named with their status (contract 5);
+- `volume` (WARN, the instruments a wave always sends): the file holds at least VOLUME_FLOOR of the rows
+  the same file held in the country's previous wave (a file cut short, a filtered export).
+
+A failing WARN check's description says what failed in one sentence: `make run` prints it.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from score_pipeline.quality.validation import Outcome, Validation, type_problems
 from score_pipeline.waves import partition_key, wave_partitions
 
 BLOCKING = ("structure", "reconciliation")
+VOLUME_FLOOR = 0.5  # a file with fewer than half the rows of the previous wave's is reported
 
 
 def check_specs(instrument: Instrument) -> list[AssetCheckSpec]:
@@ -48,6 +53,10 @@ def check_specs(instrument: Instrument) -> list[AssetCheckSpec]:
                               description="Every line of the wave's corrections log for this instrument applied; "
                                           "lines not applied (no_match, ambiguous, stale) are named: reported, "
                                           "not blocking.")] if instrument.correctable else []),
+            *([AssetCheckSpec("volume", asset=key, partitions_def=wave_partitions,
+                              description=f"{instrument.source} holds at least {VOLUME_FLOOR:.0%} of the rows it held "
+                                          "in the country's previous wave (a file cut short or filtered): reported, "
+                                          "not blocking.")] if instrument.every_wave else []),
         ]
 
 
@@ -117,6 +126,7 @@ def evaluate_staged(connection: duckdb.DuckDBPyConnection, instrument: Instrumen
             "problems": MetadataValue.md("; ".join(reconciliation.problems) or "none")}),
         gx_result("content", key, partition, validation, validation.failures("warn"), validation.evaluated("warn"), report),
         *([corrections_result(connection, instrument, country.code, wave)] if instrument.correctable else []),
+        *([volume_result(connection, instrument, country.code, wave)] if instrument.every_wave else []),
     ]
     refusals = [f"structure check: {describe(o)}" for o in structure_failures]
     refusals += [f"reconciliation check: {problem}" for problem in reconciliation.problems]
@@ -131,13 +141,30 @@ def corrections_result(connection: duckdb.DuckDBPyConnection, instrument: Instru
     not_applied = [line for line in lines if line[1] != "applied"]
     table = "\n".join(f"| {line} | {status} | {key} | {column or ''} | {action} |"
                       for line, status, key, column, action in not_applied)
+    summary = "corrections log line(s) not applied: " + ", ".join(f"{line} {status}" for line, status, *_ in not_applied)
     return evaluation("corrections", AssetKey(["raw", instrument.table]), partition_key(country, wave), not not_applied, {
         "lines": len(lines), "applied": len(lines) - len(not_applied), "not_applied": len(not_applied),
         "log_sha256": connection.execute("select any_value(log_sha256) from raw.corrections where country = ? "
                                          "and wave = ?", [country, wave]).fetchone()[0] or "no log",
         "lines_not_applied": MetadataValue.md(
             "| log line | status | key | column | action |\n|---|---|---|---|---|\n" + table if not_applied else "none"),
-    })
+    }, summary)
+
+
+def volume_result(connection: duckdb.DuckDBPyConnection, instrument: Instrument, country: str,
+                  wave: str) -> AssetCheckEvaluation:
+    """The staged file's rows against the same file's in the country's latest earlier wave (raw.ingest_log)."""
+    counts = connection.execute(
+        "select wave, rows_received from raw.ingest_log where country = ? and instrument = ? and wave <= ? "
+        "order by wave desc limit 2", [country, instrument.name, wave]).fetchall()
+    received = counts[0][1] if counts and counts[0][0] == wave else 0
+    previous_wave, previous = counts[-1] if len(counts) == 2 else (None, None)
+    passed = previous is None or received >= VOLUME_FLOOR * previous
+    summary = (f"{instrument.source} holds {received} rows, {previous} in {previous_wave}: fewer than "
+               f"{VOLUME_FLOOR:.0%} (cut short or filtered?)")
+    return evaluation("volume", AssetKey(["raw", instrument.table]), partition_key(country, wave), passed, {
+        "rows_received": received, "previous_wave": previous_wave or "none", "previous_rows_received": previous or 0,
+    }, summary)
 
 
 def describe(outcome: Outcome) -> str:
@@ -149,17 +176,19 @@ def describe(outcome: Outcome) -> str:
     return f"{outcome.label} failed{count}{sample}"
 
 
-def evaluation(check_name: str, key: AssetKey, partition: str, passed: bool, metadata: dict[str, object]) -> AssetCheckEvaluation:
+def evaluation(check_name: str, key: AssetKey, partition: str, passed: bool, metadata: dict[str, object],
+               summary: str | None = None) -> AssetCheckEvaluation:
     """A check's result for one country x wave partition (an AssetCheckResult would take the run's partition,
-    and a run that ingests several waves has none of its own)."""
+    and a run that ingests several waves has none of its own); a failure is described by `summary`."""
     blocking = check_name in BLOCKING
     return AssetCheckEvaluation(asset_key=key, check_name=check_name, passed=passed, metadata=metadata,
                                 severity=AssetCheckSeverity.ERROR if blocking else AssetCheckSeverity.WARN,
-                                blocking=blocking, partition=partition)
+                                blocking=blocking, partition=partition, description=None if passed else summary)
 
 
 def gx_result(check_name: str, key: AssetKey, partition: str, validation: Validation, failures: list[Outcome],
               evaluated: int, report: str) -> AssetCheckEvaluation:
+    """A GX severity's result; a failure is described by its failing expectations."""
     table = "\n".join(
         f"| {o.label} | {'' if o.unexpected_count is None else o.unexpected_count} | {', '.join(o.sample) or (o.error or '')} |"
         for o in failures
@@ -171,4 +200,4 @@ def gx_result(check_name: str, key: AssetKey, partition: str, validation: Valida
         "failing_expectations": MetadataValue.md(
             "| expectation | unexpected | sample / error |\n|---|---|---|\n" + table if failures else "none"),
         "validation_report": MetadataValue.path(report),
-    })
+    }, "; ".join(describe(o) for o in failures))

@@ -50,7 +50,7 @@ class FieldChecks:
     @property
     def counts(self) -> dict[str, int]:
         return {"rejected_rows": int(self.rejects.loc[self.rejects["kind"] == "row", "rows"].sum()),
-                "invalid_values": int(self.rejects.loc[self.rejects["kind"] != "row", "rows"].sum()),
+                "invalid_values": int(self.rejects.loc[self.rejects["kind"] == "value", "rows"].sum()),
                 "corrections_not_applied": int((self.corrections["status"] != "applied").sum()),
                 "evaluators_flagged": int((self.evaluators["p_holm"] < FLAG_LEVEL).sum()),
                 "enterprises_missing_an_instrument": len(self.missing), "outliers": len(self.outliers)}

@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from score_pipeline.ingest.instruments import case_studies, practices, profile, self_assessment, training, worker_survey
-from score_pipeline.ingest.instruments.common import FOLDER_COLUMNS, REJECT_COLUMNS, SUPERSEDED_COLUMNS, Ingested
+from score_pipeline.ingest.instruments.common import (
+    FOLDER_COLUMNS, REJECT_COLUMNS, SUPERSEDED_COLUMNS, CountryRules, Ingested, Source,
+)
 from score_pipeline.ingest.readers import count_delimited_records, count_sheet_rows
 
-__all__ = ["CORRECTABLE", "INSTRUMENTS", "INSTRUMENTS_BY_NAME", "READ_FILES", "REJECT_COLUMNS", "SUPERSEDED_COLUMNS", "Ingested",
-           "Instrument"]
+__all__ = ["CORRECTABLE", "INSTRUMENTS", "INSTRUMENTS_BY_NAME", "READ_FILES", "REJECT_COLUMNS", "SUPERSEDED_COLUMNS",
+           "CountryRules", "Ingested", "Instrument", "Source"]
 
 
 @dataclass(frozen=True)
@@ -28,13 +30,14 @@ class Instrument:
     table: str  # the raw table in the warehouse
     label: str
     columns: dict[str, str]  # warehouse column -> DuckDB type
-    ingest: Callable[..., Ingested]  # (wave folder, wave, corrections log or None, the country's identifier rule)
+    ingest: Callable[[Source], Ingested]  # the wave's file(s), read under the country's rules
     # The data rows of a wave's file, counted without the reader (readers.count_*): the reconciliation check.
     count_received: Callable[[Path], int]
     headers: Callable[[], dict[str, str]]  # warehouse column -> where in the file it is read from
     key: tuple[str, ...] = ("ruc",)  # unique within a wave after resubmissions are resolved
     row_id: str = "source_row"  # the column naming the source row a loaded row came from
     correctable: bool = True  # takes lines of the wave's corrections log (contract 5)
+    every_wave: bool = True  # sent in every wave (contract 2): its row count is compared with the previous wave's
 
     def read_from(self, column: str) -> str:
         """Where a raw column's values come from: `perfil_empresa.xlsx, column 'Accidentes de trabajo (año)'`."""
@@ -62,8 +65,7 @@ INSTRUMENTS = (
                delimited_count(training.SOURCE, ","), training.headers, ("ruc", "module")),
     Instrument("estudios_caso", case_studies.SOURCE, "case_studies", "Case studies (markdown with front matter)",
                case_studies.COLUMNS, case_studies.ingest, case_studies.count, case_studies.headers, ("ruc",),
-               row_id="source_file",
-               correctable=False),
+               row_id="source_file", correctable=False, every_wave=False),
 )
 INSTRUMENTS_BY_NAME = {instrument.name: instrument for instrument in INSTRUMENTS}
 CORRECTABLE = tuple(instrument.name for instrument in INSTRUMENTS if instrument.correctable)

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import yaml
 
-from score_pipeline.ingest.corrections import Log
-from score_pipeline.ingest.instruments.common import Ingested, Problems, frame_of
-from score_pipeline.ingest.normalise import IdentifierRule, as_text, normalise_ruc
+from score_pipeline.ingest.instruments.common import Ingested, Problems, Source, frame_of
+from score_pipeline.ingest.normalise import IdentifierRule, as_text
 from score_pipeline.ingest.readers import IngestError, decode
 
 SOURCE = "estudios_caso/"
@@ -38,14 +37,14 @@ def count(folder: Path) -> int:
     return len(files(folder))
 
 
-def ingest(folder: Path, wave: str, log: Log | None = None, identifier: IdentifierRule = normalise_ruc) -> Ingested:
+def ingest(source: Source) -> Ingested:
     """Case studies take no corrections (contract 5 lists the five instruments that do)."""
-    found = files(folder)
-    problems = Problems(wave, "estudios_caso", folder / SOURCE)
+    found, wave = files(source.folder), source.wave
+    problems = Problems(wave, "estudios_caso", source.folder / SOURCE)
     records = []
     for path in found:
         problems.source_file = f"{wave}/estudios_caso/{path.name}"
-        record = case_study(path, wave, problems, identifier)
+        record = case_study(path, wave, problems, source.rules.identifier)
         if record:
             records.append(record)
     return Ingested(frame_of(records, COLUMNS), len(found), problems.rejects)

@@ -4,14 +4,13 @@ column per practice of the codebook; loaded as one row per enterprise x practice
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 from score_pipeline.ingest.instruments.common import (
-    Field, Ingested, Problems, columns_of, corrected, field_reader, frame_of, headers_of, keep_latest, past_date, text,
-    timed_submissions,
+    Field, Ingested, Problems, Source, columns_of, corrected, field_reader, fixed, frame_of, headers_of, keep_latest,
+    past_date, required_headers, text, timed_submissions,
 )
-from score_pipeline.ingest.corrections import Log, by_column
-from score_pipeline.ingest.normalise import IdentifierRule, Parsed, as_text, normalise_ruc, parse_practice_score
+from score_pipeline.ingest.corrections import by_column
+from score_pipeline.ingest.normalise import Parsed, as_text, parse_practice_score
 from score_pipeline.ingest.readers import IngestError, read_delimited, unique_column
 from score_pipeline.settings import CODEBOOK_PRACTICES
 
@@ -20,14 +19,17 @@ SOURCE = "practicas_gestion.csv"
 
 def form_index(raw: object) -> Parsed[int]:
     label = as_text(raw)
-    return Parsed(int(label) if label.isdigit() else None)
+    if not label:
+        return Parsed(None)
+    return Parsed(int(label)) if label.isdigit() else Parsed(None, f"{label!r} is not a row index (a whole number)")
 
 
+SUBMISSION_HEADERS = ["_uuid", "_submission_time", "ruc"]
 VISIT_FIELDS = (  # what the form says about the visit, repeated on each practice's row
-    Field("_index", "form_index", "INTEGER", form_index),
+    Field("_index", "form_index", "INTEGER", fixed(form_index), informational=True),
     text("evaluador", "evaluator"),
     past_date("fecha_visita", "visit_date"),
-    text("onda", "form_wave_label"),
+    text("onda", "form_wave_label", informational=True),
 )
 COLUMNS = {
     "wave": "VARCHAR", "ruc": "VARCHAR", "submission_uuid": "VARCHAR", "submitted_at": "TIMESTAMP WITH TIME ZONE",
@@ -49,27 +51,31 @@ def practice_ids() -> list[str]:
         return [row["practice_id"] for row in csv.DictReader(handle)]
 
 
-def ingest(folder: Path, wave: str, log: Log | None = None, identifier: IdentifierRule = normalise_ruc) -> Ingested:
-    path = folder / SOURCE
+def practice_id_of(header: str) -> str:
+    """Contract 2.1: a practice column is matched by the practice id after the last `/` (a form exported
+    without its group paths heads it with the id alone)."""
+    return header.rsplit("/", 1)[-1]
+
+
+def ingest(source: Source) -> Ingested:
+    path = source.folder / SOURCE
     ids = practice_ids()
-    table = read_delimited(path, ";", ["_uuid", "_submission_time", "ruc"], form_export=True)
-    practice_columns = [name for name in table.header if "/" in name]
-    missing = [pid for pid in ids if not any(name.rsplit("/", 1)[-1] == pid for name in practice_columns)]
+    table = read_delimited(path, ";", SUBMISSION_HEADERS + required_headers(VISIT_FIELDS), form_export=True)
+    missing = [pid for pid in ids if not any(practice_id_of(name) == pid for name in table.header)]
     if missing:
         raise IngestError(path, f"missing practice column(s): {', '.join(missing)}")
-    column_of = {pid: unique_column(path, table.header, [n for n in practice_columns if n.rsplit("/", 1)[-1] == pid],
+    column_of = {pid: unique_column(path, table.header, [n for n in table.header if practice_id_of(n) == pid],
                                     f"practice {pid}") for pid in ids}
-    corrections = corrected(log, wave, "practicas_gestion", table, by_column("_uuid"), by_last_segment=True)
-    problems = Problems(wave, "practicas_gestion", path)
-    submissions = [{"ruc": ruc, "submitted_at": moment, "source_row": number, "submission_uuid": as_text(row["_uuid"]),
-                    "row": row} for number, row, ruc, moment in timed_submissions(problems, table, identifier)]
+    corrections = corrected(source, "practicas_gestion", table, by_column("_uuid"), by_last_segment=True)
+    problems = Problems(source.wave, "practicas_gestion", path)
+    submissions = [{**s.stamp(), "row": s.row} for s in timed_submissions(problems, table, source.rules.identifier)]
     kept, superseded = keep_latest(submissions, problems)
-    read_visit = field_reader(VISIT_FIELDS, table)
+    read_visit = field_reader(VISIT_FIELDS, source, table, problems)
     records = []
     for submission in kept:
         row, number, ruc = submission["row"], submission["source_row"], submission["ruc"]
-        base = {"wave": wave, "ruc": ruc, "submission_uuid": submission["submission_uuid"],
-                "submitted_at": submission["submitted_at"], **read_visit(problems, number, row, ruc), "source_row": number}
+        base = {"wave": source.wave, "ruc": ruc, "submission_uuid": submission["submission_uuid"],
+                "submitted_at": submission["submitted_at"], **read_visit(number, row, ruc), "source_row": number}
         for pid in ids:
             raw = row[column_of[pid]]
             score, status = parse_practice_score(raw)

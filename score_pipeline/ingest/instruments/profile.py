@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from score_pipeline.ingest.instruments.common import (
-    Field, Ingested, Problems, columns_of, field_reader, frame_of, last_row_per_key, one_of, past_date, quantity, text,
-    corrected, headers_of, rows_with_valid_ruc,
+    Field, Ingested, Problems, Source, coded, columns_of, corrected, field_reader, fixed, frame_of, headers_of,
+    last_row_per_key, past_date, quantity, required_headers, rows_with_valid_ruc, text,
 )
-from score_pipeline.ingest.corrections import Log, by_ruc
-from score_pipeline.ingest.normalise import IdentifierRule, normalise_ruc, parse_yes_no
+from score_pipeline.ingest.corrections import by_ruc
+from score_pipeline.ingest.normalise import parse_yes_no
 from score_pipeline.ingest.readers import read_profile_sheet
 
 SOURCE = "perfil_empresa.xlsx"
@@ -21,8 +19,8 @@ FIELDS = (
     text("Razón social", "business_name"),
     text("Región", "region"),
     text("Sector", "sector"),
-    Field("Tamaño", "size", "VARCHAR", one_of(SIZES)),
-    Field("Estructura de costos", "cost_structure", "VARCHAR", one_of(COST_STRUCTURES)),
+    coded("Tamaño", "size", SIZES),
+    coded("Estructura de costos", "cost_structure", COST_STRUCTURES),
     Field("N° trabajadores", "workers", "DOUBLE", quantity("count")),
     Field("N° trabajadoras", "female_workers", "DOUBLE", quantity("count")),
     Field("Ventas anuales (S/.)", "annual_sales", "DOUBLE", quantity("money")),
@@ -34,27 +32,28 @@ FIELDS = (
     Field("Productos defectuosos (%)", "defective_products_pct", "DOUBLE", quantity("percent", SHARE)),
     Field("Desperdicio de materia prima (%)", "raw_material_waste_pct", "DOUBLE", quantity("percent", SHARE)),
     Field("Costo por unidad (S/.)", "unit_cost", "DOUBLE", quantity("money")),
-    Field("Usa indicadores de productividad", "uses_productivity_indicators", "BOOLEAN", parse_yes_no),
-    Field("Política de igualdad de género", "gender_equality_policy", "BOOLEAN", parse_yes_no),
+    Field("Usa indicadores de productividad", "uses_productivity_indicators", "BOOLEAN", fixed(parse_yes_no)),
+    Field("Política de igualdad de género", "gender_equality_policy", "BOOLEAN", fixed(parse_yes_no)),
     past_date("Fecha de registro", "registered_on"),
 )
 COLUMNS = {"wave": "VARCHAR", "ruc": "VARCHAR", **columns_of(FIELDS), "source_row": "INTEGER"}
-REQUIRED_HEADERS = ["RUC", *(f.header for f in FIELDS)]
+REQUIRED_HEADERS = ["RUC", *required_headers(FIELDS)]
 
 
 def headers() -> dict[str, str]:
     return {"ruc": "column 'RUC'", **headers_of(FIELDS)}
 
 
-def ingest(folder: Path, wave: str, log: Log | None = None, identifier: IdentifierRule = normalise_ruc) -> Ingested:
-    path = folder / SOURCE
+def ingest(source: Source) -> Ingested:
+    path = source.folder / SOURCE
+    identifier = source.rules.identifier
     table = read_profile_sheet(path, REQUIRED_HEADERS)
-    corrections = corrected(log, wave, "perfil_empresa", table, by_ruc("RUC", identifier))
-    problems = Problems(wave, "perfil_empresa", path)
-    read = field_reader(FIELDS, table)
+    corrections = corrected(source, "perfil_empresa", table, by_ruc("RUC", identifier))
+    problems = Problems(source.wave, "perfil_empresa", path)
+    read = field_reader(FIELDS, source, table, problems)
     records = []
     for number, row, ruc in rows_with_valid_ruc(problems, table, "RUC", identifier):
-        record = {"wave": wave, "ruc": ruc, **read(problems, number, row, ruc), "source_row": number}
+        record = {"wave": source.wave, "ruc": ruc, **read(number, row, ruc), "source_row": number}
         if None not in (record["workers"], record["female_workers"]) and record["female_workers"] > record["workers"]:
             problems.invalid_value(number, "N° trabajadoras", row["N° trabajadoras"],
                                    f"{record['female_workers']:g} women exceed {record['workers']:g} workers", ruc)

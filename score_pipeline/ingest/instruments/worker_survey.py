@@ -4,25 +4,27 @@ their hand-written labels under headers that start with the codebook's prefix.""
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 from score_pipeline.ingest.instruments.common import (
-    Field, Ingested, Problems, columns_of, corrected, field_reader, frame_of, headers_of, rows_with_valid_ruc, text,
+    Field, Ingested, Problems, Source, coded, columns_of, corrected, field_reader, fixed, frame_of, headers_of,
+    required_headers, rows_with_valid_ruc, text,
 )
-from score_pipeline.ingest.corrections import Log, by_column
-from score_pipeline.ingest.normalise import IdentifierRule, normalise_ruc, parse_satisfaction, parse_sex
+from score_pipeline.ingest.corrections import by_column
+from score_pipeline.ingest.normalise import parse_satisfaction, parse_sex
 from score_pipeline.ingest.readers import read_delimited, unique_column
 from score_pipeline.settings import CODEBOOK_WORKER_ITEMS
 
 SOURCE = "encuesta_trabajadores.csv"
 # The items of the codebook (dbt_project/seeds/codebook_worker_items.csv); a test keeps the two equal.
 WORKER_ITEMS = tuple(f"w{i:02d}" for i in range(1, 16))
+AGE_BANDS = ("18-25", "26-35", "36-45", "46+")
+TENURE_BANDS = ("<1", "1-3", "3-5", ">5")  # years; a spreadsheet may have turned `1-3` into a date: invalid
 
 FIELDS = (
     text("ID encuesta", "response_id"),
-    Field("Sexo", "sex", "VARCHAR", parse_sex),
-    text("Edad", "age_band"),
-    text("Antigüedad", "tenure_band"),
+    Field("Sexo", "sex", "VARCHAR", fixed(parse_sex)),
+    coded("Edad", "age_band", AGE_BANDS),
+    coded("Antigüedad", "tenure_band", TENURE_BANDS),
     text("Área", "work_area"),
 )
 COLUMNS = {"wave": "VARCHAR", "ruc": "VARCHAR", **columns_of(FIELDS), **{item: "INTEGER" for item in WORKER_ITEMS},
@@ -40,20 +42,20 @@ def headers() -> dict[str, str]:
             "n_no_answer": "the items' columns: how many are empty or 'NS/NR'"}
 
 
-def ingest(folder: Path, wave: str, log: Log | None = None, identifier: IdentifierRule = normalise_ruc) -> Ingested:
-    path = folder / SOURCE
-    table = read_delimited(path, ";", ["ID encuesta", "RUC", *(f.header for f in FIELDS[1:])])
+def ingest(source: Source) -> Ingested:
+    path = source.folder / SOURCE
+    table = read_delimited(path, ";", ["RUC", *required_headers(FIELDS)])
     item_column = {
         item: unique_column(path, table.header, [h for h in table.header if h == prefix or h.startswith(prefix + " ")],
                             f"item {item} (header starting {prefix!r})")
         for item, prefix in worker_item_prefixes().items()
     }
-    corrections = corrected(log, wave, "encuesta_trabajadores", table, by_column("ID encuesta"))
-    problems = Problems(wave, "encuesta_trabajadores", path)
-    read = field_reader(FIELDS, table)
+    corrections = corrected(source, "encuesta_trabajadores", table, by_column("ID encuesta"))
+    problems = Problems(source.wave, "encuesta_trabajadores", path)
+    read = field_reader(FIELDS, source, table, problems)
     records = []
-    for number, row, ruc in rows_with_valid_ruc(problems, table, "RUC", identifier):
-        record = {"wave": wave, "ruc": ruc, **read(problems, number, row, ruc), "source_row": number}
+    for number, row, ruc in rows_with_valid_ruc(problems, table, "RUC", source.rules.identifier):
+        record = {"wave": source.wave, "ruc": ruc, **read(number, row, ruc), "source_row": number}
         no_answer = 0
         for item, column in item_column.items():
             parsed = parse_satisfaction(row[column])
