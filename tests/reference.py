@@ -634,6 +634,11 @@ def profile_number(column: str, raw: object, country: Country) -> tuple[float | 
     return value, False
 
 
+def words(text: str) -> int:
+    """A text's words: what spaces separate, markdown marks alone (`#`, `-`, `--`) not counted; `S.A.C.` is one."""
+    return sum(1 for token in text.split() if any(c.isalnum() for c in token))
+
+
 def practice_cell(raw: str) -> tuple[int | None, bool]:
     text = raw.strip()
     if text in ("1", "2", "3", "4", "5"):
@@ -850,16 +855,17 @@ class CountryWave:
     def training(self) -> pd.DataFrame:
         records, invalid = [], 0
         for row in self.training_extract.loaded():
-            invalid += iso_date(row.cells.get("fecha_fin", ""), self.today)[1]
+            finished, bad_end = iso_date(row.cells.get("fecha_fin", ""), self.today)
+            invalid += bad_end
             for column in ("sesiones_aula", "visitas_consultoria"):
                 value, bad = count_cell(str(row.cells.get(column, "")))
                 invalid += bad or (value is not None and not value.is_integer())
             contribution, bad = count_cell(str(row.cells.get("aporte_usd", "")))
             invalid += bad
             records.append({"ruc_n": row.ruc_n, "modulo": int(str(row.cells["modulo"]).strip()),
-                            "aporte_usd": contribution})
+                            "finished": finished is not None, "aporte_usd": contribution})
         self.training_invalid = invalid
-        return pd.DataFrame.from_records(records, columns=["ruc_n", "modulo", "aporte_usd"])
+        return pd.DataFrame.from_records(records, columns=["ruc_n", "modulo", "finished", "aporte_usd"])
 
     @cached_property
     def case_studies(self) -> pd.DataFrame:
@@ -872,7 +878,7 @@ class CountryWave:
             records.append({"ruc": row.ruc_n, "title": str(title).strip() if present(title) and str(title).strip() else None,
                             "modules": [int(m) for m in row.cells.get("modulos") or []],
                             "themes": [str(t) for t in row.cells.get("temas") or []],
-                            "word_count": len(str(row.cells.get("body", "")).split()), "wave": self.key})
+                            "word_count": words(str(row.cells.get("body", ""))), "wave": self.key})
         self.case_studies_invalid = invalid
         return pd.DataFrame.from_records(records, columns=["ruc", "title", "modules", "themes", "word_count", "wave"])
 
@@ -1210,7 +1216,7 @@ class CountryReference:
         rows = []
         for ruc_n in sorted(self.known):
             mine = records[records["ruc_n"] == ruc_n]
-            modules = mine["modulo"].nunique()
+            modules = mine.loc[mine["finished"], "modulo"].nunique()  # completed: the record has its end date
             size = sizes.get(ruc_n)
             per_module = {"Pequeña": 500, "Mediana": 1000}.get(size)
             rows.append({"ruc": ruc_n, "size": size, "modules_completed": modules,
