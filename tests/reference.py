@@ -1,7 +1,12 @@
 """An independent reference calculation of the contract's figures, straight from the raw files.
 
-Written from the contract's definitions with pandas and scipy only; it imports
-nothing from `score_pipeline`, so the marts can be checked against it.
+Written from the contract's definitions with pandas, scipy, openpyxl and PyYAML only; it imports
+nothing from `score_pipeline`, so the marts can be checked against it. `ProgrammeReference` computes every
+published mart of a programme root, corrections logs applied; where the contract is silent it follows
+docs/decisions.md, cited where it does. Choices of its own where both are silent (said in the code):
+a module is completed when its training record has an end date; a case study's words are what spaces
+separate (markdown marks alone not counted); `kpi_change` has a row for every cost structure, also one
+no enterprise counts for; an interval of changes that are all equal is the change itself.
 """
 
 from __future__ import annotations
