@@ -1,7 +1,12 @@
 """An independent reference calculation of the contract's figures, straight from the raw files.
 
-Written from the contract's definitions with pandas and scipy only; it imports
-nothing from `score_pipeline`, so the marts can be checked against it.
+Written from the contract's definitions with pandas, scipy, openpyxl and PyYAML only; it imports
+nothing from `score_pipeline`, so the marts can be checked against it. `ProgrammeReference` computes every
+published mart of a programme root, corrections logs applied; where the contract is silent it follows
+docs/decisions.md, cited where it does. Choices of its own where both are silent (said in the code):
+a module is completed when its training record has an end date; a case study's words are what spaces
+separate (markdown marks alone not counted); `kpi_change` has a row for every cost structure, also one
+no enterprise counts for; an interval of changes that are all equal is the change itself.
 """
 
 from __future__ import annotations
@@ -287,3 +292,1047 @@ def read_sha256sums(folder: Path) -> dict[str, str]:
 def csv_header(path: Path, encoding: str, sep: str) -> list[str]:
     with path.open(encoding=encoding, newline="") as handle:
         return next(csv.reader(handle, delimiter=sep))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Every published mart, from a programme root (contract 4, 6 and 7), with the corrections logs applied (contract 5).
+# ---------------------------------------------------------------------------------------------------------------
+
+INSTRUMENTS = ("practicas_gestion", "perfil_empresa", "autoevaluacion", "encuesta_trabajadores",
+               "registro_capacitacion", "estudios_caso")
+SURVEY_INSTRUMENTS = ("practicas_gestion", "perfil_empresa", "autoevaluacion", "encuesta_trabajadores")
+# contract 2.2: the country's ISO 4217 code (any case) or its local CLDR symbol; written by hand, not from Babel
+LOCAL_SYMBOLS = {"PEN": ("S/.", "S/"), "COP": ("$",), "BOB": ("Bs",), "GHS": ("GH₵",)}
+COUNT_COLUMNS = ("N° trabajadores", "N° trabajadoras", "Accidentes de trabajo (año)")
+MONEY_COLUMNS = ("Ventas anuales (S/.)", "Planilla mensual (S/.)", "Costo por unidad (S/.)")
+# docs/decisions.md, Ingest: shares above 100 % are invalid, except staff turnover
+SHARE_COLUMNS = ("Capacidad instalada utilizada (%)", "Ausentismo (%)", "Productos defectuosos (%)",
+                 "Desperdicio de materia prima (%)")
+RATE_COLUMNS = ("Rotación de personal (%)",)
+YES_NO_COLUMNS = ("Usa indicadores de productividad", "Política de igualdad de género")
+SIZES = ("Pequeña", "Mediana")
+COST_STRUCTURES = ("Mano de obra", "Insumos nacionales", "Insumos importados")
+EFFECTS = ("positivo", "ninguno", "negativo", "no_sabe")
+INFLUENCE = ("mucho", "algo", "nada", "no_sabe")
+SEXES = ("f", "m", "mujer", "hombre")
+NOT_AVAILABLE = ("", "ND", "-")
+PLAIN_NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")  # decisions: a comma only between thousands
+KPI_SHORT = {"accidents": "accidents", "absenteeism": "absenteeism", "turnover": "turnover", "defects": "defects",
+             "raw_material_waste": "waste"}  # programme_summary's <short>_pct_change
+BUSINESS_INDICATORS = {"capacity_use_pct": "capacity_use_pct", "annual_sales": "annual_sales_mean",
+                       "workers": "workers_mean", "monthly_payroll": "monthly_payroll_mean",
+                       "sales_per_worker": "sales_per_worker",
+                       "pct_using_productivity_indicators": "pct_using_productivity_indicators",
+                       "female_share_pct": "female_share_pct", "n_gender_policy": "n_gender_policy"}
+
+
+def present(value: object) -> bool:
+    return not (value is None or (isinstance(value, float) and math.isnan(value)))
+
+
+def compact(raw: object) -> str:
+    """Contract 7's cleaning: scientific notation read as a number first, then spaces, dashes and dots removed."""
+    if isinstance(raw, bool):
+        return str(raw)
+    if isinstance(raw, (int, float)):
+        return str(int(raw))
+    text = str(raw).strip()
+    if re.fullmatch(r"[+-]?\d+(\.\d+)?[eE][+-]?\d+", text):
+        text = str(int(float(text)))
+    return re.sub(r"[\s.\-]", "", text)
+
+
+def pattern_scheme(pattern: str) -> Callable[[object], str | None]:
+    def identifier(raw: object) -> str | None:
+        if not present(raw) or str(raw).strip() == "":
+            return None
+        text = compact(raw)
+        return text if re.fullmatch(pattern, text) else None
+    return identifier
+
+
+SCHEMES: dict[str, Callable[[object], str | None]] = {"pe.ruc": ruc, "co.nit": nit}
+
+
+def iso_date(raw: object, today: pd.Timestamp) -> tuple[object, bool]:
+    """(date or None, invalid): `YYYY-MM-DD` or an Excel date, not after the day of the run (docs/decisions.md)."""
+    if not present(raw) or (isinstance(raw, str) and raw.strip() == ""):
+        return None, False
+    if hasattr(raw, "year"):
+        day = pd.Timestamp(raw).normalize()
+    else:
+        text = str(raw).strip()
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return None, True
+        try:
+            day = pd.Timestamp(text)
+        except ValueError:
+            return None, True
+    return (None, True) if day > today else (day, False)
+
+
+def submission_time(raw: str) -> pd.Timestamp | None:
+    """ISO 8601; without an offset read in America/Lima (docs/decisions.md); None when unreadable."""
+    try:
+        stamp = pd.Timestamp(raw.strip())
+    except (ValueError, TypeError):
+        return None
+    if pd.isna(stamp):
+        return None
+    return (stamp.tz_localize("America/Lima") if stamp.tzinfo is None else stamp).tz_convert("UTC")
+
+
+def shortest(cell: object) -> str:
+    """Contract 5's `old_value` of a cell: trimmed text, a number as its shortest form (`45`, `63.5`)."""
+    if not present(cell):
+        return ""
+    if isinstance(cell, bool):
+        return str(cell)
+    if isinstance(cell, (int, float)):
+        return str(int(cell)) if float(cell).is_integer() else repr(float(cell))
+    return str(cell).strip()
+
+
+@dataclass(frozen=True)
+class Country:
+    code: str
+    name: str
+    currency: str
+    identifier: Callable[[object], str | None]
+    folder: Path
+
+    @classmethod
+    def read(cls, folder: Path) -> "Country":
+        import yaml
+
+        described = yaml.safe_load((folder / "country.yaml").read_text(encoding="utf-8"))
+        scheme = described["enterprise_id"]
+        identifier = pattern_scheme(scheme["pattern"]) if isinstance(scheme, dict) else SCHEMES[scheme]
+        return cls(folder.name, described["name"], described["currency"], identifier, folder)
+
+    @property
+    def wave_folders(self) -> list[Path]:
+        return sorted(p for p in self.folder.iterdir() if p.is_dir() and re.fullmatch(r"\d{4}-[a-z0-9_-]+", p.name))
+
+    def money(self, text: str) -> str | None:
+        """The number of a money cell with this country's marker (code any case, or local symbol) removed before
+        or after it; None when another marker is left (contract 2.2)."""
+        markers = [(self.currency, True)] + [(symbol, False) for symbol in LOCAL_SYMBOLS.get(self.currency, ())]
+        for marker, any_case in markers:
+            fold_ = str.upper if any_case else (lambda s: s)
+            if fold_(text).startswith(fold_(marker)):
+                return text[len(marker):].strip()
+            if fold_(text).endswith(fold_(marker)):
+                return text[:-len(marker)].strip()
+        return text
+
+
+@dataclass
+class Row:
+    """One data row of an extract as read, its cells by header; `line` its line (row) number in the file."""
+    line: int
+    cells: dict[str, object]
+    fate: str = "loaded"  # loaded, rejected, duplicate
+    ruc_n: str | None = None
+    time: pd.Timestamp | None = None
+
+
+@dataclass
+class Extract:
+    """One instrument's file in one wave: its rows after corrections, with each row's fate, and the log's statuses."""
+    instrument: str
+    headers: list[str]
+    rows: list[Row]
+    corrections: list[str]  # status of each log line of this instrument
+
+    def loaded(self) -> list[Row]:
+        return [r for r in self.rows if r.fate == "loaded"]
+
+
+def read_lines(path: Path, sep: str) -> tuple[list[str], list[Row], int]:
+    """Header and rows; each physical line parsed on its own (docs/decisions.md, issue 11): a line with
+    unbalanced quotes or another number of fields is an unreadable row (returned as rejected)."""
+    lines = read_text(path).splitlines()
+    header = next(csv.reader([lines[0]], delimiter=sep))
+    rows = []
+    for number_, line in enumerate(lines[1:], start=2):
+        if line.strip() == "":
+            continue
+        try:
+            fields = next(csv.reader([line], delimiter=sep, strict=True))
+            balanced = line.count('"') % 2 == 0
+        except csv.Error:
+            fields, balanced = [], False
+        row = Row(number_, dict(zip(header, fields)))
+        if not balanced or len(fields) != len(header):
+            row.fate = "rejected"
+        rows.append(row)
+    return header, rows, len(rows)
+
+
+def read_profile_sheet(path: Path) -> tuple[list[str], list[Row]]:
+    """Sheet `perfil`, header in row 3; percent-formatted numbers read as displayed (docs/decisions.md)."""
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(path, data_only=True)["perfil"]
+    header = [str(c.value).strip() if c.value is not None else "" for c in sheet[3]]
+    rows = []
+    for index, cells in enumerate(sheet.iter_rows(min_row=4), start=4):
+        values = {}
+        for name, cell in zip(header, cells):
+            value = cell.value
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and "%" in (cell.number_format or ""):
+                value = value * 100
+            values[name] = value
+        if all(not present(v) or str(v).strip() == "" for v in values.values()):
+            continue
+        rows.append(Row(index, values))
+    return header, rows
+
+
+@dataclass
+class CorrectionLine:
+    number: int
+    instrument: str
+    key: str
+    column: str
+    action: str
+    old_value: str
+    new_value: str
+
+
+def read_corrections(path: Path) -> list[CorrectionLine]:
+    if not path.exists():
+        return []
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return [CorrectionLine(i + 2, r["instrument"].strip(), r["key"].strip(), r["column"].strip(), r["action"].strip(),
+                           r["old_value"].strip(), r["new_value"]) for i, r in frame.iterrows()]
+
+
+def apply_corrections(instrument: str, headers: list[str], rows: list[Row], lines: list[CorrectionLine],
+                      identifier: Callable[[object], str | None]) -> list[str]:
+    """Contract 5: each line of this instrument in file order, on the rows as read; returns each line's status."""
+    def matches(row: Row, key: str) -> bool:
+        if instrument in ("practicas_gestion", "autoevaluacion"):
+            return str(row.cells.get("_uuid", "")).strip() == key
+        if instrument == "encuesta_trabajadores":
+            return str(row.cells.get("ID encuesta", "")).strip() == key
+        if instrument == "perfil_empresa":
+            return same_enterprise(row.cells.get("RUC"), key)
+        enterprise, _, module = key.rpartition(":")
+        return same_enterprise(row.cells.get("ruc"), enterprise) and str(row.cells.get("modulo", "")).strip() == module.strip()
+
+    def same_enterprise(cell: object, key: str) -> bool:
+        if shortest(cell) == key:
+            return True
+        normalised = identifier(cell) if present(cell) else None
+        return normalised is not None and normalised == identifier(key)
+
+    def column_of(name: str) -> str | None:
+        if name in headers:
+            return name
+        found = [h for h in headers if h.rsplit("/", 1)[-1] == name]
+        return found[0] if len(found) == 1 else None
+
+    statuses = []
+    for line in (l for l in lines if l.instrument == instrument):
+        candidates = [r for r in rows if r.fate != "dropped" and r.cells and matches(r, line.key)]
+        if not candidates:
+            statuses.append("no_match")
+            continue
+        if len(candidates) > 1:
+            statuses.append("ambiguous")
+            continue
+        row = candidates[0]
+        if line.action == "drop_row":
+            row.fate = "dropped"
+            statuses.append("applied")
+            continue
+        column = column_of(line.column)
+        if shortest(row.cells.get(column)) != line.old_value:
+            statuses.append("stale")
+            continue
+        if line.action == "replace":
+            row.cells[column] = line.new_value
+        statuses.append("applied")
+    for row in rows:
+        if row.fate == "dropped":
+            row.fate = "rejected"  # docs/decisions.md: a dropped row is counted in rows_rejected
+    return statuses
+
+
+def resolve_submissions(rows: list[Row], known: frozenset[str], now: pd.Timestamp) -> None:
+    """Section 2.1 and docs/decisions.md for the two form exports: a submission time unreadable or in the future
+    rejects its row; a repeated `_uuid` is a duplicate when verbatim, else rejected; an unknown enterprise is
+    rejected; of one enterprise's submissions the latest wins, the others are duplicates removed."""
+    seen: dict[str, dict[str, object]] = {}
+    for row in rows:
+        if row.fate != "loaded":
+            continue
+        row.time = submission_time(str(row.cells.get("_submission_time", "")))
+        if row.time is None or row.time > now:
+            row.fate = "rejected"
+            continue
+        uuid = str(row.cells.get("_uuid", "")).strip()
+        if uuid in seen:
+            row.fate = "duplicate" if seen[uuid] == row.cells else "rejected"
+            continue
+        seen[uuid] = row.cells
+    for row in rows:
+        if row.fate == "loaded" and row.ruc_n not in known:
+            row.fate = "rejected"
+    latest: dict[str, Row] = {}
+    for row in rows:
+        if row.fate == "loaded":
+            if row.ruc_n in latest and latest[row.ruc_n].time > row.time:
+                row.fate = "duplicate"
+                continue
+            if row.ruc_n in latest:
+                latest[row.ruc_n].fate = "duplicate"
+            latest[row.ruc_n] = row
+
+
+def profile_cell(column: str, raw: object, country: Country, today: pd.Timestamp) -> tuple[object, bool]:
+    """(value or None, invalid) of one profile cell (contract 2.2 and docs/decisions.md, Ingest and issue 11)."""
+    if column in COUNT_COLUMNS + MONEY_COLUMNS + SHARE_COLUMNS + RATE_COLUMNS:
+        return profile_number(column, raw, country)
+    if column in YES_NO_COLUMNS:
+        answer = fold(raw)
+        return (None, False) if answer == "" else ({"si": "Sí", "no": "No"}.get(answer), answer not in ("si", "no"))
+    if column in ("Tamaño", "Estructura de costos"):
+        allowed = SIZES if column == "Tamaño" else COST_STRUCTURES
+        text = fold(raw)
+        if text == "":
+            return None, False
+        found = [a for a in allowed if fold(a) == text]
+        return (found[0], False) if found else (None, True)
+    if column == "Fecha de registro":
+        return iso_date(raw, today)
+    return (str(raw).strip() if present(raw) else None), False
+
+
+def profile_number(column: str, raw: object, country: Country) -> tuple[float | None, bool]:
+    if not present(raw):
+        return None, False
+    if isinstance(raw, bool):
+        return None, True
+    percent = currency = False
+    if isinstance(raw, (int, float)):
+        value = float(raw)
+    else:
+        text = str(raw).strip()
+        if text in NOT_AVAILABLE:
+            return None, False
+        if text.endswith("%"):
+            percent, text = True, text[:-1].strip()
+        unmarked = country.money(text) if column in MONEY_COLUMNS else text
+        currency, text = unmarked != text, unmarked
+        if not PLAIN_NUMBER.fullmatch(text):
+            return None, True  # another currency's marker, a decimal comma, words
+        value = float(text.replace(",", ""))
+    if column in COUNT_COLUMNS and (percent or currency or not value.is_integer()):
+        return None, True
+    if column in MONEY_COLUMNS and percent:
+        return None, True
+    if value < 0 or (column in SHARE_COLUMNS and value > 100):
+        return None, True
+    return value, False
+
+
+def words(text: str) -> int:
+    """A text's words: what spaces separate, markdown marks alone (`#`, `-`, `--`) not counted; `S.A.C.` is one."""
+    return sum(1 for token in text.split() if any(c.isalnum() for c in token))
+
+
+def practice_cell(raw: str) -> tuple[int | None, bool]:
+    text = raw.strip()
+    if text in ("1", "2", "3", "4", "5"):
+        return int(text), False
+    return None, text not in ("NA", "99", "")
+
+
+def label_cell(raw: str) -> tuple[int | None, bool]:
+    answer = fold(raw)
+    if answer in ("", "ns/nr"):
+        return None, False
+    return LABELS.get(answer), answer not in LABELS
+
+
+def code_cell(raw: str, allowed: tuple[str, ...]) -> tuple[str | None, bool]:
+    text = raw.strip()
+    if text == "":
+        return None, False
+    return (text, False) if text in allowed else (None, True)
+
+
+def count_cell(raw: str) -> tuple[float | None, bool]:
+    text = raw.strip()
+    if text == "":
+        return None, False
+    if not PLAIN_NUMBER.fullmatch(text):
+        return None, True
+    value = float(text.replace(",", ""))
+    return (None, True) if value < 0 else (value, False)
+
+
+class CountryWave:
+    """One country's wave read as the contract says: corrections first, then identifiers, resubmissions,
+    the unknown-enterprise rule; each instrument's rows with their fates, loaded values and invalid cells."""
+
+    def __init__(self, country: Country, folder: Path, corrections_root: Path | None, programme: bool):
+        self.country, self.folder, self.key = country, folder, folder.name
+        log = None
+        if corrections_root is not None:
+            log = corrections_root / country.code / f"{self.key}.csv" if programme else corrections_root / f"{self.key}.csv"
+        self.log = read_corrections(log) if log else []
+        self.today = pd.Timestamp.today().normalize()
+        self.now = pd.Timestamp.now(tz="UTC")
+        self.known: frozenset[str] = frozenset()  # set by the country once every wave's profile is read
+
+    # -- reading, with the corrections applied and identifiers normalised
+    def csv_extract(self, instrument: str, sep: str, id_column: str) -> Extract | None:
+        path = self.folder / f"{instrument}.csv"
+        if not path.exists():
+            return None
+        headers, rows, _ = read_lines(path, sep)
+        statuses = apply_corrections(instrument, headers, rows, self.log, self.country.identifier)
+        for row in rows:
+            if row.fate == "loaded":
+                row.ruc_n = self.country.identifier(row.cells.get(id_column))
+                if row.ruc_n is None:
+                    row.fate = "rejected"
+        return Extract(instrument, headers, rows, statuses)
+
+    @cached_property
+    def profile_extract(self) -> Extract:
+        headers, rows = read_profile_sheet(self.folder / "perfil_empresa.xlsx")
+        statuses = apply_corrections("perfil_empresa", headers, rows, self.log, self.country.identifier)
+        last: dict[str, Row] = {}
+        for row in rows:
+            if row.fate != "loaded":
+                continue
+            row.ruc_n = self.country.identifier(row.cells.get("RUC"))
+            if row.ruc_n is None:
+                row.fate = "rejected"
+                continue
+            if row.ruc_n in last:  # docs/decisions.md: a RUC listed twice keeps its last row
+                last[row.ruc_n].fate = "duplicate"
+            last[row.ruc_n] = row
+        return Extract("perfil_empresa", headers, rows, statuses)
+
+    @cached_property
+    def practices_extract(self) -> Extract:
+        extract = self.csv_extract("practicas_gestion", ";", "ruc")
+        resolve_submissions(extract.rows, self.known, self.now)
+        return extract
+
+    @cached_property
+    def self_assessment_extract(self) -> Extract:
+        extract = self.csv_extract("autoevaluacion", ";", "ruc")
+        resolve_submissions(extract.rows, self.known, self.now)
+        return extract
+
+    @cached_property
+    def workers_extract(self) -> Extract:
+        extract = self.csv_extract("encuesta_trabajadores", ";", "RUC")
+        for row in extract.loaded():
+            if row.ruc_n not in self.known:
+                row.fate = "rejected"
+        return extract
+
+    @cached_property
+    def training_extract(self) -> Extract:
+        """docs/decisions.md: a module outside 1..5 or no valid start date rejects the row; a repeated
+        (RUC, module) keeps the last row, the earlier ones are duplicates removed."""
+        extract = self.csv_extract("registro_capacitacion", ",", "ruc")
+        last: dict[tuple[str, str], Row] = {}
+        for row in extract.loaded():
+            start, invalid = iso_date(row.cells.get("fecha_inicio", ""), self.today)
+            module = str(row.cells.get("modulo", "")).strip()
+            if module not in ("1", "2", "3", "4", "5") or start is None or row.ruc_n not in self.known:
+                row.fate = "rejected"
+                continue
+            if (row.ruc_n, module) in last:
+                last[(row.ruc_n, module)].fate = "duplicate"
+            last[(row.ruc_n, module)] = row
+        return extract
+
+    @cached_property
+    def case_study_rows(self) -> list[Row]:
+        import yaml
+
+        rows = []
+        folder = self.folder / "estudios_caso"
+        for index, path in enumerate(sorted(folder.glob("*.md")) if folder.is_dir() else [], start=1):
+            text = path.read_text(encoding="utf-8")
+            match = re.match(r"---\s*\n(.*?)\n---\s*\n?(.*)", text, re.S)
+            row = Row(index, {"file": path.name})
+            front = yaml.safe_load(match.group(1)) if match else None
+            if not isinstance(front, dict):
+                row.fate = "rejected"
+            else:
+                row.cells.update(front, body=match.group(2))
+                row.ruc_n = self.country.identifier(front.get("ruc"))
+                if row.ruc_n is None or row.ruc_n not in self.known:
+                    row.fate = "rejected"
+            rows.append(row)
+        return rows
+
+    # -- loaded values
+    @cached_property
+    def profile(self) -> pd.DataFrame:
+        """Loaded profile rows by enterprise, each column parsed (None where not available or invalid)."""
+        records, invalid = {}, 0
+        for row in self.profile_extract.loaded():
+            values = {}
+            for column in self.profile_extract.headers:
+                if column in ("", "RUC"):
+                    continue
+                values[column], bad = profile_cell(column, row.cells.get(column), self.country, self.today)
+                invalid += bad
+            women, workers = values.get("N° trabajadoras"), values.get("N° trabajadores")
+            if women is not None and workers is not None and women > workers:  # decisions: women above workers
+                values["N° trabajadoras"], invalid = None, invalid + 1
+            records[row.ruc_n] = values
+        self.profile_invalid = invalid
+        return pd.DataFrame.from_dict(records, orient="index")
+
+    def number(self, column: str) -> pd.Series:
+        return pd.to_numeric(self.profile[column], errors="coerce") if len(self.profile) else pd.Series(dtype=float)
+
+    @cached_property
+    def practices(self) -> pd.DataFrame:
+        """Loaded (latest) submissions: one row per enterprise, a column per practice id with valid scores."""
+        records, invalid = {}, 0
+        for row in self.practices_extract.loaded():
+            scores = {}
+            for column, raw in row.cells.items():
+                if column.count("/") == 2:
+                    scores[column.rsplit("/", 1)[-1]], bad = practice_cell(str(raw))
+                    invalid += bad
+            invalid += iso_date(row.cells.get("fecha_visita", ""), self.today)[1]
+            scores["evaluador"] = str(row.cells.get("evaluador", "")).strip().upper()
+            records[row.ruc_n] = scores
+        self.practices_invalid = invalid
+        return pd.DataFrame.from_dict(records, orient="index")
+
+    @cached_property
+    def self_assessment(self) -> pd.DataFrame:
+        records, invalid = {}, 0
+        for row in self.self_assessment_extract.loaded():
+            values = {}
+            for column, raw in row.cells.items():
+                if column.startswith("autoeval/"):
+                    text = str(raw).strip()
+                    values[column], bad = (int(text), False) if text in ("1", "2", "3", "4", "5") else (None, text != "")
+                elif column.startswith("efectos/"):
+                    values[column], bad = code_cell(str(raw), EFFECTS)
+                elif column.startswith("influencia_score/"):
+                    values[column], bad = code_cell(str(raw), INFLUENCE)
+                else:
+                    bad = False
+                invalid += bad
+            records[row.ruc_n] = values
+        self.self_assessment_invalid = invalid
+        return pd.DataFrame.from_dict(records, orient="index")
+
+    @cached_property
+    def worker_answers(self) -> pd.DataFrame:
+        """One row per loaded respondent: its enterprise and items w01..w15 (valid answers, else NaN)."""
+        items = codebook("worker_items")
+        headers = self.workers_extract.headers
+        columns = {item: next(h for h in headers if h.startswith(prefix + " "))
+                   for item, prefix in zip(items["item_id"], items["header_prefix"])}
+        records, invalid = [], 0
+        for row in self.workers_extract.loaded():
+            record = {"ruc_n": row.ruc_n}
+            for item, header in columns.items():
+                record[item], bad = label_cell(str(row.cells.get(header, "")))
+                invalid += bad
+            sex = fold(row.cells.get("Sexo", ""))
+            invalid += sex != "" and sex not in SEXES
+            records.append(record)
+        self.workers_invalid = invalid
+        frame = pd.DataFrame.from_records(records, columns=["ruc_n", *columns])
+        return frame.astype({item: float for item in columns})
+
+    @cached_property
+    def training(self) -> pd.DataFrame:
+        records, invalid = [], 0
+        for row in self.training_extract.loaded():
+            finished, bad_end = iso_date(row.cells.get("fecha_fin", ""), self.today)
+            invalid += bad_end
+            for column in ("sesiones_aula", "visitas_consultoria"):
+                value, bad = count_cell(str(row.cells.get(column, "")))
+                invalid += bad or (value is not None and not value.is_integer())
+            contribution, bad = count_cell(str(row.cells.get("aporte_usd", "")))
+            invalid += bad
+            records.append({"ruc_n": row.ruc_n, "modulo": int(str(row.cells["modulo"]).strip()),
+                            "finished": finished is not None, "aporte_usd": contribution})
+        self.training_invalid = invalid
+        return pd.DataFrame.from_records(records, columns=["ruc_n", "modulo", "finished", "aporte_usd"])
+
+    @cached_property
+    def case_studies(self) -> pd.DataFrame:
+        records, invalid = [], 0
+        for row in self.case_study_rows:
+            if row.fate != "loaded":
+                continue
+            title = row.cells.get("titulo")
+            invalid += not present(title) or str(title).strip() == ""  # decisions: a missing title is invalid
+            records.append({"ruc": row.ruc_n, "title": str(title).strip() if present(title) and str(title).strip() else None,
+                            "modules": [int(m) for m in row.cells.get("modulos") or []],
+                            "themes": [str(t) for t in row.cells.get("temas") or []],
+                            "word_count": words(str(row.cells.get("body", ""))), "wave": self.key})
+        self.case_studies_invalid = invalid
+        return pd.DataFrame.from_records(records, columns=["ruc", "title", "modules", "themes", "word_count", "wave"])
+
+
+def scores_of(practices: pd.DataFrame) -> pd.DataFrame:
+    """Section 2.1's official scoring per enterprise: columns `m1.comunicacion`..., `m1`..`m5`, `global`,
+    `n_practices_scored`; a row for every enterprise with a loaded questionnaire."""
+    book = codebook("practices")
+    result = pd.DataFrame(index=practices.index)
+    modules: dict[str, list[str]] = {}
+    for (module, category), rows in book.groupby(["module", "category"], sort=True):
+        ids = [p for p in rows["practice_id"] if p in practices.columns]
+        values = practices[ids].apply(pd.to_numeric) if ids else pd.DataFrame(index=practices.index)
+        valid = values.notna().sum(axis=1)
+        result[f"{module}.{category}"] = values.mean(axis=1).where(valid >= len(rows) / 2)
+        modules.setdefault(module, []).append(f"{module}.{category}")
+    for module, categories in modules.items():
+        result[module] = result[categories].mean(axis=1)
+    module_scores = result[list(modules)]
+    result["global"] = module_scores.mean(axis=1).where(module_scores.notna().sum(axis=1) >= 4)
+    ids = [p for p in book["practice_id"] if p in practices.columns]
+    result["n_practices_scored"] = practices[ids].notna().sum(axis=1)
+    return result
+
+
+def rounded(values: pd.Series | np.ndarray) -> np.ndarray:
+    return np.round(np.asarray(values, dtype=float), 9)  # contract 4: ties and zero tests at 9 decimals
+
+
+def finite(value: object) -> float | None:
+    """A figure as a mart holds it: None for a zero or undefined denominator (no inf, no NaN)."""
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def holm(p: dict) -> dict:
+    present_p = {k: v for k, v in p.items() if v is not None}
+    adjusted = holm_by_hand(present_p) if present_p else {}
+    return {k: adjusted.get(k) for k in p}
+
+
+def mean_or_none(values: pd.Series) -> float | None:
+    values = pd.Series(values, dtype=float).dropna()
+    return finite(values.mean()) if len(values) else None
+
+
+def ratio(numerator: float | None, denominator: float | None, scale: float = 1.0) -> float | None:
+    if numerator is None or denominator is None or denominator == 0:
+        return None
+    return finite(numerator / denominator * scale)
+
+
+class CountryReference:
+    """One country of a programme root: its waves, its enterprises, and every mart's rows for it."""
+
+    def __init__(self, country: Country, corrections_root: Path | None, programme: bool = True):
+        self.country = country
+        self.waves = [CountryWave(country, folder, corrections_root, programme) for folder in country.wave_folders]
+        known = frozenset(r.ruc_n for w in self.waves for r in w.profile_extract.rows if r.fate != "rejected")
+        for wave in self.waves:
+            wave.known = known
+        self.known = known
+        self.baseline, self.endline = self.waves[0], self.waves[-1]
+
+    @cached_property
+    def scores(self) -> dict[str, pd.DataFrame]:
+        return {w.key: scores_of(w.practices.drop(columns="evaluador", errors="ignore")) for w in self.waves}
+
+    def codes(self) -> list[tuple[str, str]]:
+        book = codebook("practices")
+        categories = sorted({f"{m}.{c}" for m, c in zip(book["module"], book["category"])})
+        return [("global", "global")] + [("module", m) for m in sorted(book["module"].unique())] + \
+            [("category", c) for c in categories]
+
+    # -- contract 4
+    def enterprise_scores(self) -> pd.DataFrame:
+        rows = []
+        for wave in self.waves:
+            for ruc_n, s in self.scores[wave.key].iterrows():
+                rows.append({"ruc": ruc_n, "wave": wave.key, "global_score": s["global"],
+                             **{f"score_m{i}": s[f"m{i}"] for i in range(1, 6)},
+                             "n_practices_scored": int(s["n_practices_scored"])})
+        return pd.DataFrame(rows)
+
+    def category_scores(self) -> pd.DataFrame:
+        rows = []
+        for wave in self.waves:
+            frame = self.scores[wave.key]
+            for level, code in self.codes():
+                if level != "category":
+                    continue
+                module, category = code.split(".", 1)
+                for ruc_n, value in frame[code].items():
+                    rows.append({"ruc": ruc_n, "wave": wave.key, "module": module, "category": category,
+                                 "score": value})
+        return pd.DataFrame(rows)
+
+    def wave_summary(self) -> pd.DataFrame:
+        rows = []
+        for wave in self.waves:
+            for level, code in self.codes():
+                values = self.scores[wave.key][code].dropna()
+                rows.append({"wave": wave.key, "level": level, "code": code, "n_enterprises": len(values),
+                             "mean": mean_or_none(values), "sd": finite(values.std(ddof=1)) if len(values) > 1 else None,
+                             "median": finite(values.median()) if len(values) else None})
+        return pd.DataFrame(rows)
+
+    def pairs(self, code: str) -> pd.DataFrame:
+        both = pd.DataFrame({"baseline": self.scores[self.baseline.key][code],
+                             "endline": self.scores[self.endline.key][code]}).dropna()
+        return both.assign(change=both["endline"] - both["baseline"])
+
+    def score_change(self) -> pd.DataFrame:
+        from scipy import stats
+
+        rows = []
+        for level, code in self.codes():
+            pairs = self.pairs(code)
+            n, change = len(pairs), pairs["change"]
+            row = {"level": level, "code": code, "n_pairs": n, "baseline_mean": mean_or_none(pairs["baseline"]),
+                   "endline_mean": mean_or_none(pairs["endline"]), "mean_change": mean_or_none(change),
+                   "t_stat": None, "p_value": None, "p_wilcoxon": None, "effect_size_dz": None,
+                   "ci_low": None, "ci_high": None}
+            constant = n > 0 and len(set(rounded(change))) == 1
+            if n >= 2 and not constant:
+                test = stats.ttest_rel(pairs["endline"], pairs["baseline"])
+                sd = change.std(ddof=1)
+                half = stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n)
+                row.update(t_stat=finite(test.statistic), p_value=finite(test.pvalue),
+                           effect_size_dz=finite(change.mean() / sd),
+                           ci_low=finite(change.mean() - half), ci_high=finite(change.mean() + half))
+            elif n >= 2:  # every change equal: no spread, the interval is the change itself
+                row.update(ci_low=row["mean_change"], ci_high=row["mean_change"])
+            differences = rounded(change)
+            if np.count_nonzero(differences) > 0:
+                row["p_wilcoxon"] = finite(stats.wilcoxon(differences, zero_method="wilcox").pvalue)
+            rows.append(row)
+        adjusted = holm({r["code"]: r["p_value"] for r in rows})
+        for row in rows:
+            row["p_holm"] = adjusted[row["code"]]
+        columns = ["level", "code", "n_pairs", "baseline_mean", "endline_mean", "mean_change", "t_stat", "p_value",
+                   "p_wilcoxon", "p_holm", "effect_size_dz", "ci_low", "ci_high"]
+        return pd.DataFrame(rows)[columns]
+
+    def kpi_changes(self, kpi: str) -> pd.DataFrame:
+        column = KPI_COLUMNS[kpi]
+        frame = pd.DataFrame({"baseline": self.baseline.number(column), "endline": self.endline.number(column)})
+        structure = self.baseline.profile["Estructura de costos"] if len(self.baseline.profile) else pd.Series(dtype=object)
+        frame["cost_structure"] = structure
+        frame = frame.dropna(subset=["baseline", "endline"])
+        frame = frame[frame["baseline"] > 0]
+        return frame.assign(pct_change=(frame["endline"] - frame["baseline"]) / frame["baseline"] * 100)
+
+    def kpi_change(self) -> pd.DataFrame:
+        rows = []
+        for kpi in sorted(KPI_COLUMNS):
+            changes = self.kpi_changes(kpi)
+            for structure in ("all", *COST_STRUCTURES):
+                chosen = changes if structure == "all" else changes[changes["cost_structure"] == structure]
+                rows.append({"kpi": kpi, "cost_structure": structure, "n_enterprises": len(chosen),
+                             "mean_pct_change": mean_or_none(chosen["pct_change"]),
+                             "median_pct_change": finite(chosen["pct_change"].median()) if len(chosen) else None})
+        return pd.DataFrame(rows)
+
+    def business_results(self) -> pd.DataFrame:
+        rows = []
+        for wave in self.waves:
+            sales, workers = mean_or_none(wave.number("Ventas anuales (S/.)")), mean_or_none(wave.number("N° trabajadores"))
+            answers = wave.profile["Usa indicadores de productividad"].dropna() if len(wave.profile) else pd.Series(dtype=object)
+            policy = wave.profile["Política de igualdad de género"] if len(wave.profile) else pd.Series(dtype=object)
+            women, staff = wave.number("N° trabajadoras"), wave.number("N° trabajadores")
+            shares = (women / staff.where(staff > 0) * 100)
+            rows.append({"wave": wave.key, "n_enterprises": len(wave.profile),
+                         "capacity_use_pct": mean_or_none(wave.number("Capacidad instalada utilizada (%)")),
+                         "annual_sales_mean": sales, "workers_mean": workers,
+                         "monthly_payroll_mean": mean_or_none(wave.number("Planilla mensual (S/.)")),
+                         "sales_per_worker": ratio(sales, workers),
+                         "pct_using_productivity_indicators": ratio(float((answers == "Sí").sum()), float(len(answers)), 100),
+                         "female_share_pct": mean_or_none(shares), "n_gender_policy": int((policy == "Sí").sum())})
+        return pd.DataFrame(rows)
+
+    def worker_enterprise(self, wave: CountryWave) -> pd.DataFrame:
+        """Per enterprise: each item's mean over valid answers and `overall` (mean of scored respondents'
+        scores, a respondent scored with at least 10 valid answers to w01..w14), with respondent counts."""
+        answers = wave.worker_answers
+        scored_items = [f"w{i:02d}" for i in range(1, 15)]
+        answers = answers.assign(respondent=answers[scored_items].mean(axis=1).where(answers[scored_items].notna().sum(axis=1) >= 10))
+        grouped = answers.groupby("ruc_n")
+        result = grouped[[f"w{i:02d}" for i in range(1, 16)] + ["respondent"]].mean().rename(columns={"respondent": "overall"})
+        counts = grouped[[f"w{i:02d}" for i in range(1, 16)] + ["respondent"]].count().rename(columns={"respondent": "overall"})
+        return result.join(counts, rsuffix="_n")
+
+    def worker_satisfaction(self) -> pd.DataFrame:
+        rows = []
+        for wave in self.waves:
+            figures = self.worker_enterprise(wave)
+            for item in [f"w{i:02d}" for i in range(1, 16)] + ["overall"]:
+                chosen = figures[figures[item].notna()]
+                rows.append({"wave": wave.key, "item": item, "n_enterprises": len(chosen),
+                             "n_respondents": int(chosen[f"{item}_n"].sum()), "mean": mean_or_none(chosen[item])})
+        return pd.DataFrame(rows)
+
+    def perceptions(self, wave: CountryWave) -> list[dict]:
+        frame = wave.self_assessment
+        rows = []
+        for column in [c for c in wave.self_assessment_extract.headers if c.startswith("efectos/")]:
+            outcome = column.split("/", 1)[1]
+            effects = frame[column].dropna() if column in frame else pd.Series(dtype=object)
+            influence_column = f"influencia_score/{outcome}"
+            influence = frame[influence_column].dropna() if influence_column in frame else pd.Series(dtype=object)
+            rows.append({"wave": wave.key, "outcome": outcome, "n_responses": len(effects),
+                         "pct_positive": ratio(float((effects == "positivo").sum()), float(len(effects)), 100),
+                         "pct_influenced": ratio(float(influence.isin(["mucho", "algo"]).sum()), float(len(influence)), 100),
+                         "n_positive": int((effects == "positivo").sum())})
+        return rows
+
+    def perceived_effects(self) -> pd.DataFrame:
+        rows = [row for wave in self.waves for row in self.perceptions(wave)]
+        return pd.DataFrame(rows, columns=["wave", "outcome", "n_responses", "pct_positive", "pct_influenced"])
+
+    def module_spillover(self) -> pd.DataFrame:
+        from scipy import stats
+
+        rows = []
+        first = self.pairs("m1")["change"]
+        for module in ("m2", "m3", "m4", "m5"):
+            both = pd.DataFrame({"m1": first, "other": self.pairs(module)["change"]}).dropna()
+            row = {"module": module, "n": len(both), "pearson_r": None, "p_value": None, "spearman_rho": None}
+            x, y = rounded(both["m1"]), rounded(both["other"])
+            if len(both) >= 3 and len(set(x)) > 1 and len(set(y)) > 1:
+                pearson = stats.pearsonr(both["m1"], both["other"])
+                row.update(pearson_r=finite(pearson.statistic), p_value=finite(pearson.pvalue),
+                           spearman_rho=finite(stats.spearmanr(x, y).statistic))
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def positive_share(self, wave: CountryWave) -> tuple[int, int]:
+        rows = self.perceptions(wave)
+        return sum(r["n_positive"] for r in rows), sum(r["n_responses"] for r in rows)
+
+    def headline_indicators(self) -> pd.DataFrame:
+        catalog = pd.read_csv(SEEDS_DIR / "headline_catalog.csv", dtype=str).sort_values("sort_order", key=lambda s: s.astype(int))
+        business = self.business_results().set_index("wave")
+        worker = self.worker_satisfaction().query("item == 'overall'").set_index("wave")["mean"]
+        summary = self.wave_summary().query("level == 'global'").set_index("wave")["mean"]
+        positive = pd.Series({w.key: ratio(*map(float, self.positive_share(w)), 100) for w in self.waves}, dtype=float)
+        kpis = self.kpi_change().query("cost_structure == 'all'").set_index("kpi")
+        rows = []
+        for _, entry in catalog.iterrows():
+            indicator = entry["indicator"]
+            baseline = endline = change = change_pct = None
+            if indicator in KPI_COLUMNS:
+                changes = self.kpi_changes(indicator)
+                baseline, endline = mean_or_none(changes["baseline"]), mean_or_none(changes["endline"])
+                change = None if baseline is None else endline - baseline
+                change_pct = kpis.loc[indicator, "mean_pct_change"]
+            elif indicator == "pct_enterprises_gain_gt1":
+                pairs = self.pairs("global")
+                endline = ratio(float((pairs["change"] > 1).sum()), float(len(pairs)), 100)
+            else:
+                series = {"global_score": summary, "worker_satisfaction": worker, "pct_positive_effects": positive}.get(
+                    indicator, business[BUSINESS_INDICATORS[indicator]] if indicator in BUSINESS_INDICATORS else None)
+                series = pd.to_numeric(series, errors="coerce").dropna()
+                if len(series):
+                    baseline, endline = float(series.iloc[0]), float(series.iloc[-1])
+                    change = endline - baseline
+                    change_pct = ratio(change, baseline, 100)
+            unit = self.country.currency if entry["unit"] == "currency" else entry["unit"]
+            rows.append({"indicator": indicator, "label": entry["label"], "unit": unit, "baseline": finite(baseline),
+                         "endline": finite(endline), "change": finite(change), "change_pct": finite(change_pct)})
+        return pd.DataFrame(rows)
+
+    def data_quality(self) -> pd.DataFrame:
+        rows = []
+        for wave in self.waves:
+            extracts = {"practicas_gestion": (wave.practices_extract, lambda: wave.practices_invalid, wave.practices),
+                        "perfil_empresa": (wave.profile_extract, lambda: wave.profile_invalid, wave.profile),
+                        "autoevaluacion": (wave.self_assessment_extract, lambda: wave.self_assessment_invalid, wave.self_assessment),
+                        "encuesta_trabajadores": (wave.workers_extract, lambda: wave.workers_invalid, wave.worker_answers),
+                        "registro_capacitacion": (wave.training_extract, lambda: wave.training_invalid, wave.training)}
+            for instrument in INSTRUMENTS:
+                if instrument == "estudios_caso":
+                    found, invalid = wave.case_study_rows, (len(wave.case_studies), wave.case_studies_invalid)[1]
+                    statuses: list[str] = []
+                else:
+                    extract, invalid_of, _ = extracts[instrument]
+                    found, invalid, statuses = extract.rows, invalid_of(), extract.corrections
+                fates = [r.fate for r in found]
+                rows.append({"wave": wave.key, "instrument": instrument, "rows_received": len(fates),
+                             "rows_loaded": fates.count("loaded"), "duplicates_removed": fates.count("duplicate"),
+                             "rows_rejected": fates.count("rejected"), "values_invalid": invalid,
+                             "corrections_applied": statuses.count("applied"),
+                             "corrections_not_applied": len(statuses) - statuses.count("applied")})
+        return pd.DataFrame(rows)
+
+    def arrived(self, wave: CountryWave) -> dict[str, set[str]]:
+        """The instruments of each enterprise that arrived (loaded rows) in a wave."""
+        found: dict[str, set[str]] = {}
+        sources = {"practicas_gestion": wave.practices_extract.loaded(), "perfil_empresa": wave.profile_extract.loaded(),
+                   "autoevaluacion": wave.self_assessment_extract.loaded(),
+                   "encuesta_trabajadores": wave.workers_extract.loaded(),
+                   "registro_capacitacion": wave.training_extract.loaded(),
+                   "estudios_caso": [r for r in wave.case_study_rows if r.fate == "loaded"]}
+        for instrument, rows in sources.items():
+            for row in rows:
+                found.setdefault(row.ruc_n, set()).add(instrument)
+        return found
+
+    def panel_coverage(self, wave_names: list[str]) -> pd.DataFrame:
+        """docs/decisions.md: a column `wave_<key with _>` per wave name of any country (the list of instruments
+        that arrived, empty elsewhere), the business name, and `n_waves_complete` (the four survey instruments)."""
+        arrived = {w.key: self.arrived(w) for w in self.waves}
+        names = {}
+        for wave in self.waves:  # the latest sheet's name
+            for ruc_n, values in wave.profile.iterrows():
+                names[ruc_n] = values.get("Razón social")
+        rows = []
+        for ruc_n in sorted(self.known):
+            row = {"ruc": ruc_n, "business_name": names.get(ruc_n)}
+            for name in wave_names:
+                row["wave_" + name.replace("-", "_")] = sorted(arrived.get(name, {}).get(ruc_n, set()))
+            row["n_waves_complete"] = sum(set(SURVEY_INSTRUMENTS) <= arrived[w.key].get(ruc_n, set()) for w in self.waves)
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def participation(self) -> pd.DataFrame:
+        """docs/decisions.md: the last wave's cumulative training file; size from the latest profile sheet."""
+        sizes: dict[str, object] = {}
+        for wave in self.waves:
+            for ruc_n, values in wave.profile.iterrows():
+                sizes[ruc_n] = values.get("Tamaño")
+        records = self.endline.training
+        rows = []
+        for ruc_n in sorted(self.known):
+            mine = records[records["ruc_n"] == ruc_n]
+            modules = mine.loc[mine["finished"], "modulo"].nunique()  # completed: the record has its end date
+            size = sizes.get(ruc_n)
+            per_module = {"Pequeña": 500, "Mediana": 1000}.get(size)
+            rows.append({"ruc": ruc_n, "size": size, "modules_completed": modules,
+                         "contribution_usd": float(mine["aporte_usd"].sum()),
+                         "contribution_by_rule_usd": None if per_module is None else modules * per_module})
+        return pd.DataFrame(rows)
+
+    def case_studies(self) -> pd.DataFrame:
+        return pd.concat([w.case_studies for w in self.waves], ignore_index=True)
+
+    def evaluator_effects(self) -> pd.DataFrame:
+        from scipy import stats
+
+        rows = []
+        for wave in self.waves:
+            evaluators = wave.practices["evaluador"] if len(wave.practices) else pd.Series(dtype=object)
+            frame = pd.DataFrame({"evaluator": evaluators, "score": self.scores[wave.key]["global"]})
+            frame = frame[(frame["evaluator"] != "") & frame["score"].notna()]
+            groups = {e: g["score"] for e, g in frame.groupby("evaluator")}
+            kruskal = None
+            if len(groups) >= 2 and len(set(rounded(frame["score"]))) > 1:
+                kruskal = finite(stats.kruskal(*[rounded(g) for g in groups.values()]).pvalue)
+            for evaluator, mine in sorted(groups.items()):
+                others = frame.loc[frame["evaluator"] != evaluator, "score"]
+                p = None
+                if len(mine) >= 2 and len(others) >= 2 and not (len(set(rounded(mine))) == 1 and len(set(rounded(others))) == 1):
+                    p = finite(stats.ttest_ind(mine, others, equal_var=False).pvalue)
+                rows.append({"wave": wave.key, "evaluator": evaluator, "n_enterprises": len(mine),
+                             "mean_global_score": mean_or_none(mine),
+                             "diff_from_others": None if not len(others) else mine.mean() - others.mean(),
+                             "p_value": p, "p_kruskal": kruskal})
+        adjusted = holm({(r["wave"], r["evaluator"]): r["p_value"] for r in rows})
+        for row in rows:
+            row["p_holm"] = adjusted[(row["wave"], row["evaluator"])]
+        columns = ["wave", "evaluator", "n_enterprises", "mean_global_score", "diff_from_others", "p_value", "p_holm",
+                   "p_kruskal"]
+        return pd.DataFrame(rows, columns=columns)
+
+    # -- contract 7: programme_summary's inputs for a set of countries
+    def summary_inputs(self) -> dict[str, object]:
+        worker = {at: self.worker_enterprise(getattr(self, at))["overall"].dropna() for at in ("baseline", "endline")}
+        return {"pairs": self.pairs("global"), "kpis": {k: self.kpi_changes(k)["pct_change"] for k in KPI_SHORT},
+                "worker": worker, "positive": self.positive_share(self.endline)}
+
+
+def programme_summary_row(inputs: list[dict[str, object]]) -> dict[str, object]:
+    from scipy import stats
+
+    pairs = pd.concat([i["pairs"] for i in inputs])
+    n = len(pairs)
+    p_value = None
+    if n >= 2 and len(set(rounded(pairs["change"]))) > 1:
+        p_value = finite(stats.ttest_rel(pairs["endline"], pairs["baseline"]).pvalue)
+    worker = {at: pd.concat([i["worker"][at] for i in inputs]) for at in ("baseline", "endline")}
+    worker_b, worker_e = mean_or_none(worker["baseline"]), mean_or_none(worker["endline"])
+    positive = [sum(i["positive"][k] for i in inputs) for k in (0, 1)]
+    return {"n_pairs": n, "global_baseline": mean_or_none(pairs["baseline"]),
+            "global_endline": mean_or_none(pairs["endline"]), "global_change": mean_or_none(pairs["change"]),
+            "p_value": p_value, "pct_gain_gt1": ratio(float((pairs["change"] > 1).sum()), float(n), 100),
+            **{f"{short}_pct_change": mean_or_none(pd.concat([i["kpis"][k] for i in inputs]))
+               for k, short in KPI_SHORT.items()},
+            "worker_satisfaction_change": None if worker_b is None or worker_e is None else worker_e - worker_b,
+            "pct_positive_effects": ratio(float(positive[0]), float(positive[1]), 100)}
+
+
+PER_COUNTRY_MARTS = ("enterprise_scores", "category_scores", "wave_summary", "score_change", "kpi_change",
+                     "business_results", "worker_satisfaction", "perceived_effects", "module_spillover",
+                     "headline_indicators", "data_quality", "participation", "case_studies", "evaluator_effects")
+MART_KEYS = {
+    "enterprise_scores": ["country", "ruc", "wave"], "category_scores": ["country", "ruc", "wave", "module", "category"],
+    "wave_summary": ["country", "wave", "level", "code"], "score_change": ["country", "level", "code"],
+    "kpi_change": ["country", "kpi", "cost_structure"], "business_results": ["country", "wave"],
+    "worker_satisfaction": ["country", "wave", "item"], "perceived_effects": ["country", "wave", "outcome"],
+    "module_spillover": ["country", "module"], "headline_indicators": ["country", "indicator"],
+    "data_quality": ["country", "wave", "instrument"], "panel_coverage": ["country", "ruc"],
+    "participation": ["country", "ruc"], "case_studies": ["country", "ruc"], "evaluator_effects": ["country", "wave", "evaluator"],
+    "programme_summary": ["country"],
+}
+
+
+class ProgrammeReference:
+    """Every published mart of a programme root (`<root>/<cc>/country.yaml` and wave folders), as DataFrames
+    with `country` first, computed independently from the raw files and the corrections logs."""
+
+    def __init__(self, raw_root: Path, corrections_root: Path | None):
+        folders = sorted(p for p in raw_root.iterdir() if p.is_dir() and (p / "country.yaml").exists())
+        self.countries = [CountryReference(Country.read(folder), corrections_root) for folder in folders]
+
+    @cached_property
+    def marts(self) -> dict[str, pd.DataFrame]:
+        marts = {}
+        for mart in PER_COUNTRY_MARTS:
+            frames = [getattr(c, mart)().assign(country=c.country.code) for c in self.countries]
+            marts[mart] = self.country_first(pd.concat(frames, ignore_index=True))
+        wave_names = sorted({w.key for c in self.countries for w in c.waves})
+        frames = [c.panel_coverage(wave_names).assign(country=c.country.code) for c in self.countries]
+        marts["panel_coverage"] = self.country_first(pd.concat(frames, ignore_index=True))
+        marts["programme_summary"] = self.programme_summary()
+        return marts
+
+    @staticmethod
+    def country_first(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[["country", *[c for c in frame.columns if c != "country"]]]
+
+    def programme_summary(self) -> pd.DataFrame:
+        rows = []
+        for c in self.countries:
+            rows.append({"country": c.country.code, "name": c.country.name, "n_enterprises": len(c.known),
+                         "baseline_wave": c.baseline.key, "endline_wave": c.endline.key,
+                         **programme_summary_row([c.summary_inputs()])})
+        rows.append({"country": "all", "name": "Programme", "n_enterprises": sum(len(c.known) for c in self.countries),
+                     "baseline_wave": None, "endline_wave": None,
+                     **programme_summary_row([c.summary_inputs() for c in self.countries])})
+        return pd.DataFrame(rows)
