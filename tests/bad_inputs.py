@@ -35,7 +35,7 @@ from score_pipeline.settings import PROJECT_ROOT
 
 SAMPLE_RAW = PROJECT_ROOT / "data" / "raw" / "pe"  # Peru's waves of the shipped programme root
 
-MIDTERM, ENDLINE = "2018-midterm", "2019-endline"
+BASELINE, MIDTERM, ENDLINE = "2017-baseline", "2018-midterm", "2019-endline"
 
 
 @dataclass(frozen=True)
@@ -854,6 +854,14 @@ def formula_without_value(sheet: openpyxl.worksheet.worksheet.Worksheet) -> None
     sheet.cell(4, profile_column(sheet, "Ventas anuales (S/.)")).value = "=12*590000"
 
 
+def with_baseline(make: Callable[[Path], Path]) -> Callable[[Path], Path]:
+    """The case's damage, with the country's baseline folder beside the wave (the wave is not the first)."""
+    def make_after_baseline(folder: Path) -> Path:
+        shutil.copytree(SAMPLE_RAW / BASELINE, folder.parent / BASELINE)
+        return make(folder)
+    return make_after_baseline
+
+
 def tenure_as_excel_dates(band: str) -> str:
     """Excel turns a typed `1-3` or `3-5` into a date, shown `1-mar`, `3-may` in a Spanish locale."""
     return {"1-3": "1-mar", "3-5": "3-may"}.get(band.strip(), band)
@@ -881,7 +889,7 @@ ISSUE_26_CASES: tuple[Case, ...] = (
          drop_column(SELF_ASSESSMENT, lambda name: name == "cargo_informante"),
          Refused("autoevaluacion.csv: missing required column(s): cargo_informante")),
     Case("self_assessment_without_perceptions", "autoevaluacion", "the midterm exported without its perceptions block",
-         drop_column(SELF_ASSESSMENT, lambda name: name.startswith(("efectos/", "influencia_score/"))),
+         with_baseline(drop_column(SELF_ASSESSMENT, lambda name: name.startswith(("efectos/", "influencia_score/")))),
          Refused("the perceptions block is required from the country's second wave on")),
     Case("self_assessment_one_perception_column_lost", "autoevaluacion", "`influencia_score/ventas` left out",
          drop_column(SELF_ASSESSMENT, lambda name: name == "influencia_score/ventas"),

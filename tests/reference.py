@@ -1039,11 +1039,16 @@ class CountryReference:
         frame = frame[frame["baseline"] > 0]
         return frame.assign(pct_change=(frame["endline"] - frame["baseline"]) / frame["baseline"] * 100)
 
+    def baseline_cost_structures(self) -> list[str]:
+        """Contract 4: `all` or "the value written in the baseline profile sheet" (a valid one)."""
+        written = set(self.baseline.profile["Estructura de costos"].dropna()) if len(self.baseline.profile) else set()
+        return [structure for structure in COST_STRUCTURES if structure in written]
+
     def kpi_change(self) -> pd.DataFrame:
         rows = []
         for kpi in sorted(KPI_COLUMNS):
             changes = self.kpi_changes(kpi)
-            for structure in ("all", *COST_STRUCTURES):
+            for structure in ("all", *self.baseline_cost_structures()):
                 chosen = changes if structure == "all" else changes[changes["cost_structure"] == structure]
                 rows.append({"kpi": kpi, "cost_structure": structure, "n_enterprises": len(chosen),
                              "mean_pct_change": mean_or_none(chosen["pct_change"]),

@@ -14,6 +14,7 @@ UNIT_TESTS = {  # model -> the edge case its unit test pins down (dbt_project/mo
     "enterprise_scores": "global_score_needs_four_modules",
     "int_evaluator_scores_joined": "evaluator_is_trimmed_upper_cased_and_empty_ones_are_left_out",
     "int_global_scores_paired": "only_enterprises_scored_at_both_ends_pair_and_a_gain_of_exactly_one_is_not_over_one",
+    "stg_raw__perceived_effects": "an_influence_answered_beside_an_empty_effect_is_kept",
 }
 
 

@@ -9,11 +9,11 @@ final as (
         wave,
         outcome,
         count(effect) as n_responses,
-        count(*) filter (where effect = 'positivo') * 100.0 / count(effect) as pct_positive,
+        count(*) filter (where effect = 'positivo') * 100.0 / nullif(count(effect), 0) as pct_positive,
         count(*) filter (where influence in ('mucho', 'algo')) * 100.0 / nullif(count(influence), 0) as pct_influenced
     from perceptions
     group by country, wave, outcome
-    having count(effect) > 0
+    having count(effect) > 0 or count(influence) > 0
 )
 
 select * from final

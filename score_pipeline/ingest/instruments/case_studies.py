@@ -24,7 +24,7 @@ FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n(.*)\Z", re.DOTALL)
 
 def headers() -> dict[str, str]:
     return {"ruc": "front matter 'ruc'", "title": "front matter 'titulo'", "modules": "front matter 'modulos'",
-            "themes": "front matter 'temas'", "word_count": "the text after the front matter: its words",
+            "themes": "front matter 'temas'", "word_count": "the text after the front matter: what white space separates, markdown marks aside",
             "source_file": "the file's name"}
 
 
@@ -48,6 +48,12 @@ def ingest(source: Source) -> Ingested:
         if record:
             records.append(record)
     return Ingested(frame_of(records, COLUMNS), len(found), problems.rejects)
+
+
+def word_count(body: str) -> int:
+    """The words of a case study's text: what white space separates (`S.A.C.` is one word), a markdown mark
+    standing alone (`#`, `-`, `**`) is none."""
+    return sum(1 for token in body.split() if any(character.isalnum() for character in token))
 
 
 def case_study(path: Path, wave: str, problems: Problems, identifier: IdentifierRule) -> dict[str, object] | None:
@@ -81,5 +87,5 @@ def case_study(path: Path, wave: str, problems: Problems, identifier: Identifier
     return {
         "wave": wave, "ruc": ruc.value, "title": title, "modules": sorted(set(modules)),
         "themes": [str(t) for t in themes] if isinstance(themes, list) else [str(themes)],
-        "word_count": len(re.findall(r"\w+", match.group(2))), "source_file": problems.source_file,
+        "word_count": word_count(match.group(2)), "source_file": problems.source_file,
     }
