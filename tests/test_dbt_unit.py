@@ -15,6 +15,8 @@ UNIT_TESTS = {  # unit test -> its model; each name says the edge case it pins d
     "evaluator_is_trimmed_upper_cased_and_empty_ones_are_left_out": "int_evaluator_scores_joined",
     "only_enterprises_scored_at_both_ends_pair_and_a_gain_of_exactly_one_is_not_over_one": "int_global_scores_paired",
     "a_gain_of_one_with_float_noise_is_not_over_one": "int_global_scores_paired",
+    "change_pct_of_a_zero_baseline_is_null": "headline_indicators",
+    "sales_per_worker_without_workers_is_null": "business_results",
 }
 
 
