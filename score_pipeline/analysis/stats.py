@@ -45,7 +45,6 @@ def paired_change(baseline: np.ndarray, endline: np.ndarray) -> dict[str, float]
     """Paired comparison of endline against baseline (contract 4, score_change)."""
     n = len(baseline)
     differences = endline - baseline
-    compared = comparable(differences)
     result = {"n_pairs": n, "baseline_mean": NAN, "endline_mean": NAN, "mean_change": NAN, "t_stat": NAN,
               "p_value": NAN, "p_wilcoxon": NAN, "effect_size_dz": NAN, "ci_low": NAN, "ci_high": NAN}
     if n == 0:
@@ -59,8 +58,9 @@ def paired_change(baseline: np.ndarray, endline: np.ndarray) -> dict[str, float]
         ci_low, ci_high = mean_interval(differences)
         result.update(t_stat=float(test.statistic), p_value=float(test.pvalue),
                       effect_size_dz=mean_change / float(differences.std(ddof=1)), ci_low=ci_low, ci_high=ci_high)
-    if np.any(compared != 0):
-        result["p_wilcoxon"] = float(stats.wilcoxon(compared, zero_method="wilcox", alternative="two-sided").pvalue)
+    ranked = comparable(differences)  # a difference that rounds to 0 is a zero difference, dropped
+    if np.any(ranked != 0):
+        result["p_wilcoxon"] = float(stats.wilcoxon(ranked, zero_method="wilcox", alternative="two-sided").pvalue)
     return result
 
 
