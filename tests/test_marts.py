@@ -177,7 +177,8 @@ def test_evaluator_effects(marts, reference: Reference) -> None:
     expected_p = {}
     for wave in reference.waves:
         scored = wave.scores["global"].dropna().to_frame("score").join(wave.evaluators.rename("evaluator"), how="inner")
-        kruskal = stats.kruskal(*[g["score"].round(9).to_numpy() for _, g in scored.groupby("evaluator")]).pvalue  # contract 4
+        # contract 4: scores ranked at 9 decimals
+        kruskal = stats.kruskal(*[g["score"].round(9).to_numpy() for _, g in scored.groupby("evaluator")]).pvalue
         for evaluator, group in scored.groupby("evaluator"):
             own, others = group["score"].to_numpy(), scored.loc[scored["evaluator"] != evaluator, "score"].to_numpy()
             row = table.loc[(wave.key, evaluator)]
