@@ -75,7 +75,8 @@ def test_score_change(marts, reference: Reference) -> None:
         assert row["mean_change"] == pytest.approx(d.mean())
         assert row["t_stat"] == pytest.approx(d.mean() / (d.std(ddof=1) / math.sqrt(len(d))))
         assert row["p_value"] == pytest.approx(stats.ttest_rel(pairs["endline"], pairs["baseline"]).pvalue, rel=1e-6)
-        assert row["p_wilcoxon"] == pytest.approx(stats.wilcoxon(d[d != 0]).pvalue, rel=1e-6)
+        ranked = d.round(9)  # contract 4: ranked and tested for zero at 9 decimals
+        assert row["p_wilcoxon"] == pytest.approx(stats.wilcoxon(ranked[ranked != 0]).pvalue, rel=1e-6)
         assert row["effect_size_dz"] == pytest.approx(d.mean() / d.std(ddof=1))
         half = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d))
         assert (row["ci_low"], row["ci_high"]) == pytest.approx((d.mean() - half, d.mean() + half))
@@ -176,7 +177,8 @@ def test_evaluator_effects(marts, reference: Reference) -> None:
     expected_p = {}
     for wave in reference.waves:
         scored = wave.scores["global"].dropna().to_frame("score").join(wave.evaluators.rename("evaluator"), how="inner")
-        kruskal = stats.kruskal(*[g["score"].to_numpy() for _, g in scored.groupby("evaluator")]).pvalue
+        # contract 4: scores ranked at 9 decimals
+        kruskal = stats.kruskal(*[g["score"].round(9).to_numpy() for _, g in scored.groupby("evaluator")]).pvalue
         for evaluator, group in scored.groupby("evaluator"):
             own, others = group["score"].to_numpy(), scored.loc[scored["evaluator"] != evaluator, "score"].to_numpy()
             row = table.loc[(wave.key, evaluator)]

@@ -7,9 +7,12 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import numpy as np
+import pandas as pd
 import pytest
 from conftest import PipelineRun, digests, publish_from
 
+from score_pipeline.publish.marts import NonFiniteValueError, non_finite_values
 
 
 CONTRACT_MARTS = {  # contract section 4, with the columns it promises at least
@@ -131,3 +134,57 @@ def test_every_published_column_has_a_description_in_the_dbt_yaml(pipeline: Pipe
                    and not (mart == "panel_coverage" and column.startswith("wave_"))]
     assert undescribed == []
     assert {mart for mart, _ in columns} <= set(described)
+
+
+FLOAT_COLUMNS = ("select table_name, column_name from duckdb_columns() where schema_name = 'marts' "
+                 "and data_type in ('DOUBLE', 'FLOAT') order by all")
+
+
+def test_no_published_column_holds_inf_or_nan(pipeline: PipelineRun) -> None:
+    """Contract 4: a figure whose denominator is zero or undefined is null; no mart holds inf or NaN, in the
+    database or in its Parquet file."""
+    with duckdb.connect(str(pipeline.database), read_only=True) as connection:
+        columns = connection.execute(FLOAT_COLUMNS).fetchall()
+        assert {table for table, _ in columns} >= {"score_change", "headline_indicators", "programme_summary"}
+        for table, column in columns:
+            for source in (f"marts.{table}", f"read_parquet('{pipeline.publish_dir / table}.parquet')"):
+                bad = connection.execute(f'select count(*) from {source} where isinf("{column}") or isnan("{column}")').fetchone()[0]
+                assert bad == 0, (source, column)
+
+
+def test_the_scan_names_each_column_holding_inf_or_nan() -> None:
+    connection = duckdb.connect()
+    connection.execute("create schema marts")
+    connection.execute("create table marts.figures as select * from (values ('a', 1.5, 'inf'::double, 2.0::float), "
+                       "('b', 'nan'::double, '-inf'::double, null)) t(code, ratio, change_pct, share)")
+    connection.execute("create table marts.fine as select 'a' as code, null::double as change_pct, 0.0 as change")
+    assert non_finite_values(connection) == ["marts.figures.ratio holds 1 NaN", "marts.figures.change_pct holds 2 inf"]
+
+
+def test_a_mart_holding_inf_or_nan_is_not_published(own_publication: tuple[Path, Path]) -> None:
+    """The inf a baseline of 0 gave headline_indicators' change_pct, and a NaN left by a statistic: the
+    publication refuses, naming mart and column, and the previous one stays byte for byte."""
+    warehouse, published = own_publication
+    before = digests(published)
+    with duckdb.connect(str(warehouse)) as connection:
+        connection.execute("update marts.headline_indicators set baseline = 0, change_pct = 'inf' "
+                           "where country = 'co' and indicator = 'pct_using_productivity_indicators'")
+        connection.execute("update marts.score_change set p_wilcoxon = 'nan' where country = 'pe' and code = 'global'")
+    with pytest.raises(NonFiniteValueError, match=r"marts.headline_indicators.change_pct holds 1 inf; "
+                                                  r"marts.score_change.p_wilcoxon holds 1 NaN$"):
+        publish_from(warehouse, published)
+    assert digests(published) == before
+    assert not [p for p in published.iterdir() if p.name.startswith(".staging")]
+
+
+def test_a_statistic_s_nan_is_written_as_null() -> None:
+    """The scipy marts hold NaN where a test is undefined; written into the warehouse, it is SQL null."""
+    from score_pipeline.analysis.assets import write_mart
+
+    frame = pd.DataFrame({"country": ["pe", "pe"], "module": ["m2", "m3"], "n": [2, 9], "pearson_r": [np.nan, 0.5],
+                          "p_value": [float("nan"), 0.1], "spearman_rho": [None, 0.4]})
+    connection = duckdb.connect()
+    connection.execute("create schema marts")
+    write_mart(connection, "module_spillover", frame)
+    assert connection.execute("select pearson_r, p_value, spearman_rho from marts.module_spillover "
+                              "where module = 'm2'").fetchone() == (None, None, None)

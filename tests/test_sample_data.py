@@ -3,7 +3,9 @@ to the evaluation summary (checked with the independent reference calculation)."
 
 from __future__ import annotations
 
+import csv
 import hashlib
+from datetime import date
 from pathlib import Path
 
 import openpyxl
@@ -161,6 +163,24 @@ def test_worker_satisfaction_reproduces_the_summary(ref: Reference) -> None:
 def test_over_80_percent_of_perceived_effects_are_positive(ref: Reference) -> None:
     effects = ref.perceived(ref.endline)
     assert effects["n_positive"].sum() / effects["n_responses"].sum() > 0.80
+
+
+def dates_of(path: Path, delimiter: str, *columns: str) -> list[tuple[date, ...]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return [tuple(date.fromisoformat(row[c]) for c in columns) for row in csv.DictReader(handle, delimiter=delimiter)]
+
+
+@pytest.mark.parametrize("country", ["co", "pe"])
+def test_training_records_lie_within_the_country_s_waves(country: str) -> None:
+    """Each wave's cumulative training records run between the start of the country's baseline year and the wave's
+    first survey visit (Colombia's waves, 2019 to 2021, once carried Peru's 2017 schedule)."""
+    waves = sorted(p for p in (SAMPLE_ROOT / country).iterdir() if p.is_dir())
+    first_year = int(waves[0].name[:4])
+    for wave in waves:
+        records = dates_of(wave / "registro_capacitacion.csv", ",", "fecha_inicio", "fecha_fin")
+        first_visit = min(dates_of(wave / "practicas_gestion.csv", ";", "fecha_visita"))[0]
+        assert records and first_visit.year == int(wave.name[:4]), wave
+        assert all(date(first_year, 1, 1) <= start <= end < first_visit for start, end in records), wave
 
 
 # -- the synthetic second country (contract 7), generated with --country co ----------------------

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from score_pipeline.analysis.stats import evaluator_effects, holm, mean_interval, module_spillover, paired_change, score_change
+from score_pipeline.analysis.stats import (TIE_DECIMALS, evaluator_effects, holm, mean_interval, module_spillover,
+                                           paired_change, score_change)
+from score_pipeline.settings import DBT_PROJECT_DIR
 
 
 def test_holm_by_hand() -> None:
@@ -119,3 +122,133 @@ def test_mean_interval_by_hand() -> None:
     low, high = mean_interval(values)
     assert (low, high) == pytest.approx((3 - 4.302652729911275 / math.sqrt(3), 3 + 4.302652729911275 / math.sqrt(3)))
     assert all(math.isnan(v) for v in mean_interval(np.array([2.0])))
+
+
+# -- contract 4: equal scores computed along different float paths are ties -----------------------------------------
+
+def category_score(*answers: int) -> tuple[float, Fraction]:
+    """A category score as the pipeline computes it (the float mean of integer answers) and its exact value."""
+    return float(np.mean(answers)), Fraction(sum(answers), len(answers))
+
+
+def global_score(*module_scores: Fraction) -> tuple[float, Fraction]:
+    """A global score as the pipeline computes it (the float mean of the module scores, in module order) and its
+    exact value: equal exact values may come out of different profiles as different floats."""
+    return float(np.mean([float(score) for score in module_scores])), sum(module_scores, Fraction(0)) / len(module_scores)
+
+
+def average_ranks(values: list[Fraction]) -> dict[Fraction, Fraction]:
+    """Each value's rank (1-based) among `values`, tied values sharing the mean of their ranks."""
+    ordered = sorted(values)
+    return {v: Fraction(2 * ordered.index(v) + ordered.count(v) + 1, 2) for v in ordered}
+
+
+def tie_term(values: list[Fraction]) -> int:
+    """The sum of t^3 - t over the groups of t tied values."""
+    return sum(values.count(v) ** 3 - values.count(v) for v in set(values))
+
+
+def signed_rank_p_by_hand(differences: list[Fraction]) -> float:
+    """Two-sided Wilcoxon signed-rank p from exact differences: zeros dropped, tied |d| share their mean rank, normal
+    approximation with the tie-corrected variance and no continuity correction (what scipy does by default for
+    more than 13 differences with ties)."""
+    nonzero = [d for d in differences if d != 0]
+    n = len(nonzero)
+    ranks = average_ranks([abs(d) for d in nonzero])
+    r_plus = sum(ranks[abs(d)] for d in nonzero if d > 0)
+    variance = (n * (n + 1) * (2 * n + 1) - Fraction(tie_term([abs(d) for d in nonzero]), 2)) / 24
+    z = float(abs(r_plus - Fraction(n * (n + 1), 4))) / math.sqrt(variance)
+    return math.erfc(z / math.sqrt(2))
+
+
+def kruskal_p_by_hand(groups: list[list[Fraction]]) -> float:
+    """Kruskal-Wallis p of three groups from exact values: H with the tie correction, chi-square with 2 degrees
+    of freedom, whose survival function is exp(-H / 2)."""
+    values = [v for group in groups for v in group]
+    n = len(values)
+    ranks = average_ranks(values)
+    h = Fraction(12, n * (n + 1)) * sum(sum(ranks[v] for v in group) ** 2 / len(group) for group in groups) - 3 * (n + 1)
+    h /= 1 - Fraction(tie_term(values), n ** 3 - n)
+    return math.exp(-float(h) / 2)
+
+
+# Sixteen enterprises' category scores at the baseline and the endline: the changes are 1 (seven times, along
+# five float paths: 2.2 - 1.2 is 1.0000000000000002, 3 - 2 is 1.0), 1/2, -1/2, 1/3 and -1/3 (each pair of
+# paths giving different floats), 3/5, 4/5.
+CHANGES = [
+    ((1, 1, 1, 1, 2), (2, 2, 2, 2, 3)), ((2, 2, 2), (3, 3, 3)), ((1, 1, 2), (2, 2, 3)), ((1, 2, 2, 2, 2), (2, 3, 3, 3, 3)),
+    ((1, 1, 1, 2), (2, 2, 2, 3)), ((1, 1, 2, 2, 2, 2), (2, 2, 2, 2, 2, 3)), ((3, 3), (3, 4)),
+    ((1, 1, 1, 1, 2), (1, 2, 2, 2, 2)), ((2, 2, 3), (2, 3, 3)), ((1, 2, 2), (2, 2, 2)), ((3, 3, 4), (3, 3, 3)),
+    ((2, 3), (2, 2)), ((3, 3, 3, 4, 4, 4), (3, 3, 3, 3, 3, 4)), ((1, 1, 1, 1, 1), (2, 2, 2, 2, 2)),
+    ((2, 2, 2, 2, 3), (3, 3, 3, 3, 4)), ((1, 1, 2, 2, 2), (2, 2, 2, 3, 3)),
+]
+
+
+def test_wilcoxon_ranks_equal_changes_as_ties() -> None:
+    baseline, endline = ([category_score(*answers[end]) for answers in CHANGES] for end in (0, 1))
+    floats = np.array([e[0] for e in endline]) - np.array([b[0] for b in baseline])
+    exact = [e[1] - b[1] for b, e in zip(baseline, endline)]
+    assert len(set(floats.tolist())) > len(set(exact))  # the float paths do break ties
+    result = paired_change(np.array([b[0] for b in baseline]), np.array([e[0] for e in endline]))
+    assert result["p_wilcoxon"] == pytest.approx(signed_rank_p_by_hand(exact), rel=1e-9)  # 0.00286; untied 0.00474
+
+
+def test_a_zero_change_along_another_float_path_is_dropped() -> None:
+    """The first enterprise's global score is 2 at both ends, from other module profiles (2.0, then
+    2.0000000000000004): a zero difference, dropped. Five positive changes remain: exact p = 2 / 2**5."""
+    unchanged = [global_score(*map(Fraction, modules)) for modules in (("5/3", "5/3", "5/2", "5/2", "5/3"),
+                                                                       ("5/3", "5/2", "5/3", "7/3", "11/6"))]
+    assert unchanged[0][1] == unchanged[1][1] and unchanged[1][0] - unchanged[0][0] > 0
+    baseline = np.array([unchanged[0][0], 1.0, 2.0, 3.0, 4.0, 5.0])
+    endline = np.array([unchanged[1][0], 2.0, 4.0, 6.0, 8.0, 10.0])
+    assert paired_change(baseline, endline)["p_wilcoxon"] == pytest.approx(2 / 2**5)
+
+
+def test_changes_equal_at_9_decimals_have_no_spread() -> None:
+    """Every change is 1 (1.2 -> 2.2, 2 -> 3, 4/3 -> 7/3): no spread, so no t-test, effect size or interval; the
+    signed-rank test of three tied positive changes: 2 * P(all three signs +) = 2 / 8."""
+    scores = [category_score(*answers) for answers in ((1, 1, 1, 1, 2), (2, 2, 2, 2, 3), (2, 2), (3, 3), (1, 1, 2), (2, 2, 3))]
+    baseline, endline = np.array([s[0] for s in scores[0::2]]), np.array([s[0] for s in scores[1::2]])
+    assert np.std(endline - baseline) > 0  # the floats differ
+    result = paired_change(baseline, endline)
+    assert result["mean_change"] == pytest.approx(1.0)
+    assert all(math.isnan(result[name]) for name in ("t_stat", "p_value", "effect_size_dz", "ci_low", "ci_high"))
+    assert result["p_wilcoxon"] == pytest.approx(0.25)
+
+
+def test_kruskal_ranks_equal_global_scores_as_ties() -> None:
+    """Three evaluators; 2, 11/6 and 26/15 are each reached by several module profiles, as different floats."""
+    profiles = {
+        "EV01": [("5/3", "5/3", "5/2", "5/2", "5/3"), ("5/3", "5/3", "5/2", "5/3", "5/3"), ("3", "3", "5/2", "3", "5/2"),
+                 ("5/3", "5/3", "5/3", "2", "5/3")],
+        "EV02": [("5/2", "11/6", "7/3", "5/3", "5/3"), ("5/3", "5/3", "5/3", "5/2", "5/3"), ("5/3", "5/3", "5/3", "5/3", "2"),
+                 ("3", "3", "3", "3", "3")],
+        "EV03": [("5/3", "5/2", "5/3", "7/3", "11/6"), ("5/3", "5/3", "5/3", "13/5", "5/3"), ("5/2", "5/2", "5/2", "5/2", "5/2"),
+                 ("3", "3", "5/2", "3", "3")],
+    }
+    scores = {evaluator: [global_score(*map(Fraction, modules)) for modules in rows] for evaluator, rows in profiles.items()}
+    frame = pd.DataFrame([row for evaluator, values in scores.items() for row in scored("w", evaluator, *(f for f, _ in values))])
+    floats = frame["global_score"].tolist()
+    exact = [e for values in scores.values() for _, e in values]
+    assert len(set(floats)) > len(set(exact))
+    table = evaluator_effects(frame)
+    expected = kruskal_p_by_hand([[e for _, e in values] for values in scores.values()])
+    assert table["p_kruskal"].tolist() == pytest.approx([expected] * 3, rel=1e-9)  # 0.577; untied 0.491
+
+
+def test_spearman_ranks_equal_changes_as_ties() -> None:
+    """Module 1's changes 1/3 (twice, as two floats), 1 (twice) and 1/2 against m2's 1, 2, 3, 4, 5: rho is
+    Pearson's r of the average ranks (1.5, 1.5, 4.5, 4.5, 3) and (1..5)."""
+    pairs = [((1, 2, 2), (2, 2, 2)), ((2, 2, 3), (2, 3, 3)), ((1, 1, 1, 1, 2), (2, 2, 2, 2, 3)), ((2, 2), (3, 3)), ((3, 3), (3, 4))]
+    m1 = {end: [category_score(*answers[end])[0] for answers in pairs] for end in (0, 1)}
+    m2 = {0: [1.0] * 5, 1: [2.0, 3.0, 4.0, 5.0, 6.0]}
+    assert len(set(np.subtract(m1[1], m1[0]).tolist())) == 5  # three values, five floats
+    scores = long_scores({"m1": {"b": m1[0], "e": m1[1]}, "m2": {"b": m2[0], "e": m2[1]}})
+    rho = module_spillover(scores, "b", "e").set_index("module").loc["m2", "spearman_rho"]
+    assert rho == pytest.approx(np.corrcoef([1.5, 1.5, 4.5, 4.5, 3], [1, 2, 3, 4, 5])[0, 1])
+
+
+def test_the_dbt_models_compare_at_the_same_decimals() -> None:
+    """One rule in two languages: the dbt macro rounds to the decimals the Python statistics round to."""
+    macro = (DBT_PROJECT_DIR / "macros" / "comparable.sql").read_text(encoding="utf-8")
+    assert f"round({{{{ expression }}}}, {TIE_DECIMALS})" in macro

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -15,7 +16,21 @@ SCORE_CHANGE_COLUMNS = [
 SPILLOVER_COLUMNS = ["module", "n", "pearson_r", "p_value", "spearman_rho"]
 NAN = float("nan")
 FLAG_LEVEL = 0.05  # a Holm-adjusted p below it is flagged (charts, pages, metadata); the marts keep every p
-ROUNDING = 9
+# Contract 4: every rank statistic and every zero test compares values rounded to 9 decimals. The dbt models'
+# twin of this rule is the macro `comparable` (dbt_project/macros/comparable.sql).
+TIE_DECIMALS = 9
+Values = TypeVar("Values", np.ndarray, pd.Series)
+
+
+def comparable(values: Values) -> Values:
+    """Values as rank statistics and zero tests compare them (contract 4). Scores are means of integers, so two
+    equal scores computed along different float paths may differ in their last bits: rounded, they are ties."""
+    return values.round(TIE_DECIMALS)
+
+
+def all_equal(values: np.ndarray | pd.Series) -> bool:
+    """No spread at all: every value the same once comparable (true of no value or one)."""
+    return len(np.unique(comparable(values))) <= 1
 
 
 def holm(p_values: pd.Series) -> pd.Series:
@@ -38,14 +53,14 @@ def paired_change(baseline: np.ndarray, endline: np.ndarray) -> dict[str, float]
     result.update(baseline_mean=float(baseline.mean()), endline_mean=float(endline.mean()), mean_change=mean_change)
     if n < 2:
         return result
-    sd = float(differences.std(ddof=1))
-    if sd > 0:
+    if not all_equal(differences):
         test = stats.ttest_rel(endline, baseline)
         ci_low, ci_high = mean_interval(differences)
-        result.update(t_stat=float(test.statistic), p_value=float(test.pvalue), effect_size_dz=mean_change / sd,
-                      ci_low=ci_low, ci_high=ci_high)
-    if np.any(differences != 0):
-        result["p_wilcoxon"] = float(stats.wilcoxon(differences, zero_method="wilcox", alternative="two-sided").pvalue)
+        result.update(t_stat=float(test.statistic), p_value=float(test.pvalue),
+                      effect_size_dz=mean_change / float(differences.std(ddof=1)), ci_low=ci_low, ci_high=ci_high)
+    ranked = comparable(differences)  # a difference that rounds to 0 is a zero difference, dropped
+    if np.any(ranked != 0):
+        result["p_wilcoxon"] = float(stats.wilcoxon(ranked, zero_method="wilcox", alternative="two-sided").pvalue)
     return result
 
 
@@ -68,8 +83,7 @@ def score_change(scores: pd.DataFrame, baseline_wave: str, endline_wave: str) ->
 def module_spillover(module_scores: pd.DataFrame, baseline_wave: str, endline_wave: str) -> pd.DataFrame:
     """Module 1 change vs each other module's change (enterprise-level endline - baseline)."""
     wide = module_scores.pivot_table(index="ruc", columns=["code", "wave"], values="score", aggfunc="first")
-    # Scores are means of integers: rounding away float noise keeps exact ties tied when ranking.
-    changes = {code: (wide[(code, endline_wave)] - wide[(code, baseline_wave)]).round(ROUNDING)
+    changes = {code: comparable(wide[(code, endline_wave)] - wide[(code, baseline_wave)])
                for code in ("m1", "m2", "m3", "m4", "m5") if (code, baseline_wave) in wide and (code, endline_wave) in wide}
     rows = []
     for code in ("m2", "m3", "m4", "m5"):
@@ -78,7 +92,7 @@ def module_spillover(module_scores: pd.DataFrame, baseline_wave: str, endline_wa
         both = pd.concat([changes["m1"], changes[code]], axis=1).dropna()
         n = len(both)
         row = {"module": code, "n": n, "pearson_r": NAN, "p_value": NAN, "spearman_rho": NAN}
-        if n >= 3 and both.iloc[:, 0].std() > 0 and both.iloc[:, 1].std() > 0:
+        if n >= 3 and not all_equal(both.iloc[:, 0]) and not all_equal(both.iloc[:, 1]):
             pearson = stats.pearsonr(both.iloc[:, 0], both.iloc[:, 1])
             row.update(pearson_r=float(pearson.statistic), p_value=float(pearson.pvalue),
                        spearman_rho=float(stats.spearmanr(both.iloc[:, 0], both.iloc[:, 1]).statistic))
@@ -91,14 +105,9 @@ EVALUATOR_EFFECT_COLUMNS = [
 ]
 
 
-def _all_equal(values: np.ndarray) -> bool:
-    """Scores are means of integers: compared after rounding away float noise."""
-    return len(np.unique(np.round(values, ROUNDING))) <= 1
-
-
 def welch_p(own: np.ndarray, others: np.ndarray) -> float:
     """Two-sided Welch t-test; NaN when a group has fewer than 2 values or both have zero variance."""
-    if len(own) < 2 or len(others) < 2 or (_all_equal(own) and _all_equal(others)):
+    if len(own) < 2 or len(others) < 2 or (all_equal(own) and all_equal(others)):
         return NAN
     return float(stats.ttest_ind(own, others, equal_var=False).pvalue)
 
@@ -106,9 +115,9 @@ def welch_p(own: np.ndarray, others: np.ndarray) -> float:
 def kruskal_p(groups: list[np.ndarray]) -> float:
     """Kruskal-Wallis across groups of at least one value; NaN with fewer than 2 groups or all values equal."""
     groups = [g for g in groups if len(g) >= 1]
-    if len(groups) < 2 or _all_equal(np.concatenate(groups)):
+    if len(groups) < 2 or all_equal(np.concatenate(groups)):
         return NAN
-    return float(stats.kruskal(*groups).pvalue)
+    return float(stats.kruskal(*(comparable(group) for group in groups)).pvalue)
 
 
 def evaluator_effects(scores: pd.DataFrame) -> pd.DataFrame:

@@ -77,8 +77,9 @@ where first.score is not null and last.score is not null;
 
 create table baseline.score_change as
 select country, level, code, count(*) as n_pairs, avg(baseline_score) as baseline_mean, avg(endline_score) as endline_mean,
-       avg(change) as mean_change, avg(change) / (stddev_samp(change) / sqrt(count(*))) as t_stat,
-       avg(change) / stddev_samp(change) as effect_size_dz
+       avg(change) as mean_change,  -- no spread (every change equal at 9 decimals, contract 4): no t, no dz
+       case when count(distinct round(change, 9)) > 1 then avg(change) / (stddev_samp(change) / sqrt(count(*))) end as t_stat,
+       case when count(distinct round(change, 9)) > 1 then avg(change) / stddev_samp(change) end as effect_size_dz
 from baseline.score_pairs group by all;
 
 create table baseline.module_spillover as
@@ -150,7 +151,7 @@ group by all;
 create table baseline.business_results as
 select country, wave, count(*) as n_enterprises, avg(capacity_use_pct) as capacity_use_pct,
        avg(annual_sales) as annual_sales_mean, avg(workers) as workers_mean, avg(monthly_payroll) as monthly_payroll_mean,
-       avg(annual_sales) / avg(workers) as sales_per_worker,
+       avg(annual_sales) / nullif(avg(workers), 0) as sales_per_worker,
        count(*) filter (where uses_productivity_indicators) * 100.0
            / nullif(count(uses_productivity_indicators), 0) as pct_using_productivity_indicators,
        avg(female_workers / workers * 100) filter (where workers > 0) as female_share_pct,
@@ -225,10 +226,10 @@ ends as (
     from series where value is not null group by country, indicator
 ),
 gains as (
-    select country, count(*) filter (where change > 1) * 100.0 / count(*) as share
+    select country, count(*) filter (where round(change, 9) > 1) * 100.0 / count(*) as share
     from baseline.score_pairs where level = 'global' group by country
 )
-select country, indicator, baseline, endline, endline - baseline as change, (endline - baseline) / baseline * 100 as change_pct
+select country, indicator, baseline, endline, endline - baseline as change, (endline - baseline) / nullif(baseline, 0) * 100 as change_pct
 from ends
 union all
 select kpi_pairs.country, kpi_pairs.kpi, avg(baseline_value), avg(endline_value), avg(endline_value) - avg(baseline_value),
@@ -265,7 +266,7 @@ per_country as (
         (select avg(baseline_score) from pairs where pairs.country = countries.country) as global_baseline,
         (select avg(endline_score) from pairs where pairs.country = countries.country) as global_endline,
         (select avg(change) from pairs where pairs.country = countries.country) as global_change,
-        (select count(*) filter (where change > 1) * 100.0 / count(*) from pairs
+        (select count(*) filter (where round(change, 9) > 1) * 100.0 / count(*) from pairs
          where pairs.country = countries.country) as pct_gain_gt1,
         (select avg(pct_change) from kpis where kpis.country = countries.country and kpi = 'accidents') as accidents_pct_change,
         (select avg(pct_change) from kpis where kpis.country = countries.country and kpi = 'absenteeism') as absenteeism_pct_change,
@@ -285,7 +286,7 @@ pooled as (
         (select avg(baseline_score) from pairs) as global_baseline,
         (select avg(endline_score) from pairs) as global_endline,
         (select avg(change) from pairs) as global_change,
-        (select count(*) filter (where change > 1) * 100.0 / count(*) from pairs) as pct_gain_gt1,
+        (select count(*) filter (where round(change, 9) > 1) * 100.0 / count(*) from pairs) as pct_gain_gt1,
         (select avg(pct_change) from kpis where kpi = 'accidents') as accidents_pct_change,
         (select avg(pct_change) from kpis where kpi = 'absenteeism') as absenteeism_pct_change,
         (select avg(pct_change) from kpis where kpi = 'turnover') as turnover_pct_change,

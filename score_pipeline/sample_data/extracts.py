@@ -325,12 +325,14 @@ def _write_worker_survey(path: Path, sample: Sample, wave: str, data: WaveData, 
 
 
 def _write_training_records(path: Path, sample: Sample, wave: str, rng: np.random.Generator) -> None:
-    """Cumulative: every module finished before the wave's survey visits (the endline: all)."""
-    cutoff = date(int(wave[:4]), 5, 1) if wave != sample.country.waves[-1] else date.max
-    module_rng = np.random.default_rng([len(sample.firms), 99])  # the same schedule in every wave's file
+    """Cumulative: every module finished before the wave's survey visits (from May), of a schedule that starts
+    in the February of the country's baseline year (the same schedule in every wave's file)."""
+    cutoff = date(int(wave[:4]), 5, 1)
+    first_start = date(int(sample.country.waves[0][:4]), 2, 1)
+    module_rng = np.random.default_rng([len(sample.firms), 99])
     rows = []
     for e, firm in enumerate(sample.firms):
-        start = date(2017, 2, 1) + timedelta(days=int(module_rng.integers(0, 40)))
+        start = first_start + timedelta(days=int(module_rng.integers(0, 40)))
         for module in range(1, sample.modules_completed[e] + 1):
             end = start + timedelta(weeks=int(module_rng.integers(6, 11)))
             classes, visits = int(module_rng.integers(2, 5)), int(module_rng.integers(2, 6))

@@ -31,7 +31,7 @@ final as (
         baseline.global_score as baseline_score,
         endline.global_score as endline_score,
         endline.global_score - baseline.global_score as change,
-        endline.global_score - baseline.global_score > 1 as gained_over_one
+        {{ comparable('endline.global_score - baseline.global_score') }} > 1 as gained_over_one
     from baseline
     inner join endline on endline.country = baseline.country and endline.ruc = baseline.ruc
 )

@@ -13,7 +13,7 @@ final as (
         avg(annual_sales) as annual_sales_mean,
         avg(workers) as workers_mean,
         avg(monthly_payroll) as monthly_payroll_mean,
-        avg(annual_sales) / avg(workers) as sales_per_worker,
+        avg(annual_sales) / nullif(avg(workers), 0) as sales_per_worker,
         count(*) filter (where uses_productivity_indicators) * 100.0
             / nullif(count(uses_productivity_indicators), 0) as pct_using_productivity_indicators,
         avg(female_workers / workers * 100) filter (where workers > 0) as female_share_pct,

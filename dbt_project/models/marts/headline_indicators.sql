@@ -44,7 +44,8 @@ first_and_last as (
 ),
 
 series_indicators as (
-    select country, indicator, baseline, endline, endline - baseline as change, (endline - baseline) / baseline * 100 as change_pct
+    select country, indicator, baseline, endline, endline - baseline as change,
+        (endline - baseline) / nullif(baseline, 0) * 100 as change_pct  -- contract 4: a baseline of 0 gives null
     from first_and_last
 ),
 
