@@ -83,7 +83,7 @@ def score_change(scores: pd.DataFrame, baseline_wave: str, endline_wave: str) ->
 def module_spillover(module_scores: pd.DataFrame, baseline_wave: str, endline_wave: str) -> pd.DataFrame:
     """Module 1 change vs each other module's change (enterprise-level endline - baseline)."""
     wide = module_scores.pivot_table(index="ruc", columns=["code", "wave"], values="score", aggfunc="first")
-    changes = {code: comparable(wide[(code, endline_wave)] - wide[(code, baseline_wave)])
+    changes = {code: wide[(code, endline_wave)] - wide[(code, baseline_wave)]
                for code in ("m1", "m2", "m3", "m4", "m5") if (code, baseline_wave) in wide and (code, endline_wave) in wide}
     rows = []
     for code in ("m2", "m3", "m4", "m5"):
@@ -93,9 +93,10 @@ def module_spillover(module_scores: pd.DataFrame, baseline_wave: str, endline_wa
         n = len(both)
         row = {"module": code, "n": n, "pearson_r": NAN, "p_value": NAN, "spearman_rho": NAN}
         if n >= 3 and not all_equal(both.iloc[:, 0]) and not all_equal(both.iloc[:, 1]):
-            pearson = stats.pearsonr(both.iloc[:, 0], both.iloc[:, 1])
+            pearson = stats.pearsonr(both.iloc[:, 0], both.iloc[:, 1])  # on the changes as they are
+            ranked = both.apply(comparable)  # contract 4: a rank statistic compares values at 9 decimals
             row.update(pearson_r=float(pearson.statistic), p_value=float(pearson.pvalue),
-                       spearman_rho=float(stats.spearmanr(both.iloc[:, 0], both.iloc[:, 1]).statistic))
+                       spearman_rho=float(stats.spearmanr(ranked.iloc[:, 0], ranked.iloc[:, 1]).statistic))
         rows.append(row)
     return pd.DataFrame(rows, columns=SPILLOVER_COLUMNS)
 
