@@ -904,6 +904,9 @@ ISSUE_26_CASES: tuple[Case, ...] = (
     Case("workers_age_outside_its_bands", "encuesta_trabajadores", "an `Edad` typed `17`",
          edit_rows(WORKERS, lambda rows: rows[clean_worker_row(rows)].__setitem__(rows[0].index("Edad"), "17")),
          Loaded(values_invalid=1, reason="'17' is not one of 18-25, 26-35, 36-45, 46+")),
+    Case("case_study_without_themes", "estudios_caso", "the `temas:` line removed from the front matter",
+         edit_case_study(lambda text: "\n".join(l for l in text.split("\n") if not l.startswith("temas:"))),
+         Loaded(values_invalid=1, reason="temas is missing from the front matter"), wave=ENDLINE),
     # formulas a script saved without their values
     Case("profile_formula_without_value", "perfil_empresa", "`Ventas anuales` written by openpyxl as `=12*590000` (no saved value)",
          edit_profile(formula_without_value), Loaded(values_invalid=1, reason="a formula without a saved value")),
@@ -917,7 +920,6 @@ ISSUE_26_CASES: tuple[Case, ...] = (
     Case("profile_sales_with_the_code_after", "perfil_empresa", "`Ventas anuales` typed with the ISO code after the number (`23316453 PEN`)",
          set_profile_cell("Ventas anuales (S/.)", lambda old: f"{number(old):,.2f} pen"), Loaded(same_values_but=SAME)),
 )
-CASES = CASES + ISSUE_26_CASES
 
 
 # -- corrections logs (contract 5): on the endline, which ships without one -----------------------
@@ -997,7 +999,7 @@ CORRECTION_CASES: tuple[Case, ...] = tuple(Case(name, instrument, damage, unchan
     ("log_for_a_wave_that_does_not_exist", "perfil_empresa", "the log is saved as `2019-endine.csv` (a typo)",
      profile_log({}), Unapplied("2019-endine.csv: no wave folder '2019-endine'"), "2019-endine"),
 ))
-CASES = CASES + CORRECTION_CASES
+CASES = CASES + CORRECTION_CASES + ISSUE_26_CASES
 CASES_BY_NAME = {case.name: case for case in CASES}
 
 

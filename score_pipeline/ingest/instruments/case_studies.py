@@ -19,6 +19,7 @@ COLUMNS = {
     "word_count": "INTEGER", "source_file": "VARCHAR",
 }
 MODULES = (1, 2, 3, 4, 5)
+LISTS = ("modulos", "temas")  # the front matter's lists (contract 2.6)
 FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n(.*)\Z", re.DOTALL)
 
 
@@ -76,6 +77,10 @@ def case_study(path: Path, wave: str, problems: Problems, identifier: Identifier
     if ruc.problem:
         problems.reject_row(None, path.name, ruc.problem)
         return None
+    for key in LISTS:  # contract 3: a key the contract lists is never read as an empty list because it is absent
+        if key not in meta:
+            problems.invalid_value(1, key, "", f"{key} is missing from the front matter (an empty list is `{key}: []`)",
+                                   ruc.value)
     modules = meta.get("modulos") or []
     if not isinstance(modules, list) or any(m not in MODULES for m in modules):
         problems.invalid_value(1, "modulos", modules, "modulos is not a list of 1..5", ruc.value)
@@ -85,7 +90,8 @@ def case_study(path: Path, wave: str, problems: Problems, identifier: Identifier
     if title is None:
         problems.invalid_value(1, "titulo", "", "titulo is missing or empty", ruc.value)
     return {
-        "wave": wave, "ruc": ruc.value, "title": title, "modules": sorted(set(modules)),
-        "themes": [str(t) for t in themes] if isinstance(themes, list) else [str(themes)],
+        "wave": wave, "ruc": ruc.value, "title": title,
+        "modules": sorted(set(modules)) if "modulos" in meta else None,
+        "themes": ([str(t) for t in themes] if isinstance(themes, list) else [str(themes)]) if "temas" in meta else None,
         "word_count": word_count(match.group(2)), "source_file": problems.source_file,
     }
