@@ -33,13 +33,36 @@ PROGRAMME_QUERY = """
 """
 
 
+class InstanceHomeError(Exception):
+    """A Dagster instance home that serves another warehouse than the run's."""
+
+
 def ensure_dagster_home() -> Path:
-    """DAGSTER_HOME, defaulting to the project-local `.dagster/`, with the repo's dagster.yaml."""
-    home = Path(os.environ.get("DAGSTER_HOME") or settings.PROJECT_ROOT / ".dagster")
+    """The run's Dagster instance home (settings.dagster_home) with the repo's dagster.yaml, exported as
+    DAGSTER_HOME (the yaml reads it). An instance belongs to one warehouse: the first run records the one
+    it serves, and a run on another warehouse is refused (its partitions and runs would mix with the others)."""
+    home, warehouse = settings.dagster_home(), settings.warehouse_path().resolve()
+    marker = home / settings.INSTANCE_WAREHOUSE_MARKER
+    if marker.exists():
+        served = (home / marker.read_text(encoding="utf-8").strip()).resolve()
+        if served != warehouse:
+            raise InstanceHomeError(f"the Dagster instance {home} serves the warehouse {served} (its {marker.name}), "
+                                    f"not this run's {warehouse}: {other_home_advice(home)}")
     home.mkdir(parents=True, exist_ok=True)
     if not (home / "dagster.yaml").exists():
         shutil.copy(settings.LOCAL_INSTANCE_CONFIG, home / "dagster.yaml")
+    if not marker.exists():
+        marker.write_text(os.path.relpath(warehouse, home.resolve()) + "\n", encoding="utf-8")
+    os.environ[settings.DAGSTER_HOME_ENV] = str(home)
     return home
+
+
+def other_home_advice(home: Path) -> str:
+    """How to give a run the instance of its own warehouse, when `home` serves another."""
+    own = settings.warehouse_dagster_home()
+    if own.resolve() == home.resolve():
+        return f"set {settings.DAGSTER_HOME_ENV} to another folder for this warehouse"
+    return f"set {settings.DAGSTER_HOME_ENV} to another folder, or unset it to use {own}"
 
 
 def fail_abandoned_runs(instance: DagsterInstance) -> list[str]:
@@ -194,7 +217,11 @@ def run_all_waves(out: TextIO | None = None) -> int:
     others, and the publication follows when at least one country's run succeeded (the failed country's
     published figures stay those of its last successful load)."""
     out = out or sys.stdout
-    home = ensure_dagster_home()
+    try:
+        home = ensure_dagster_home()
+    except InstanceHomeError as error:
+        print(error, file=out)
+        return 1
     from dagster import DagsterInstance
 
     from score_pipeline.automation import EVALUATION_JOB, WAVE_JOB

@@ -10,14 +10,24 @@ import shlex
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 import duckdb
 import pytest
-from conftest import PipelineRun
+from conftest import PipelineRun, copy_wave
 from scipy import stats
 
-from score_pipeline.cli import main, stage_seconds
+from score_pipeline import settings
+from score_pipeline.cli import ensure_dagster_home, main, stage_seconds
 from score_pipeline.settings import PROJECT_ROOT
+
+
+def as_a_user_runs_it(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """`.venv/bin/score-pipeline <args>` (the console script) outside `make`: no DAGSTER_HOME in the environment.
+    PYTHONPATH names this checkout, whose code the venv's script then imports (a worktree's, not the install's)."""
+    environment = {name: value for name, value in os.environ.items() if name != "DAGSTER_HOME"}
+    return subprocess.run([str(Path(sys.executable).with_name("score-pipeline")), *args], capture_output=True,
+                          text=True, timeout=timeout, env={**environment, "PYTHONPATH": str(PROJECT_ROOT)})
 
 
 def test_sql_as_csv_and_json(pipeline: PipelineRun, capsys: pytest.CaptureFixture[str]) -> None:
@@ -174,3 +184,49 @@ def test_make_run_prints_a_line_per_step_as_it_ends(pipeline: PipelineRun) -> No
         assert {step for _, step in block} == run
         assert all(stage == stage_of(step) for stage, step in block)
         position += len(run)
+
+
+def test_without_dagster_home_the_default_warehouse_uses_the_project_s_instance(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The instance of `make run` and `make ui` (the Makefile's DAGSTER_HOME), so that the runs show in the UI."""
+    monkeypatch.delenv("DAGSTER_HOME")
+    monkeypatch.delenv("SCORE_WAREHOUSE")
+    assert settings.dagster_home() == PROJECT_ROOT / ".dagster"
+    monkeypatch.setenv("SCORE_WAREHOUSE", str(PROJECT_ROOT / "data" / "warehouse" / "score.duckdb"))
+    assert settings.dagster_home() == PROJECT_ROOT / ".dagster"
+
+
+def test_a_run_without_dagster_home_keeps_its_instance_beside_its_warehouse(isolated: Path) -> None:
+    """Outside `make`, with another warehouse: no stack trace, and the runs are in `dagster_home/` beside that
+    warehouse file, recorded as its instance (not in the project's `.dagster/` nor in the environment's home)."""
+    for wave in ("2017-baseline", "2018-midterm"):
+        copy_wave(wave, isolated / "raw")
+    done = as_a_user_runs_it("run")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    home = isolated / "warehouse" / "dagster_home"
+    assert (home / settings.INSTANCE_WAREHOUSE_MARKER).read_text(encoding="utf-8") == "../score.duckdb\n"
+    with mock.patch.dict(os.environ, {"DAGSTER_HOME": str(home)}):
+        from dagster import DagsterInstance
+
+        with DagsterInstance.from_config(str(home)) as instance:
+            assert sorted(run.job_name for run in instance.get_runs()) == ["ingest_and_score_wave",
+                                                                           "publish_evaluation_marts"]
+    assert not (isolated / "dagster_home" / "storage").exists()  # the home `isolated` made, left unused
+
+
+def test_a_run_on_another_warehouse_than_its_instance_serves_is_refused(isolated: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """DAGSTER_HOME the UI's instance, SCORE_WAREHOUSE elsewhere: one sentence saying which and what to do, nothing run."""
+    copy_wave("2017-baseline", isolated / "raw")
+    home = isolated / "dagster_home"
+    ui_warehouse = isolated / "ui" / "score.duckdb"
+    with mock.patch.dict(os.environ, {"SCORE_WAREHOUSE": str(ui_warehouse)}):
+        ensure_dagster_home()  # the instance's first use: by the UI's warehouse
+    assert main(["run"]) == 1
+    printed = capsys.readouterr()
+    assert printed.out.splitlines() == [
+        f"the Dagster instance {home} serves the warehouse {ui_warehouse} (its score_pipeline_warehouse.txt), not this "
+        f"run's {isolated / 'warehouse' / 'score.duckdb'}: set DAGSTER_HOME to another folder, or unset it to use "
+        f"{isolated / 'warehouse' / 'dagster_home'}"]
+    assert printed.err == ""
+    assert not (home / "storage").exists() and not (isolated / "warehouse").exists()
