@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from score_pipeline import settings
-from score_pipeline.query import FORMATS, query_published
+from score_pipeline.query import FORMATS, failure_line, query_published
 
 if TYPE_CHECKING:  # dagster is imported lazily: `score-pipeline sql` starts in a fraction of a second
     from dagster import DagsterEventType, DagsterInstance, ExecuteInProcessResult, JobDefinition
@@ -394,7 +394,7 @@ def print_query(query: str, output_format: str) -> int:
         print(error, file=sys.stderr)
         return 1
     except Exception as error:  # a query error from DuckDB: say it plainly
-        print(f"query failed: {error}", file=sys.stderr)
+        print(failure_line(error), file=sys.stderr)
         return 2
     try:
         print(text, flush=True)

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import TextIO
 
 from score_pipeline import settings
-from score_pipeline.query import query_published
+from score_pipeline.query import failure_line, query_published
 
 QUIT = {"exit", "quit", r"\q", ".quit"}
 
@@ -62,7 +62,7 @@ def run_statements(lines: Iterator[str], output_format: str, out: TextIO,
             print(error, file=out)
             return 1
         except Exception as error:  # a query error from DuckDB: say it plainly and go on
-            print(f"query failed: {error}", file=out, flush=True)
+            print(failure_line(error), file=out, flush=True)
             failed = True
     return 1 if failed else 0
 

@@ -14,7 +14,7 @@ from unittest import mock
 
 import duckdb
 import pytest
-from conftest import PipelineRun, copy_wave
+from conftest import PipelineRun, copy_wave, digests
 from scipy import stats
 
 from score_pipeline import settings
@@ -44,6 +44,37 @@ def test_sql_as_csv_and_json(pipeline: PipelineRun, capsys: pytest.CaptureFixtur
 def test_sql_cannot_write(pipeline: PipelineRun, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sql", "drop table marts.wave_summary"]) == 2
     assert "read-only" in capsys.readouterr().err
+
+
+def test_sql_reads_the_published_marts_and_nothing_else(pipeline: PipelineRun, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """No file read or written, no other database attached (the warehouse's worker rows, contract 4), no
+    extension, and no statement turns that back on: each refused in one line, the publication untouched."""
+    (tmp_path / "notes.csv").write_text("secret\nfrom the data team\n", encoding="utf-8")
+    (tmp_path / "evil.duckdb_extension").write_bytes(b"not an extension")
+    published = digests(pipeline.publish_dir)
+    refused = {
+        "select content from read_text('/etc/hostname')": "file system operations are disabled",
+        f"select * from read_csv('{tmp_path / 'notes.csv'}')": "file system operations are disabled",
+        f"copy (select 1 as tampered) to '{pipeline.publish_dir / 'kpi_change.parquet'}'":
+            "file system operations are disabled",
+        f"attach '{pipeline.warehouse}' as warehouse (read_only); select count(*) from warehouse.raw.worker_survey":
+            "file system operations are disabled",
+        "set enable_external_access = true; select content from read_text('/etc/hostname')":
+            'Cannot change configuration option "enable_external_access" - the configuration has been locked',
+        "reset lock_configuration": "the configuration has been locked",
+        f"install '{tmp_path / 'evil.duckdb_extension'}'": "file system operations are disabled",
+        f"load '{tmp_path / 'evil.duckdb_extension'}'": "Loading external extensions is disabled",
+    }
+    for statement, reason in refused.items():
+        assert main(["sql", statement]) == 2, statement
+        printed = capsys.readouterr()
+        assert printed.out == "", statement
+        assert len(printed.err.splitlines()) == 1 and printed.err.startswith("query failed: "), printed.err
+        assert reason in printed.err, printed.err
+    assert digests(pipeline.publish_dir) == published
+    assert main(["sql", "select count(*) as n from marts.programme_summary", "--format", "csv"]) == 0
+    assert capsys.readouterr().out.split() == ["n", "3"]  # pe, co and the programme
 
 
 def test_sql_without_a_publication_says_what_to_do(isolated: Path, capsys: pytest.CaptureFixture[str]) -> None:
