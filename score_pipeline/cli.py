@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import os
 import shutil
 import sys
@@ -375,11 +376,12 @@ def print_trace(figure: str, conditions: Sequence[str]) -> int:
     """The figure's trace from the published docs' manifest and catalog (lineage/)."""
     from score_pipeline.lineage.render import text_tree
     from score_pipeline.lineage.sql import LineageError
-    from score_pipeline.lineage.trace import Project, parse_figure, parse_rows
+    from score_pipeline.lineage.trace import Project, parse_figure, parse_rows, published_values
 
     try:
         relation, column = parse_figure(figure)
-        traced = Project.published(settings.docs_dir()).trace(relation, column, parse_rows(list(conditions)))
+        traced = Project.published(settings.docs_dir()).trace(
+            relation, column, parse_rows(list(conditions)), functools.partial(published_values, settings.published_database()))
     except LineageError as error:
         print(error, file=sys.stderr)
         return 2
