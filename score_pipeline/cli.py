@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from score_pipeline import settings
-from score_pipeline.query import FORMATS, failure_line, query_published
+from score_pipeline.query import FORMATS, failure_line, query_database, query_published
 
 if TYPE_CHECKING:  # dagster is imported lazily: `score-pipeline sql` starts in a fraction of a second
     from dagster import DagsterEventType, DagsterInstance, ExecuteInProcessResult, JobDefinition
@@ -345,6 +345,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                                               "ended by ; from a prompt (with history) or from standard input")
     sql.add_argument("--format", choices=FORMATS, default="table",
                      help="table and markdown round numbers for reading; csv and json keep every digit")
+    sql.add_argument("--warehouse", action="store_true",
+                     help="query the working warehouse instead, read-only: the data team's raw.rejects, "
+                          "raw.corrections ... (firm-level rows, never published)")
     trace = commands.add_parser("trace", help="where a published figure comes from: its models and columns down to "
                                               "the extracts' columns")
     trace.add_argument("figure", help="<schema>.<relation>.<column>, e.g. marts.kpi_change.mean_pct_change")
@@ -365,11 +368,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return list_waves()
     if args.command == "trace":
         return print_trace(args.figure, args.rows)
+    database = settings.warehouse_path() if args.warehouse else settings.published_database()
     if args.query is None:
         from score_pipeline.prompt import interactive
 
-        return interactive(args.format)
-    return print_query(args.query, args.format)
+        return interactive(args.format, database)
+    return print_query(args.query, args.format, database)
 
 
 def print_trace(figure: str, conditions: Sequence[str]) -> int:
@@ -389,9 +393,9 @@ def print_trace(figure: str, conditions: Sequence[str]) -> int:
     return 0
 
 
-def print_query(query: str, output_format: str) -> int:
+def print_query(query: str, output_format: str, database: Path) -> int:
     try:
-        text = query_published(query, output_format)
+        text = query_database(database, query, output_format)
     except FileNotFoundError as error:
         print(error, file=sys.stderr)
         return 1

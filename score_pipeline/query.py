@@ -1,4 +1,5 @@
-"""`score-pipeline sql`: a query on the published marts, printed for a person or for another tool.
+"""`score-pipeline sql`: a query on the published marts (or, `--warehouse`, on the working warehouse), printed
+for a person or for another tool.
 
 `table` and `markdown` are for reading (numbers rounded for the eye, lists joined); `csv` and
 `json` are for other tools and keep every value exact: a double prints with all its digits

@@ -165,6 +165,25 @@ def test_the_published_file_opens_in_a_duckdb_1x_client(pipeline: PipelineRun) -
     assert opened.stdout.strip() == "3.06"
 
 
+def test_the_readme_s_warehouse_queries_run_on_a_warehouse_a_run_produced(pipeline: PipelineRun) -> None:
+    """The data team's commands as the README gives them, on the session run's warehouse: what DuckDB itself
+    returns for the query. The 1.x CLI cannot open that file, and the README sends nobody there with it."""
+    readme = [line.strip() for line in (PROJECT_ROOT / "README.md").read_text(encoding="utf-8").splitlines()]
+    examples = [line for line in readme if line.startswith(".venv/bin/score-pipeline sql --warehouse ")]
+    assert len(examples) >= 2
+    for line in examples:
+        argv = shlex.split(line.split("score-pipeline", 1)[1])
+        done = as_a_user_runs_it(*argv, timeout=120)
+        assert done.returncode == 0 and done.stderr == "", done.stderr
+        with duckdb.connect(str(pipeline.warehouse), read_only=True) as connection:
+            expected = [[str(value) for value in row] for row in connection.execute(argv[-1]).fetchall()]
+        assert expected and [row.split() for row in done.stdout.splitlines()[2:]] == expected, line
+    opened = subprocess.run([str(Path(sys.executable).with_name("duckdb")), "-readonly", str(pipeline.warehouse),
+                             "select 1"], capture_output=True, text=True, timeout=60)
+    assert opened.returncode != 0 and "created with a newer version of DuckDB" in opened.stderr
+    assert all("data/published/" in line for line in readme if ".venv/bin/duckdb " in line)
+
+
 def test_stage_seconds_add_up_the_steps_of_each_stage() -> None:
     events = [("raw__worker_survey", "STEP_START", 10.0), ("raw__worker_survey", "STEP_SUCCESS", 12.5),
               ("raw__company_profile", "STEP_START", 12.5), ("raw__company_profile", "STEP_SUCCESS", 13.0),
