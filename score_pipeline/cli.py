@@ -339,8 +339,19 @@ def list_waves(out: TextIO | None = None) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="score-pipeline", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="materialize every complete wave end to end and publish the marts")
-    sql = commands.add_parser("sql", help="query the published marts (read-only); without a query, a prompt")
+    commands.add_parser(
+        "run", help="materialize every complete wave end to end and publish the marts",
+        description="Materialize every complete wave of every country of the raw root (SCORE_RAW_DIR): one run per "
+                    "country (ingest, checks, wave-level models), then the cross-wave marts, the statistics and the "
+                    "publication (SCORE_PUBLISH_DIR), with a line per step as it ends and the headline tables at the "
+                    "end. The runs are recorded in the Dagster instance of DAGSTER_HOME; unset, the project's "
+                    ".dagster/ for the default warehouse, dagster_home/ beside any other (SCORE_WAREHOUSE).")
+    sql = commands.add_parser(
+        "sql", help="query the published marts (or --warehouse), read-only; without a query, a prompt",
+        description="Query the published marts (score_marts.duckdb), or with --warehouse the working warehouse, "
+                    "read-only and nothing else: a statement that reads or writes another file, attaches a "
+                    "database, loads an extension or changes a setting is refused. Without a query, statements "
+                    "ended by ; from a prompt or from standard input.")
     sql.add_argument("query", nargs="?", help='e.g. "select * from marts.headline_indicators"; none: statements '
                                               "ended by ; from a prompt (with history) or from standard input")
     sql.add_argument("--format", choices=FORMATS, default="table",
@@ -348,12 +359,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     sql.add_argument("--warehouse", action="store_true",
                      help="query the working warehouse instead, read-only: the data team's raw.rejects, "
                           "raw.corrections ... (firm-level rows, never published)")
-    trace = commands.add_parser("trace", help="where a published figure comes from: its models and columns down to "
-                                              "the extracts' columns")
+    trace = commands.add_parser(
+        "trace", help="where a published figure comes from: its models and columns down to the extracts' columns",
+        description="Where a published figure comes from: the chain of models and columns it is computed from, "
+                    "down to the raw table, the ingest asset that loads it and the extract's column it reads. Give "
+                    "the figure's row as column=value when the mart holds several figures in one column.")
     trace.add_argument("figure", help="<schema>.<relation>.<column>, e.g. marts.kpi_change.mean_pct_change")
     trace.add_argument("rows", nargs="*", metavar="column=value",
                        help="the figure's row, e.g. indicator=accidents (of marts.headline_indicators)")
-    commands.add_parser("waves", help="list the wave folders of the raw root and whether each drop is complete")
+    commands.add_parser(
+        "waves", help="list the wave folders of the raw root and whether each drop is complete",
+        description="List the wave folders of the raw root (SCORE_RAW_DIR), country by country, and whether each "
+                    "drop is complete (its SHA256SUMS verifies), naming what is missing or wrong.")
+    # Its own parser (score_pipeline/sample_data) reads the arguments and prints its description on --help.
     commands.add_parser("sample-data", help="write the sample extracts (see --help)", add_help=False)
     args, rest = parser.parse_known_args(argv)
     if args.command == "sample-data":

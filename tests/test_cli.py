@@ -280,3 +280,16 @@ def test_a_run_on_another_warehouse_than_its_instance_serves_is_refused(isolated
         f"{isolated / 'warehouse' / 'dagster_home'}"]
     assert printed.err == ""
     assert not (home / "storage").exists() and not (isolated / "warehouse").exists()
+
+
+@pytest.mark.parametrize("command", ["run", "sql", "trace", "waves", "sample-data"])
+def test_every_command_s_help_says_what_it_does(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """`score-pipeline <command> --help`: a description between the usage and the arguments."""
+    with pytest.raises(SystemExit) as exit_status:
+        main([command, "--help"])
+    assert exit_status.value.code == 0
+    paragraphs = capsys.readouterr().out.split("\n\n")
+    assert paragraphs[0].startswith(f"usage: score-pipeline {command}")
+    description = paragraphs[1]
+    assert not description.startswith(("options:", "positional arguments:")), description
+    assert len(description.split()) >= 10, description
