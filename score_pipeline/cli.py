@@ -39,9 +39,9 @@ class InstanceHomeError(Exception):
 
 
 def ensure_dagster_home() -> Path:
-    """The run's Dagster instance home (settings.dagster_home) with the repo's dagster.yaml, exported as
-    DAGSTER_HOME (the yaml reads it). An instance belongs to one warehouse: the first run records the one
-    it serves, and a run on another warehouse is refused (its partitions and runs would mix with the others)."""
+    """The run's Dagster instance home (settings.dagster_home) with the repo's dagster.yaml. An instance belongs
+    to one warehouse: the first run records the one it serves, and a run on another warehouse is refused (its
+    partitions and runs would mix with the others)."""
     home, warehouse = settings.dagster_home(), settings.warehouse_path().resolve()
     marker = home / settings.INSTANCE_WAREHOUSE_MARKER
     if marker.exists():
@@ -54,8 +54,29 @@ def ensure_dagster_home() -> Path:
         shutil.copy(settings.LOCAL_INSTANCE_CONFIG, home / "dagster.yaml")
     if not marker.exists():
         marker.write_text(os.path.relpath(warehouse, home.resolve()) + "\n", encoding="utf-8")
-    os.environ[settings.DAGSTER_HOME_ENV] = str(home)
     return home
+
+
+def instance_in(home: Path) -> DagsterInstance:
+    """The Dagster instance of a home, its dagster.yaml's `{env: DAGSTER_HOME}` read as that home: a run outside
+    `make` may have no DAGSTER_HOME, and no code writes the environment."""
+    import yaml
+    from dagster import DagsterInstance
+    from dagster._core.instance.ref import InstanceRef
+
+    config = yaml.safe_load((home / "dagster.yaml").read_text(encoding="utf-8")) or {}
+    return DagsterInstance.from_ref(InstanceRef.from_dir(str(home), overrides=with_home(config, home)))
+
+
+def with_home(value: object, home: Path) -> object:
+    """An instance configuration with each `{env: DAGSTER_HOME}` replaced by the home's path."""
+    if value == {"env": settings.DAGSTER_HOME_ENV}:
+        return str(home)
+    if isinstance(value, dict):
+        return {key: with_home(item, home) for key, item in value.items()}
+    if isinstance(value, list):
+        return [with_home(item, home) for item in value]
+    return value
 
 
 def other_home_advice(home: Path) -> str:
@@ -223,8 +244,6 @@ def run_all_waves(out: TextIO | None = None) -> int:
     except InstanceHomeError as error:
         print(error, file=out)
         return 1
-    from dagster import DagsterInstance
-
     from score_pipeline.automation import EVALUATION_JOB, WAVE_JOB
     from score_pipeline.definitions import defs
     from score_pipeline.programme import LayoutError, read_layout
@@ -252,7 +271,7 @@ def run_all_waves(out: TextIO | None = None) -> int:
     if not drops:
         print(f"no complete wave drop under {raw_root}", file=out)
         return 1
-    instance = DagsterInstance.from_config(str(home))
+    instance = instance_in(home)
     for run_id in fail_abandoned_runs(instance):
         print(f"run {run_id} was abandoned by a process that ended (killed?): marked failed, its pool slot freed",
               file=out)
