@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import os
 import shutil
 import sys
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from score_pipeline import settings
-from score_pipeline.query import FORMATS, query_published
+from score_pipeline.query import FORMATS, failure_line, query_database, query_published
 
 if TYPE_CHECKING:  # dagster is imported lazily: `score-pipeline sql` starts in a fraction of a second
     from dagster import DagsterEventType, DagsterInstance, ExecuteInProcessResult, JobDefinition
@@ -33,13 +34,57 @@ PROGRAMME_QUERY = """
 """
 
 
+class InstanceHomeError(Exception):
+    """A Dagster instance home that serves another warehouse than the run's."""
+
+
 def ensure_dagster_home() -> Path:
-    """DAGSTER_HOME, defaulting to the project-local `.dagster/`, with the repo's dagster.yaml."""
-    home = Path(os.environ.get("DAGSTER_HOME") or settings.PROJECT_ROOT / ".dagster")
+    """The run's Dagster instance home (settings.dagster_home) with the repo's dagster.yaml. An instance belongs
+    to one warehouse: the first run records the one it serves, and a run on another warehouse is refused (its
+    partitions and runs would mix with the others)."""
+    home, warehouse = settings.dagster_home(), settings.warehouse_path().resolve()
+    marker = home / settings.INSTANCE_WAREHOUSE_MARKER
+    if marker.exists():
+        served = (home / marker.read_text(encoding="utf-8").strip()).resolve()
+        if served != warehouse:
+            raise InstanceHomeError(f"the Dagster instance {home} serves the warehouse {served} (its {marker.name}), "
+                                    f"not this run's {warehouse}: {other_home_advice(home)}")
     home.mkdir(parents=True, exist_ok=True)
     if not (home / "dagster.yaml").exists():
         shutil.copy(settings.LOCAL_INSTANCE_CONFIG, home / "dagster.yaml")
+    if not marker.exists():
+        marker.write_text(os.path.relpath(warehouse, home.resolve()) + "\n", encoding="utf-8")
     return home
+
+
+def instance_in(home: Path) -> DagsterInstance:
+    """The Dagster instance of a home, its dagster.yaml's `{env: DAGSTER_HOME}` read as that home: a run outside
+    `make` may have no DAGSTER_HOME, and no code writes the environment."""
+    import yaml
+    from dagster import DagsterInstance
+    from dagster._core.instance.ref import InstanceRef
+
+    config = yaml.safe_load((home / "dagster.yaml").read_text(encoding="utf-8")) or {}
+    return DagsterInstance.from_ref(InstanceRef.from_dir(str(home), overrides=with_home(config, home)))
+
+
+def with_home(value: object, home: Path) -> object:
+    """An instance configuration with each `{env: DAGSTER_HOME}` replaced by the home's path."""
+    if value == {"env": settings.DAGSTER_HOME_ENV}:
+        return str(home)
+    if isinstance(value, dict):
+        return {key: with_home(item, home) for key, item in value.items()}
+    if isinstance(value, list):
+        return [with_home(item, home) for item in value]
+    return value
+
+
+def other_home_advice(home: Path) -> str:
+    """How to give a run the instance of its own warehouse, when `home` serves another."""
+    own = settings.warehouse_dagster_home()
+    if own.resolve() == home.resolve():
+        return f"set {settings.DAGSTER_HOME_ENV} to another folder for this warehouse"
+    return f"set {settings.DAGSTER_HOME_ENV} to another folder, or unset it to use {own}"
 
 
 def fail_abandoned_runs(instance: DagsterInstance) -> list[str]:
@@ -210,9 +255,11 @@ def run_all_waves(out: TextIO | None = None) -> int:
     others, and the publication follows when at least one country's run succeeded (the failed country's
     published figures stay those of its last successful load)."""
     out = out or sys.stdout
-    home = ensure_dagster_home()
-    from dagster import DagsterInstance
-
+    try:
+        home = ensure_dagster_home()
+    except InstanceHomeError as error:
+        print(error, file=out)
+        return 1
     from score_pipeline.automation import EVALUATION_JOB, WAVE_JOB
     from score_pipeline.definitions import defs
     from score_pipeline.programme import LayoutError, read_layout
@@ -241,7 +288,7 @@ def run_all_waves(out: TextIO | None = None) -> int:
     if not drops:
         print(f"no complete wave drop under {raw_root}", file=out)
         return 1
-    instance = DagsterInstance.from_config(str(home))
+    instance = instance_in(home)
     for run_id in fail_abandoned_runs(instance):
         print(f"run {run_id} was abandoned by a process that ended (killed?): marked failed, its pool slot freed",
               file=out)
@@ -331,18 +378,39 @@ def list_waves(out: TextIO | None = None) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="score-pipeline", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="materialize every complete wave end to end and publish the marts")
-    sql = commands.add_parser("sql", help="query the published marts (read-only); without a query, a prompt")
+    commands.add_parser(
+        "run", help="materialize every complete wave end to end and publish the marts",
+        description="Materialize every complete wave of every country of the raw root (SCORE_RAW_DIR): one run per "
+                    "country (ingest, checks, wave-level models), then the cross-wave marts, the statistics and the "
+                    "publication (SCORE_PUBLISH_DIR), with a line per step as it ends and the headline tables at the "
+                    "end. The runs are recorded in the Dagster instance of DAGSTER_HOME; unset, the project's "
+                    ".dagster/ for the default warehouse, dagster_home/ beside any other (SCORE_WAREHOUSE).")
+    sql = commands.add_parser(
+        "sql", help="query the published marts (or --warehouse), read-only; without a query, a prompt",
+        description="Query the published marts (score_marts.duckdb), or with --warehouse the working warehouse, "
+                    "read-only and nothing else: a statement that reads or writes another file, attaches a "
+                    "database, loads an extension or changes a setting is refused. Without a query, statements "
+                    "ended by ; from a prompt or from standard input.")
     sql.add_argument("query", nargs="?", help='e.g. "select * from marts.headline_indicators"; none: statements '
                                               "ended by ; from a prompt (with history) or from standard input")
     sql.add_argument("--format", choices=FORMATS, default="table",
                      help="table and markdown round numbers for reading; csv and json keep every digit")
-    trace = commands.add_parser("trace", help="where a published figure comes from: its models and columns down to "
-                                              "the extracts' columns")
+    sql.add_argument("--warehouse", action="store_true",
+                     help="query the working warehouse instead, read-only: the data team's raw.rejects, "
+                          "raw.corrections ... (firm-level rows, never published)")
+    trace = commands.add_parser(
+        "trace", help="where a published figure comes from: its models and columns down to the extracts' columns",
+        description="Where a published figure comes from: the chain of models and columns it is computed from, "
+                    "down to the raw table, the ingest asset that loads it and the extract's column it reads. Give "
+                    "the figure's row as column=value when the mart holds several figures in one column.")
     trace.add_argument("figure", help="<schema>.<relation>.<column>, e.g. marts.kpi_change.mean_pct_change")
     trace.add_argument("rows", nargs="*", metavar="column=value",
                        help="the figure's row, e.g. indicator=accidents (of marts.headline_indicators)")
-    commands.add_parser("waves", help="list the wave folders of the raw root and whether each drop is complete")
+    commands.add_parser(
+        "waves", help="list the wave folders of the raw root and whether each drop is complete",
+        description="List the wave folders of the raw root (SCORE_RAW_DIR), country by country, and whether each "
+                    "drop is complete (its SHA256SUMS verifies), naming what is missing or wrong.")
+    # Its own parser (score_pipeline/sample_data) reads the arguments and prints its description on --help.
     commands.add_parser("sample-data", help="write the sample extracts (see --help)", add_help=False)
     args, rest = parser.parse_known_args(argv)
     if args.command == "sample-data":
@@ -357,22 +425,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return list_waves()
     if args.command == "trace":
         return print_trace(args.figure, args.rows)
+    database = settings.warehouse_path() if args.warehouse else settings.published_database()
     if args.query is None:
         from score_pipeline.prompt import interactive
 
-        return interactive(args.format)
-    return print_query(args.query, args.format)
+        return interactive(args.format, database)
+    return print_query(args.query, args.format, database)
 
 
 def print_trace(figure: str, conditions: Sequence[str]) -> int:
     """The figure's trace from the published docs' manifest and catalog (lineage/)."""
     from score_pipeline.lineage.render import text_tree
     from score_pipeline.lineage.sql import LineageError
-    from score_pipeline.lineage.trace import Project, parse_figure, parse_rows
+    from score_pipeline.lineage.trace import Project, parse_figure, parse_rows, published_values
 
     try:
         relation, column = parse_figure(figure)
-        traced = Project.published(settings.docs_dir()).trace(relation, column, parse_rows(list(conditions)))
+        traced = Project.published(settings.docs_dir()).trace(
+            relation, column, parse_rows(list(conditions)), functools.partial(published_values, settings.published_database()))
     except LineageError as error:
         print(error, file=sys.stderr)
         return 2
@@ -380,14 +450,14 @@ def print_trace(figure: str, conditions: Sequence[str]) -> int:
     return 0
 
 
-def print_query(query: str, output_format: str) -> int:
+def print_query(query: str, output_format: str, database: Path) -> int:
     try:
-        text = query_published(query, output_format)
+        text = query_database(database, query, output_format)
     except FileNotFoundError as error:
         print(error, file=sys.stderr)
         return 1
     except Exception as error:  # a query error from DuckDB: say it plainly
-        print(f"query failed: {error}", file=sys.stderr)
+        print(failure_line(error), file=sys.stderr)
         return 2
     try:
         print(text, flush=True)

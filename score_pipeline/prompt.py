@@ -1,15 +1,16 @@
 """`score-pipeline sql` without a query: statements read one after the other, each ended by `;` and run on
-the published marts (read-only) as `score-pipeline sql "<statement>"` would run it. At a terminal it is a
+the published marts (or the warehouse, `--warehouse`; read-only) as `score-pipeline sql "<statement>"` would run it. At a terminal it is a
 prompt with line editing and a history kept across sessions (readline); piped, it reads its input quietly."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from pathlib import Path
 from typing import TextIO
 
 from score_pipeline import settings
-from score_pipeline.query import query_published
+from score_pipeline.query import failure_line, query_database
 
 QUIT = {"exit", "quit", r"\q", ".quit"}
 
@@ -51,22 +52,21 @@ def terminal_lines() -> Iterator[str]:
         readline.write_history_file(history)
 
 
-def run_statements(lines: Iterator[str], output_format: str, out: TextIO,
-                   query: Callable[[str, str], str] = query_published) -> int:
+def run_statements(lines: Iterator[str], output_format: str, out: TextIO, database: Path) -> int:
     """Print each statement's result; a failing one says why and the next ones still run. 1 if any failed."""
     failed = False
     for statement in statements(lines):
         try:
-            print(query(statement, output_format), file=out, flush=True)
+            print(query_database(database, statement, output_format), file=out, flush=True)
         except FileNotFoundError as error:
             print(error, file=out)
             return 1
         except Exception as error:  # a query error from DuckDB: say it plainly and go on
-            print(f"query failed: {error}", file=out, flush=True)
+            print(failure_line(error), file=out, flush=True)
             failed = True
     return 1 if failed else 0
 
 
-def interactive(output_format: str) -> int:
+def interactive(output_format: str, database: Path) -> int:
     lines = terminal_lines() if sys.stdin.isatty() else (line.rstrip("\n") for line in sys.stdin)
-    return run_statements(lines, output_format, sys.stdout)
+    return run_statements(lines, output_format, sys.stdout, database)

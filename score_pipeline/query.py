@@ -1,4 +1,5 @@
-"""`score-pipeline sql`: a query on the published marts, printed for a person or for another tool.
+"""`score-pipeline sql`: a query on the published marts (or, `--warehouse`, on the working warehouse), printed
+for a person or for another tool.
 
 `table` and `markdown` are for reading (numbers rounded for the eye, lists joined); `csv` and
 `json` are for other tools and keep every value exact: a double prints with all its digits
@@ -14,6 +15,7 @@ import io
 import json
 import math
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from score_pipeline import settings
@@ -22,14 +24,24 @@ FORMATS = ("table", "csv", "json", "markdown")
 TABLE_ROW_LIMIT = 10_000
 
 
+# `score-pipeline sql` reads its one database and nothing else: no file (read_csv, copy ... to, attach of
+# another database), no extension to install or load; the configuration is locked, so that no statement
+# (`set enable_external_access = true`) turns that back on.
+CONFINED = {"enable_external_access": False, "lock_configuration": True}
+
+
 def query_published(query: str, output_format: str, parameters: Sequence[object] = ()) -> str:
-    """Run a query on the published marts, read-only (the analysts' file, never the warehouse)."""
+    """Run a query on the published marts (the analysts' file, never the warehouse)."""
+    return query_database(settings.published_database(), query, output_format, parameters)
+
+
+def query_database(database: Path, query: str, output_format: str, parameters: Sequence[object] = ()) -> str:
+    """Run a query on a DuckDB file, read-only and confined to it."""
     import duckdb
 
-    database = settings.published_database()
     if not database.exists():
         raise FileNotFoundError(f"{database} does not exist yet: run `make run` first")
-    connection = duckdb.connect(str(database), read_only=True)
+    connection = duckdb.connect(str(database), read_only=True, config=CONFINED)
     try:
         cursor = connection.execute(query, list(parameters))
         if cursor.description is None:
@@ -39,6 +51,11 @@ def query_published(query: str, output_format: str, parameters: Sequence[object]
     finally:
         connection.close()
     return render(columns, rows, output_format)
+
+
+def failure_line(error: Exception) -> str:
+    """A failed query in one line: DuckDB's sentence, without the statement it quotes below it."""
+    return f"query failed: {str(error).strip().splitlines()[0]}"
 
 
 def render(columns: Sequence[str], rows: Sequence[Sequence[Any]], output_format: str) -> str:

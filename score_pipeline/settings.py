@@ -20,6 +20,11 @@ HEADLINE_CATALOG = DBT_PROJECT_DIR / "seeds" / "headline_catalog.csv"
 # `dagster dev` warns about a dagster.yaml in its working folder that is not DAGSTER_HOME's).
 LOCAL_INSTANCE_CONFIG = PROJECT_ROOT / "deploy" / "local" / "dagster.yaml"
 PUBLISHED_DATABASE_NAME = "score_marts.duckdb"
+DEFAULT_WAREHOUSE = PROJECT_ROOT / "data" / "warehouse" / "score.duckdb"
+# The instance of `make run` and `make ui` (the Makefile's DAGSTER_HOME), that of the default warehouse.
+PROJECT_DAGSTER_HOME = PROJECT_ROOT / ".dagster"
+# In a Dagster instance's home: the warehouse it serves, written there on first use (score_pipeline/cli.py).
+INSTANCE_WAREHOUSE_MARKER = "score_pipeline_warehouse.txt"
 # The surveys' time zone: a submission time re-saved by a spreadsheet without its UTC offset is read in it.
 SURVEY_TIMEZONE = "America/Lima"
 
@@ -27,6 +32,7 @@ RAW_DIR_ENV = "SCORE_RAW_DIR"
 WAREHOUSE_ENV = "SCORE_WAREHOUSE"
 PUBLISH_DIR_ENV = "SCORE_PUBLISH_DIR"
 CORRECTIONS_DIR_ENV = "SCORE_CORRECTIONS_DIR"
+DAGSTER_HOME_ENV = "DAGSTER_HOME"
 
 WAREHOUSE_POOL = "duckdb_warehouse"
 
@@ -50,7 +56,19 @@ def warehouse_path() -> Path:
     value = os.environ.get(WAREHOUSE_ENV)
     if value and not Path(value).is_absolute():
         raise ValueError(f"{WAREHOUSE_ENV}={value!r}: give an absolute path (dbt reads it too, from dbt_project/)")
-    return Path(value) if value else PROJECT_ROOT / "data" / "warehouse" / "score.duckdb"
+    return Path(value) if value else DEFAULT_WAREHOUSE
+
+
+def dagster_home() -> Path:
+    """The Dagster instance of `score-pipeline run`: DAGSTER_HOME, else the one of the run's warehouse."""
+    return _path_from_env(DAGSTER_HOME_ENV, warehouse_dagster_home())
+
+
+def warehouse_dagster_home() -> Path:
+    """The instance a warehouse has when DAGSTER_HOME is unset: the project's `.dagster/` for the default
+    warehouse (so its runs show in `make ui`), `dagster_home/` beside any other warehouse file."""
+    warehouse = warehouse_path()
+    return PROJECT_DAGSTER_HOME if warehouse.resolve() == DEFAULT_WAREHOUSE.resolve() else warehouse.parent / "dagster_home"
 
 
 def corrections_dir() -> Path:

@@ -10,14 +10,24 @@ import shlex
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 import duckdb
 import pytest
-from conftest import PipelineRun
+from conftest import PipelineRun, copy_wave, digests
 from scipy import stats
 
-from score_pipeline.cli import main, stage_seconds
+from score_pipeline import settings
+from score_pipeline.cli import ensure_dagster_home, main, stage_seconds
 from score_pipeline.settings import PROJECT_ROOT
+
+
+def as_a_user_runs_it(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """`.venv/bin/score-pipeline <args>` (the console script) outside `make`: no DAGSTER_HOME in the environment.
+    PYTHONPATH names this checkout, whose code the venv's script then imports (a worktree's, not the install's)."""
+    environment = {name: value for name, value in os.environ.items() if name != "DAGSTER_HOME"}
+    return subprocess.run([str(Path(sys.executable).with_name("score-pipeline")), *args], capture_output=True,
+                          text=True, timeout=timeout, env={**environment, "PYTHONPATH": str(PROJECT_ROOT)})
 
 
 def test_sql_as_csv_and_json(pipeline: PipelineRun, capsys: pytest.CaptureFixture[str]) -> None:
@@ -34,6 +44,37 @@ def test_sql_as_csv_and_json(pipeline: PipelineRun, capsys: pytest.CaptureFixtur
 def test_sql_cannot_write(pipeline: PipelineRun, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sql", "drop table marts.wave_summary"]) == 2
     assert "read-only" in capsys.readouterr().err
+
+
+def test_sql_reads_the_published_marts_and_nothing_else(pipeline: PipelineRun, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """No file read or written, no other database attached (the warehouse's worker rows, contract 4), no
+    extension, and no statement turns that back on: each refused in one line, the publication untouched."""
+    (tmp_path / "notes.csv").write_text("secret\nfrom the data team\n", encoding="utf-8")
+    (tmp_path / "evil.duckdb_extension").write_bytes(b"not an extension")
+    published = digests(pipeline.publish_dir)
+    refused = {
+        "select content from read_text('/etc/hostname')": "file system operations are disabled",
+        f"select * from read_csv('{tmp_path / 'notes.csv'}')": "file system operations are disabled",
+        f"copy (select 1 as tampered) to '{pipeline.publish_dir / 'kpi_change.parquet'}'":
+            "file system operations are disabled",
+        f"attach '{pipeline.warehouse}' as warehouse (read_only); select count(*) from warehouse.raw.worker_survey":
+            "file system operations are disabled",
+        "set enable_external_access = true; select content from read_text('/etc/hostname')":
+            'Cannot change configuration option "enable_external_access" - the configuration has been locked',
+        "reset lock_configuration": "the configuration has been locked",
+        f"install '{tmp_path / 'evil.duckdb_extension'}'": "file system operations are disabled",
+        f"load '{tmp_path / 'evil.duckdb_extension'}'": "Loading external extensions is disabled",
+    }
+    for statement, reason in refused.items():
+        assert main(["sql", statement]) == 2, statement
+        printed = capsys.readouterr()
+        assert printed.out == "", statement
+        assert len(printed.err.splitlines()) == 1 and printed.err.startswith("query failed: "), printed.err
+        assert reason in printed.err, printed.err
+    assert digests(pipeline.publish_dir) == published
+    assert main(["sql", "select count(*) as n from marts.programme_summary", "--format", "csv"]) == 0
+    assert capsys.readouterr().out.split() == ["n", "3"]  # pe, co and the programme
 
 
 def test_sql_without_a_publication_says_what_to_do(isolated: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -124,6 +165,25 @@ def test_the_published_file_opens_in_a_duckdb_1x_client(pipeline: PipelineRun) -
     assert opened.stdout.strip() == "3.06"
 
 
+def test_the_readme_s_warehouse_queries_run_on_a_warehouse_a_run_produced(pipeline: PipelineRun) -> None:
+    """The data team's commands as the README gives them, on the session run's warehouse: what DuckDB itself
+    returns for the query. The 1.x CLI cannot open that file, and the README sends nobody there with it."""
+    readme = [line.strip() for line in (PROJECT_ROOT / "README.md").read_text(encoding="utf-8").splitlines()]
+    examples = [line for line in readme if line.startswith(".venv/bin/score-pipeline sql --warehouse ")]
+    assert len(examples) >= 2
+    for line in examples:
+        argv = shlex.split(line.split("score-pipeline", 1)[1])
+        done = as_a_user_runs_it(*argv, timeout=120)
+        assert done.returncode == 0 and done.stderr == "", done.stderr
+        with duckdb.connect(str(pipeline.warehouse), read_only=True) as connection:
+            expected = [[str(value) for value in row] for row in connection.execute(argv[-1]).fetchall()]
+        assert expected and [row.split() for row in done.stdout.splitlines()[2:]] == expected, line
+    opened = subprocess.run([str(Path(sys.executable).with_name("duckdb")), "-readonly", str(pipeline.warehouse),
+                             "select 1"], capture_output=True, text=True, timeout=60)
+    assert opened.returncode != 0 and "created with a newer version of DuckDB" in opened.stderr
+    assert all("data/published/" in line for line in readme if ".venv/bin/duckdb " in line)
+
+
 def test_stage_seconds_add_up_the_steps_of_each_stage() -> None:
     events = [("raw__worker_survey", "STEP_START", 10.0), ("raw__worker_survey", "STEP_SUCCESS", 12.5),
               ("raw__company_profile", "STEP_START", 12.5), ("raw__company_profile", "STEP_SUCCESS", 13.0),
@@ -174,3 +234,62 @@ def test_make_run_prints_a_line_per_step_as_it_ends(pipeline: PipelineRun) -> No
         assert {step for _, step in block} == run
         assert all(stage == stage_of(step) for stage, step in block)
         position += len(run)
+
+
+def test_without_dagster_home_the_default_warehouse_uses_the_project_s_instance(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The instance of `make run` and `make ui` (the Makefile's DAGSTER_HOME), so that the runs show in the UI."""
+    monkeypatch.delenv("DAGSTER_HOME")
+    monkeypatch.delenv("SCORE_WAREHOUSE")
+    assert settings.dagster_home() == PROJECT_ROOT / ".dagster"
+    monkeypatch.setenv("SCORE_WAREHOUSE", str(PROJECT_ROOT / "data" / "warehouse" / "score.duckdb"))
+    assert settings.dagster_home() == PROJECT_ROOT / ".dagster"
+
+
+def test_a_run_without_dagster_home_keeps_its_instance_beside_its_warehouse(isolated: Path) -> None:
+    """Outside `make`, with another warehouse: no stack trace, and the runs are in `dagster_home/` beside that
+    warehouse file, recorded as its instance (not in the project's `.dagster/` nor in the environment's home)."""
+    for wave in ("2017-baseline", "2018-midterm"):
+        copy_wave(wave, isolated / "raw")
+    done = as_a_user_runs_it("run")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    home = isolated / "warehouse" / "dagster_home"
+    assert (home / settings.INSTANCE_WAREHOUSE_MARKER).read_text(encoding="utf-8") == "../score.duckdb\n"
+    with mock.patch.dict(os.environ, {"DAGSTER_HOME": str(home)}):
+        from dagster import DagsterInstance
+
+        with DagsterInstance.from_config(str(home)) as instance:
+            assert sorted(run.job_name for run in instance.get_runs()) == ["ingest_and_score_wave",
+                                                                           "publish_evaluation_marts"]
+    assert not (isolated / "dagster_home" / "storage").exists()  # the home `isolated` made, left unused
+
+
+def test_a_run_on_another_warehouse_than_its_instance_serves_is_refused(isolated: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """DAGSTER_HOME the UI's instance, SCORE_WAREHOUSE elsewhere: one sentence saying which and what to do, nothing run."""
+    copy_wave("2017-baseline", isolated / "raw")
+    home = isolated / "dagster_home"
+    ui_warehouse = isolated / "ui" / "score.duckdb"
+    with mock.patch.dict(os.environ, {"SCORE_WAREHOUSE": str(ui_warehouse)}):
+        ensure_dagster_home()  # the instance's first use: by the UI's warehouse
+    assert main(["run"]) == 1
+    printed = capsys.readouterr()
+    assert printed.out.splitlines() == [
+        f"the Dagster instance {home} serves the warehouse {ui_warehouse} (its score_pipeline_warehouse.txt), not this "
+        f"run's {isolated / 'warehouse' / 'score.duckdb'}: set DAGSTER_HOME to another folder, or unset it to use "
+        f"{isolated / 'warehouse' / 'dagster_home'}"]
+    assert printed.err == ""
+    assert not (home / "storage").exists() and not (isolated / "warehouse").exists()
+
+
+@pytest.mark.parametrize("command", ["run", "sql", "trace", "waves", "sample-data"])
+def test_every_command_s_help_says_what_it_does(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """`score-pipeline <command> --help`: a description between the usage and the arguments."""
+    with pytest.raises(SystemExit) as exit_status:
+        main([command, "--help"])
+    assert exit_status.value.code == 0
+    paragraphs = capsys.readouterr().out.split("\n\n")
+    assert paragraphs[0].startswith(f"usage: score-pipeline {command}")
+    description = paragraphs[1]
+    assert not description.startswith(("options:", "positional arguments:")), description
+    assert len(description.split()) >= 10, description

@@ -12,6 +12,7 @@ import json
 import re
 import shlex
 
+import duckdb
 import openpyxl
 import pytest
 from conftest import SAMPLE_RAW, PipelineRun
@@ -142,6 +143,27 @@ def test_a_figure_that_is_not_published_is_named(pipeline: PipelineRun, capsys: 
     assert "is not <schema>.<relation>.<column>" in capsys.readouterr().err
     assert main(["trace", HEADLINE, "indicator"]) == 2
     assert "'indicator' is not <column>=<value>" in capsys.readouterr().err
+
+
+def test_a_row_no_published_row_has_is_named_with_the_values_its_column_holds(
+        pipeline: PipelineRun, capsys: pytest.CaptureFixture[str]) -> None:
+    """A misspelt value once traced to "computed from no column", exit 0; a misspelt column likewise."""
+    with duckdb.connect(str(pipeline.database), read_only=True) as connection:
+        indicators = [value for (value,) in connection.execute(
+            "select distinct indicator from marts.headline_indicators order by indicator").fetchall()]
+    assert "accidents" in indicators and len(indicators) > 10
+    assert main(["trace", HEADLINE, "indicator=acidents"]) == 2
+    printed = capsys.readouterr()
+    assert printed.out == ""
+    assert printed.err.splitlines() == [
+        f"no row of marts.headline_indicators has indicator = 'acidents': its indicator is one of {', '.join(indicators)}"]
+    assert main(["trace", HEADLINE, "country=pe", "indicatr=accidents"]) == 2
+    printed = capsys.readouterr()
+    assert printed.out == ""
+    assert printed.err.startswith("marts.headline_indicators has no column 'indicatr' to choose the figure's row by "
+                                  "(it has country, indicator, ")
+    assert main(["trace", HEADLINE, "country=xx", "indicator=accidents"]) == 2
+    assert capsys.readouterr().err.strip() == "no row of marts.headline_indicators has country = 'xx': its country is one of co, pe"
 
 
 def test_without_a_publication_trace_says_what_to_do(isolated, capsys: pytest.CaptureFixture[str]) -> None:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 from conftest import SAMPLE_RAW, copy_wave
 
 from score_pipeline.sample_data.extracts import write_sha256sums
+from score_pipeline.settings import PROJECT_ROOT
 from score_pipeline.waves import DropError, drop_statuses, parse_checksums, split_partition_key, verified_wave_folder, verify_drop
 
 
@@ -90,3 +93,26 @@ def test_a_run_covers_neighbouring_waves_only() -> None:
         ["2017-baseline"], ["2019-endline", "2020-followup"]]  # the midterm's drop is incomplete
     assert contiguous_blocks(ordered, ["2018-midterm", "1999-unknown"]) == [["2018-midterm"]]
     assert contiguous_blocks(ordered, []) == []
+
+
+def readme_checksums_command() -> str:
+    """The README's command that writes a new wave's SHA256SUMS, as written there."""
+    commands = re.findall(r"cd data/raw/\S+ && .*?> SHA256SUMS", (PROJECT_ROOT / "README.md").read_text(encoding="utf-8"))
+    assert len(commands) == 1, commands
+    return commands[0]
+
+
+@pytest.mark.parametrize("sample_wave", ["2018-midterm", "2019-endline"])  # without, and with, estudios_caso/
+def test_the_readme_s_checksums_command_makes_a_complete_drop(tmp_path: Path, sample_wave: str) -> None:
+    command = readme_checksums_command()
+    folder = tmp_path / "data" / "raw" / "pe" / command.split()[1].rsplit("/", 1)[-1]
+    shutil.copytree(SAMPLE_RAW / sample_wave, folder)
+    (folder / "SHA256SUMS").unlink()
+    done = subprocess.run(["bash", "-c", command], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    status = verify_drop(folder, "pe")
+    assert status.complete and not status.unread, (status.problems, status.unread)
+    files = {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+             for p in folder.rglob("*") if p.is_file() and p.name != "SHA256SUMS"}
+    assert parse_checksums((folder / "SHA256SUMS").read_text(encoding="utf-8")) == files
+    assert any(name.startswith("estudios_caso/") for name in files) == (sample_wave == "2019-endline")

@@ -11,7 +11,7 @@ column alone.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,8 @@ from score_pipeline.lineage.sql import LineageError, Origin, Rows, column_origin
 MANIFEST = "manifest.json"  # in the docs folder of the publication
 CATALOG = "catalog.json"
 RAW_SOURCE = "raw"
+ValuesOf = Callable[[str, str], Sequence[str] | None]  # (relation, column) -> the values it holds; None: unknown
+LISTED_VALUES = 30  # a row filter's wrong value: at most this many of the column's values named
 
 
 @dataclass
@@ -77,15 +79,28 @@ class Project:
             raise LineageError(f"{relation} is not in the warehouse's catalog")
         return self.catalog_columns[relation]
 
-    def trace(self, relation: str, column: str, rows: Rows | None = None) -> Hop:
-        """The figure `relation.column` (for the rows where `rows` hold) and everything it is computed from."""
+    def trace(self, relation: str, column: str, rows: Rows | None = None, values_of: ValuesOf | None = None) -> Hop:
+        """The figure `relation.column` (for the rows where `rows` hold) and everything it is computed from.
+        `values_of` tells the values a row filter's column holds, where known (the published marts)."""
         relation, column = relation.lower(), column.lower()
         if relation not in self.nodes:
             raise LineageError(f"no model, seed or source {relation!r} in the project")
         if column not in self.columns_of(relation):
             raise LineageError(f"{relation} has no column {column!r} (it has {', '.join(self.columns_of(relation))})")
         own_rows = tuple(sorted((c.lower(), v) for c, v in (rows or {}).items()))
+        for row_column, value in own_rows:
+            self.check_row(relation, row_column, value, values_of)
         return self._trace(Origin(relation, column, own_rows)) or self.hop(Origin(relation, column, own_rows))
+
+    def check_row(self, relation: str, column: str, value: str, values_of: ValuesOf | None) -> None:
+        """A row filter names a column of the relation and, where its values are known, one of them."""
+        if column not in self.columns_of(relation):
+            raise LineageError(f"{relation} has no column {column!r} to choose the figure's row by "
+                               f"(it has {', '.join(self.columns_of(relation))})")
+        held = values_of(relation, column) if values_of else None
+        if held is not None and value not in held:
+            listed = ", ".join(held[:LISTED_VALUES]) + (f" ... ({len(held)} in all)" if len(held) > LISTED_VALUES else "")
+            raise LineageError(f"no row of {relation} has {column} = {value!r}: its {column} is one of {listed}")
 
     def _trace(self, origin: Origin) -> Hop | None:
         """The hop and its upstream; None when the rows asked for cannot come from this column (a pruned branch)."""
@@ -135,6 +150,25 @@ def kind_of(node: Mapping[str, Any]) -> str:
     if node["resource_type"] != "source":
         return node["resource_type"]
     return "raw" if node["source_name"] == RAW_SOURCE else "python"
+
+
+def published_values(database: Path, relation: str, column: str) -> list[str] | None:
+    """The values (as text, nulls left out) a column of a published mart holds; None when the publication does
+    not hold the relation (a model that is not published) or is not there."""
+    import duckdb
+
+    from score_pipeline.query import CONFINED
+
+    if not database.exists():
+        return None
+    schema, table = relation.split(".")
+    with duckdb.connect(str(database), read_only=True, config=CONFINED) as connection:
+        if not connection.execute("select 1 from information_schema.columns where table_schema = ? and table_name = ? "
+                                  "and column_name = ?", [schema, table, column]).fetchall():
+            return None
+        rows = connection.execute(f'select distinct "{column}"::varchar as value from "{schema}"."{table}" '
+                                  f'where "{column}" is not null order by value').fetchall()
+    return [value for (value,) in rows]
 
 
 def parse_figure(figure: str) -> tuple[str, str]:
