@@ -8,7 +8,9 @@ INSTANCE_CONFIG := deploy/local/dagster.yaml
 UI_PORT ?= 3000
 SAY := @printf '\n==> %s\n'
 
-export DAGSTER_HOME ?= $(CURDIR)/.dagster
+# make ui's instance: the default warehouse's, the one `score-pipeline run` picks for it (a run on another
+# SCORE_WAREHOUSE gets the instance beside that warehouse: not exported, so make run leaves the choice to it).
+DAGSTER_HOME ?= $(CURDIR)/.dagster
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export GX_ANALYTICS_ENABLED := False
@@ -68,7 +70,7 @@ browser:
 # The webserver and the daemon (drop sensor, publication sensor, nightly schedule) on 127.0.0.1.
 ui: manifest
 	$(SAY) "Dagster UI on http://127.0.0.1:$(UI_PORT) (webserver and daemon; Ctrl-C stops both)"
-	@$(VENV)/bin/dagster dev -h 127.0.0.1 -p $(UI_PORT) -w workspace.yaml --log-level warning
+	@DAGSTER_HOME=$(DAGSTER_HOME) $(VENV)/bin/dagster dev -h 127.0.0.1 -p $(UI_PORT) -w workspace.yaml --log-level warning
 
 # The shared deployment (docs/deployment.md): the webserver and the daemon on a PostgreSQL-backed instance
 # in SERVE_HOME, the PostgreSQL named by DAGSTER_PG_HOST, _PORT, _USER, _PASSWORD and _DB.

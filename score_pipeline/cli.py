@@ -419,6 +419,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return sample_main(rest)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    try:
+        return dispatch(args)
+    except settings.SettingError as error:  # a user's setting: one sentence, no stack trace
+        print(error, file=sys.stderr)
+        return 2
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    """Run the parsed command."""
     if args.command == "run":
         return run_all_waves()
     if args.command == "waves":

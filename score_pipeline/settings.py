@@ -37,6 +37,10 @@ DAGSTER_HOME_ENV = "DAGSTER_HOME"
 WAREHOUSE_POOL = "duckdb_warehouse"
 
 
+class SettingError(ValueError):
+    """A setting of the environment the pipeline cannot use; the message names the variable and the fix."""
+
+
 def _path_from_env(variable: str, default: Path) -> Path:
     value = os.environ.get(variable)
     return Path(value).resolve() if value else default
@@ -55,7 +59,7 @@ def warehouse_path() -> Path:
     """
     value = os.environ.get(WAREHOUSE_ENV)
     if value and not Path(value).is_absolute():
-        raise ValueError(f"{WAREHOUSE_ENV}={value!r}: give an absolute path (dbt reads it too, from dbt_project/)")
+        raise SettingError(f"{WAREHOUSE_ENV}={value!r}: give an absolute path (dbt reads it too, from dbt_project/)")
     return Path(value) if value else DEFAULT_WAREHOUSE
 
 

@@ -293,3 +293,14 @@ def test_every_command_s_help_says_what_it_does(command: str, capsys: pytest.Cap
     description = paragraphs[1]
     assert not description.startswith(("options:", "positional arguments:")), description
     assert len(description.split()) >= 10, description
+
+
+def test_a_relative_warehouse_is_one_sentence_not_a_stack_trace(monkeypatch: pytest.MonkeyPatch,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    from score_pipeline.cli import main
+
+    monkeypatch.setenv("SCORE_WAREHOUSE", "data/w.duckdb")
+    for command in (["run"], ["sql", "--warehouse", "select 1"]):
+        assert main(command) == 2
+        assert capsys.readouterr().err.strip() == (
+            "SCORE_WAREHOUSE='data/w.duckdb': give an absolute path (dbt reads it too, from dbt_project/)")
