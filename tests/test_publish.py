@@ -188,3 +188,22 @@ def test_a_statistic_s_nan_is_written_as_null() -> None:
     write_mart(connection, "module_spillover", frame)
     assert connection.execute("select pearson_r, p_value, spearman_rho from marts.module_spillover "
                               "where module = 'm2'").fetchone() == (None, None, None)
+
+
+def test_a_country_with_its_first_wave_only_publishes(isolated: Path) -> None:
+    """A new country's first drop (its baseline is its endline: contract 1): no perceptions yet. The run publishes
+    what there is (its report without the charts of figures that do not exist yet) instead of failing."""
+    import io
+
+    from conftest import copy_wave
+
+    from score_pipeline.cli import run_all_waves
+
+    copy_wave("2017-baseline", isolated / "raw")
+    out = io.StringIO()
+    assert run_all_waves(out=out) == 0, out.getvalue()
+    published = isolated / "published"
+    with duckdb.connect(str(published / "score_marts.duckdb"), read_only=True) as connection:
+        assert connection.execute("select count(*) from marts.perceived_effects").fetchone()[0] == 0
+        assert connection.execute("select count(*) from marts.kpi_change").fetchone()[0] == 6 * 4  # x all + 3 structures
+    assert (published / "report.html").stat().st_size > 0 and (published / "report.es.html").stat().st_size > 0

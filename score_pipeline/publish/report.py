@@ -61,10 +61,13 @@ def svg(figure: Figure) -> str:
     return text[text.index("<svg"):]
 
 
+NOTHING_TO_DRAW = ""  # a chart of no figure (a country's first wave has no change, no perceptions yet)
+
+
 def captioned(chart: str, caption: str) -> str:
     """A chart with its title and axes described under it in the report's language: the chart itself holds
     only what no language changes (codes, waves, numbers), so both languages share one drawing."""
-    return f'{chart}<p class="caption">{html.escape(caption)}</p>'
+    return f'{chart}<p class="caption">{html.escape(caption)}</p>' if chart != NOTHING_TO_DRAW else ""
 
 
 Charts = dict[tuple[str, ...], str]  # the drawings both languages share, by country and chart
@@ -108,6 +111,8 @@ def score_distribution_chart(scores: pd.DataFrame) -> str:
 
 def change_chart(change: pd.DataFrame) -> str:
     rows = change.iloc[::-1]
+    if rows.empty:
+        return NOTHING_TO_DRAW
     figure = Figure(figsize=(8, 0.28 * len(rows) + 1))
     axis = figure.subplots()
     colours = ["#2a7" if p < FLAG_LEVEL else "#999" for p in rows["p_holm"]]
@@ -144,6 +149,8 @@ def evaluator_chart(effects: pd.DataFrame, scores: pd.DataFrame) -> str:
 
 def grouped_bars(frame: pd.DataFrame, index: str, columns: str, values: str, unit: str) -> str:
     wide = frame.pivot(index=index, columns=columns, values=values)
+    if not wide.notna().to_numpy().any():
+        return NOTHING_TO_DRAW
     figure = Figure(figsize=(9, 3.8))
     axis = figure.subplots()
     wide.plot.bar(ax=axis, rot=30)
