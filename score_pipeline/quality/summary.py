@@ -17,8 +17,18 @@ INSTRUMENT_OF_TABLE = {instrument.table: instrument.name for instrument in INSTR
 COUNTED = (("rows_rejected", "row rejected", "rows rejected"),
            ("duplicates_removed", "duplicate removed", "duplicates removed"),
            ("values_invalid", "invalid value", "invalid values"))  # corrections: their check names each line
-NOTES_QUERY = ("select country, wave, instrument, reason from raw.rejects where kind = 'note' "
-               "order by country, wave, instrument, reason")
+# What the ingest said beyond counts: the informational columns missing, and the first row and cell set aside
+# (an example of the reasons the field checks page lists).
+NOTES_QUERY = """
+    select country, wave, instrument, reason from raw.rejects where kind = 'note'
+    union all
+    select country, wave, instrument,
+        'e.g. ' || arg_min(coalesce('row ' || row_number || ', ', '') || coalesce(column_name || ': ', '') || reason,
+                           coalesce(row_number, 0))
+    from raw.rejects where kind in ('row', 'value')
+    group by country, wave, instrument
+    order by country, wave, instrument, reason
+"""
 
 
 @dataclass
