@@ -309,7 +309,7 @@ def test_a_headline_figure_of_the_report_links_to_its_trace(browser, pipeline: P
     codes = figure.locator("li > a > code").all_inner_texts()
     assert codes[0] == "marts.headline_indicators.change_pct" and codes[-1] == "raw.company_profile.work_accidents"
     assert figure.locator("li.file").inner_text() == "perfil_empresa.xlsx, column 'Accidentes de trabajo (año)'"
-    assert "Mean of (endline - baseline) / baseline * 100." in figure.inner_text()  # kpi_change's YAML description
+    assert "Mean of (endline - baseline) / baseline * 100; null when no enterprise counts." in figure.inner_text()  # kpi_change's YAML description
     figure.locator("a", has_text="marts.kpi_change.mean_pct_change").click()
     page.locator("tr", has_text="mean_pct_change").first.wait_for(timeout=60_000)  # the docs site's page of kpi_change
     assert "#!/model/model.score.kpi_change" in page.url
@@ -325,7 +325,7 @@ def test_the_docs_site_opens_from_disk_with_every_mart_s_columns_described(brows
     site = (pipeline.publish_dir / "docs" / "index.html").as_uri()
     page = browser.new_page(viewport={"width": 1300, "height": 900})
     for node, column, description in [
-            ("model/model.score.kpi_change", "mean_pct_change", "Mean of (endline - baseline) / baseline * 100."),
+            ("model/model.score.kpi_change", "mean_pct_change", "Mean of (endline - baseline) / baseline * 100; null when no enterprise counts."),
             ("source/source.score.statistics.programme_summary", "pct_gain_gt1",
              "Share of the pairs whose global score rose by more than one point, in percent.")]:
         page.goto(f"{site}#!/{node}")
