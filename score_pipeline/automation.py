@@ -5,7 +5,7 @@ or of several (`make run`, a backfill: one run, BackfillPolicy.single_run); then
 cross-wave marts and the publication. Change the nightly time with NIGHTLY (cron, America/Lima).
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timezone
 
 from dagster import (
@@ -20,7 +20,8 @@ from score_pipeline.ingest.assets import ingest_assets
 from score_pipeline.publish.assets import publish_assets
 from score_pipeline.quality.assets import quality_assets
 from score_pipeline.transform.assets import dbt_evaluation_models, dbt_wave_models
-from score_pipeline.programme import Layout, LayoutError, read_layout
+from score_pipeline.planning import drops_to_run, latest_drops, not_ready
+from score_pipeline.programme import LayoutError, read_layout
 from score_pipeline.waves import DropStatus, wave_partitions
 
 WAVE_JOB = "ingest_and_score_wave"
@@ -54,20 +55,6 @@ jobs = [wave_job, evaluation_job]
 UNREAD_TAG = "score-pipeline/unread-files"  # shown on the run in the UI
 IN_PROGRESS = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING,
                DagsterRunStatus.STARTED]
-
-
-def drops_to_run(statuses: list[DropStatus], has_run: Callable[[DropStatus], bool]) -> list[DropStatus]:
-    """Complete drops that no run has ingested yet: new waves, and waves whose SHA256SUMS changed.
-    A half-copied folder never verifies, so it is never returned."""
-    return [s for s in statuses if s.complete and not has_run(s)]
-
-
-def not_ready(statuses: list[DropStatus], layout: Layout) -> str | None:
-    """Why folders of the raw root start no run, for the sensor's tick history in the UI."""
-    lines = [f"{s.partition_key}: {'; '.join(s.problems)}" for s in statuses if not s.complete]
-    refused = " | ".join(layout.refused.values())
-    return " | ".join(filter(None, ["not a complete wave drop: " + " | ".join(lines) if lines else "",
-                                    f"refused: {refused}" if refused else ""])) or None
 
 
 def drop_has_run(instance: DagsterInstance, status: DropStatus) -> bool:
@@ -135,12 +122,6 @@ def waves_done_since_last_publication(instance: DagsterInstance) -> list[str]:
     succeeded = instance.get_run_records(
         RunsFilter(job_name=WAVE_JOB, statuses=[DagsterRunStatus.SUCCESS], updated_after=window))
     return [record.dagster_run.run_id for record in succeeded if (record.end_time or 0.0) > since]
-
-
-def latest_drops(statuses: list[DropStatus]) -> list[DropStatus]:
-    """Each country's latest complete drop (statuses come in country, then wave order)."""
-    latest = {status.country: status for status in statuses if status.complete}
-    return list(latest.values())
 
 
 @schedule(job=wave_job, cron_schedule=NIGHTLY, execution_timezone="America/Lima",

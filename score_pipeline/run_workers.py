@@ -4,7 +4,7 @@ A run worker that dies (killed, out of memory, its host's services stopped toget
 STARTED and its `duckdb_warehouse` pool slot claimed, so every later run waits. Each run records the
 process that executes it in two tags, from the process itself (`record_worker`, called when the warehouse
 resource is set up in the run worker; `make run` tags its runs when it creates them). From those tags,
-`score-pipeline run` fails its own abandoned runs when it starts (cli.fail_abandoned_runs), and the
+`score-pipeline run` fails its own abandoned runs when it starts (running.fail_abandoned_runs), and the
 shared deployment's run monitoring asks `ProcessCheckedRunLauncher` whether a run's worker is alive.
 """
 

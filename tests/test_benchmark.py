@@ -12,7 +12,7 @@ from pathlib import Path
 from conftest import PipelineRun
 
 from score_pipeline.benchmark.measure import run_baseline, tree_rss_bytes
-from score_pipeline.cli import stage_of
+from score_pipeline.running import stage_of
 from score_pipeline.publish.marts import PUBLISHED_MARTS
 
 

@@ -18,7 +18,8 @@ from conftest import PipelineRun, copy_wave, digests
 from scipy import stats
 
 from score_pipeline import settings
-from score_pipeline.cli import ensure_dagster_home, main, stage_seconds
+from score_pipeline.cli import main
+from score_pipeline.running import ensure_dagster_home, stage_seconds
 from score_pipeline.settings import PROJECT_ROOT
 
 
@@ -217,16 +218,17 @@ def test_sql_without_a_query_reads_statements_and_goes_on_after_a_failing_one(pi
 
 
 def test_make_run_prints_a_line_per_step_as_it_ends(pipeline: PipelineRun) -> None:
-    """Each run's steps, one line each with its stage and its time, under the line naming the country's waves."""
+    """Each run's steps, one line each with its stage and its time: the one wave run of every country's waves
+    (planning.py), then the publication."""
     import re
 
     from score_pipeline.automation import EVALUATION_JOB, WAVE_JOB
-    from score_pipeline.cli import stage_of
+    from score_pipeline.running import stage_of
     from score_pipeline.definitions import defs
 
     steps = {job: {node.name for node in defs.resolve_job_def(job).graph.nodes} for job in (WAVE_JOB, EVALUATION_JOB)}
     printed = re.findall(r"^ +\d+\.\d s  (.+?) +(\w+): (?:FAILED after )?\d+\.\d s$", pipeline.output, re.MULTILINE)
-    per_run = [steps[WAVE_JOB], steps[WAVE_JOB], steps[EVALUATION_JOB]]  # Colombia's waves, Peru's, the publication
+    per_run = [steps[WAVE_JOB], steps[EVALUATION_JOB]]  # every country's waves, the publication
     assert len(printed) == sum(len(run) for run in per_run)
     position = 0
     for run in per_run:

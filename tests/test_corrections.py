@@ -124,7 +124,7 @@ def test_each_line_applies_in_order_with_its_status(pipeline: PipelineRun, isola
 
 
 def test_the_run_summary_counts_each_waves_lines(isolated: Path) -> None:
-    from score_pipeline.cli import corrections_line
+    from score_pipeline.running import corrections_line
     from score_pipeline.ingest.corrections import CORRECTION_COLUMNS
     from score_pipeline.ingest.load import raw_columns
 
@@ -198,11 +198,11 @@ def test_the_shipped_logs_apply_with_the_statuses_the_raw_files_give(pipeline: P
         dropped = connection.execute("select count(*) from raw.rejects where reason like 'set aside by corrections line%'").fetchone()[0]
     assert stored == sorted(expected)
     assert dropped == sum(1 for *_, action, status in expected if action == "drop_row" and status == "applied")
+    printed = []  # make run's line: per wave of every country (one wave run), its lines applied and not applied
     for country, waves in (("co", COLOMBIA_WAVES), ("pe", SAMPLE_WAVES)):
-        printed = []  # make run's line: per wave, its lines applied and not applied, or none without a log
         for wave in waves:
             statuses = [status for code, log_wave, _, _, status in expected if (code, log_wave) == (country, wave)]
             applied = statuses.count("applied")
             printed.append(f"{country}/{wave} {applied} applied, {len(statuses) - applied} not applied" if statuses
                            else f"{country}/{wave} none")
-        assert f"corrections: {'; '.join(printed)}" in pipeline.output
+    assert f"corrections: {'; '.join(printed)}" in pipeline.output

@@ -24,7 +24,8 @@ from dagster import DagsterInstance
 from reference import Reference
 
 from score_pipeline.automation import EVALUATION_JOB, WAVE_JOB
-from score_pipeline.cli import QUIET_RUN_CONFIG, run_all_waves
+from score_pipeline.cli import run_all_waves
+from score_pipeline.running import QUIET_RUN_CONFIG
 from score_pipeline.publish.marts import PUBLISHED_MARTS
 from score_pipeline.sample_data.extracts import write_sha256sums
 from score_pipeline.settings import DBT_PROJECT_DIR

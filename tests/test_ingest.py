@@ -82,7 +82,7 @@ def test_a_wave_materializes_with_checks_passing_and_reruns_are_idempotent(isola
 def test_the_reconciliation_check_refuses_a_reader_that_loses_a_row(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A reader that drops a row without a word (as an unclosed quote once made the CSV reader do) is
     caught by the count of the file's lines, and the wave keeps the rows it had."""
-    from score_pipeline.cli import failure_reasons
+    from score_pipeline.running import failure_reasons
     from score_pipeline.ingest.instruments import worker_survey
 
     copy_wave("2019-endline", isolated / "raw")
@@ -160,7 +160,7 @@ def test_a_run_over_two_waves_refuses_only_the_wave_it_cannot_read(isolated: Pat
     the other wave is loaded, checked and recorded as materialized, and the step names the bad file."""
     from dagster import DagsterInstance, materialize
 
-    from score_pipeline.cli import failure_reasons, range_tags
+    from score_pipeline.running import failure_reasons, range_tags
     from score_pipeline.ingest.assets import ingest_assets
     from score_pipeline.resources import WarehouseResource
     from score_pipeline.waves import wave_partitions

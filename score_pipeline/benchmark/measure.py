@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 
 from score_pipeline import settings
-from score_pipeline.cli import stage_of
+from score_pipeline.running import stage_of
 
 BASELINE_SQL = Path(__file__).with_name("baseline.sql")
 PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
@@ -102,12 +102,12 @@ def step_intervals(run_ids: list[str]) -> list[tuple[str, float, float]]:
 def run_pipeline() -> dict[str, object]:
     from dagster import DagsterInstance
 
-    from score_pipeline.cli import run_all_waves
+    from score_pipeline.running import run_programme
 
     began = time.time()
     with MemorySampler() as sampler:
         out = io.StringIO()
-        code = run_all_waves(out=out)
+        code = run_programme(out).code
     ended = time.time()
     if code != 0:
         raise SystemExit(f"the pipeline failed:\n{out.getvalue()}")
@@ -140,7 +140,7 @@ def run_one_more_wave() -> float:
     from dagster import DagsterInstance
 
     from score_pipeline.automation import EVALUATION_JOB, WAVE_JOB
-    from score_pipeline.cli import QUIET_RUN_CONFIG
+    from score_pipeline.running import QUIET_RUN_CONFIG
     from score_pipeline.definitions import defs
     from score_pipeline.waves import wave_partitions
 
