@@ -10,8 +10,8 @@ from dagster_dbt import DbtProject
 from dagster_dbt.dbt_project import using_dagster_dev
 
 from score_pipeline import settings
+from score_pipeline.core.waves import split_partition_key
 from score_pipeline.transform.resource import parse
-from score_pipeline.waves import split_partition_key
 
 
 def prepare_if_dev(project: DbtProject) -> None:
