@@ -20,9 +20,9 @@ from score_pipeline.ingest.assets import ingest_assets
 from score_pipeline.publish.assets import publish_assets
 from score_pipeline.quality.assets import quality_assets
 from score_pipeline.transform.assets import dbt_evaluation_models, dbt_wave_models
-from score_pipeline.planning import drops_to_run, latest_drops, not_ready
-from score_pipeline.programme import LayoutError, read_layout
-from score_pipeline.waves import DropStatus, wave_partitions
+from score_pipeline.core.programme import LayoutError, read_layout
+from score_pipeline.core.waves import DropStatus, wave_partitions
+from score_pipeline.core.planning import drops_to_run, latest_drops, not_ready
 
 WAVE_JOB = "ingest_and_score_wave"
 EVALUATION_JOB = "publish_evaluation_marts"

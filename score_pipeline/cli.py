@@ -73,7 +73,7 @@ def run_all_waves(out: TextIO | None = None) -> int:
 
 def list_waves(out: TextIO | None = None) -> int:
     out = out or sys.stdout
-    from score_pipeline.programme import LayoutError, read_layout
+    from score_pipeline.core.programme import LayoutError, read_layout
 
     try:
         layout = read_layout(settings.raw_dir())
@@ -161,7 +161,8 @@ def print_trace(figure: str, conditions: Sequence[str]) -> int:
     """The figure's trace from the published docs' manifest and catalog (lineage/)."""
     from score_pipeline.lineage.render import text_tree
     from score_pipeline.lineage.sql import LineageError
-    from score_pipeline.lineage.trace import Project, parse_figure, parse_rows, published_values
+    from score_pipeline.lineage.trace import Project, parse_figure, parse_rows
+    from score_pipeline.query import published_values
 
     try:
         relation, column = parse_figure(figure)

@@ -10,8 +10,13 @@ database with `synchronous=NORMAL` (SQLite's recommended setting under WAL: a co
 once the WAL is synced, which happens at checkpoints; a power cut may lose the last events, never
 corrupt the file).
 
-It overrides the private `_connect` / `connect` of dagster 1.13's SQLite storages;
-tests/test_instance_storage.py fails if their shape changes.
+It is the one home of dagster's private storage API: it imports `dagster._core.storage`'s SQLite event log,
+run and schedule storages, `DagsterSqliteStorage` with its `_runs_directory` / `_event_logs_directory` /
+`_schedule_directory` and `SQLITE_BUSY_TIMEOUT_SECONDS`, overrides their `_connect` / `connect`, and sets or
+reads their private attributes (`_run_storage`, `_event_log_storage`, `_schedule_storage`, `_inst_data`,
+`_initdb`, `_initialized_dbs`, `_db_lock`, `_conn_string`). tests/test_instance_storage.py
+(test_the_private_methods_it_overrides_keep_their_shape, and the round trips through Dagster's own storage)
+fails if a dagster upgrade moves or reshapes them.
 """
 
 from __future__ import annotations

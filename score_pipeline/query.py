@@ -1,5 +1,5 @@
 """`score-pipeline sql`: a query on the published marts (or, `--warehouse`, on the working warehouse), printed
-for a person or for another tool.
+for a person or for another tool; and the values of a published column, for `score-pipeline trace`.
 
 `table` and `markdown` are for reading (numbers rounded for the eye, lists joined); `csv` and
 `json` are for other tools and keep every value exact: a double prints with all its digits
@@ -51,6 +51,23 @@ def query_database(database: Path, query: str, output_format: str, parameters: S
     finally:
         connection.close()
     return render(columns, rows, output_format)
+
+
+def published_values(database: Path, relation: str, column: str) -> list[str] | None:
+    """The values (as text, nulls left out) a column of a published mart holds; None when the publication does
+    not hold the relation (a model that is not published) or is not there."""
+    import duckdb
+
+    if not database.exists():
+        return None
+    schema, table = relation.split(".")
+    with duckdb.connect(str(database), read_only=True, config=CONFINED) as connection:
+        if not connection.execute("select 1 from information_schema.columns where table_schema = ? and table_name = ? "
+                                  "and column_name = ?", [schema, table, column]).fetchall():
+            return None
+        rows = connection.execute(f'select distinct "{column}"::varchar as value from "{schema}"."{table}" '
+                                  f'where "{column}" is not null order by value').fetchall()
+    return [value for (value,) in rows]
 
 
 def failure_line(error: Exception) -> str:

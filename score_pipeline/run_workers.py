@@ -6,6 +6,10 @@ process that executes it in two tags, from the process itself (`record_worker`, 
 resource is set up in the run worker; `make run` tags its runs when it creates them). From those tags,
 `score-pipeline run` fails its own abandoned runs when it starts (running.fail_abandoned_runs), and the
 shared deployment's run monitoring asks `ProcessCheckedRunLauncher` whether a run's worker is alive.
+
+The launcher's health check answers with dagster's private `dagster._core.launcher.CheckRunHealthResult` /
+`WorkerStatus`, imported here only; tests/test_deployment.py
+(test_the_launcher_reports_a_run_dead_only_when_its_recorded_worker_of_this_host_is_gone) fails if they move.
 """
 
 from __future__ import annotations

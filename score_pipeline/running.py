@@ -18,7 +18,7 @@ from score_pipeline import settings
 if TYPE_CHECKING:  # dagster is imported when a run starts
     from dagster import DagsterEventType, DagsterInstance, ExecuteInProcessResult, JobDefinition
 
-    from score_pipeline.planning import WaveRun
+    from score_pipeline.core.planning import WaveRun
 
 QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
@@ -246,9 +246,9 @@ def run_programme(out: TextIO) -> ProgrammeRun:
     except InstanceHomeError as error:
         print(error, file=out)
         return ProgrammeRun(1)
-    from score_pipeline.planning import countries_of, survey, wave_runs, without_countries
-    from score_pipeline.programme import LayoutError, read_layout
-    from score_pipeline.waves import wave_partitions
+    from score_pipeline.core.planning import countries_of, survey, wave_runs, without_countries
+    from score_pipeline.core.programme import LayoutError, read_layout
+    from score_pipeline.core.waves import wave_partitions
 
     raw_root = settings.raw_dir()
     try:

@@ -131,10 +131,10 @@ def materialize_ingest(wave: str, warehouse: Path, instruments: Sequence[str] | 
     DAGSTER_HOME one by default)."""
     from dagster import DagsterInstance, materialize
 
+    from score_pipeline.core.waves import partition_key, wave_partitions
     from score_pipeline.ingest.assets import ingest_assets
     from score_pipeline.ingest.instruments import INSTRUMENTS
     from score_pipeline.resources import WarehouseResource
-    from score_pipeline.waves import partition_key, wave_partitions
 
     key = partition_key("pe", wave)
     chosen = [i for i, instrument in enumerate(INSTRUMENTS) if instruments is None or instrument.name in instruments]

@@ -23,7 +23,7 @@ from dagster._core.utils import make_new_run_id
 from score_pipeline.automation import (
     EVALUATION_JOB, WAVE_JOB, nightly_latest_wave, publication_due, publish_after_waves, wave_drop_sensor,
 )
-from score_pipeline.waves import CORRECTIONS_TAG, DROP_TAG, wave_partitions
+from score_pipeline.core.waves import CORRECTIONS_TAG, DROP_TAG, wave_partitions
 from score_pipeline.sample_data.extracts import write_sha256sums
 
 

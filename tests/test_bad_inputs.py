@@ -15,9 +15,9 @@ from bad_inputs import CASES, Accepted, Case, Loaded, Refused, Unapplied, build
 from conftest import PipelineRun, digests, materialize_ingest, run_dbt
 from dagster import DagsterInstance
 
+from score_pipeline.core.waves import drop_statuses, is_wave_name, orphan_logs, verify_drop
 from score_pipeline.running import failure_reasons
 from score_pipeline.ingest.instruments import INSTRUMENTS_BY_NAME
-from score_pipeline.waves import drop_statuses, is_wave_name, orphan_logs, verify_drop
 
 RAW_TABLES = ("management_practices", "company_profile", "self_assessment", "worker_survey", "training_records",
               "case_studies", "rejects", "superseded", "ingest_log")

@@ -24,11 +24,11 @@ from dagster import DagsterEventType, DagsterInstance, DagsterRun, DagsterRunSta
 from postgres_server import Server, free_port, postgres_server, why_unavailable
 
 from score_pipeline.automation import EVALUATION_JOB, WAVE_JOB
-from score_pipeline.programme import COUNTRY_FILE
+from score_pipeline.core.programme import COUNTRY_FILE
+from score_pipeline.core.waves import wave_partitions
 from score_pipeline.run_workers import PROCESS_TAG, process_is_gone
 from score_pipeline.sample_data.extracts import write_sha256sums
 from score_pipeline.settings import PROJECT_ROOT
-from score_pipeline.waves import wave_partitions
 
 PERU = "name: Peru\ncurrency: PEN\nenterprise_id: pe.ruc\n"
 

@@ -25,12 +25,12 @@ from reference import Reference
 
 from score_pipeline.automation import EVALUATION_JOB, WAVE_JOB
 from score_pipeline.cli import run_all_waves
+from score_pipeline.core.waves import wave_partitions
 from score_pipeline.running import QUIET_RUN_CONFIG
 from score_pipeline.publish.marts import PUBLISHED_MARTS
 from score_pipeline.sample_data.extracts import write_sha256sums
 from score_pipeline.settings import DBT_PROJECT_DIR
 from score_pipeline.transform.resource import invoke
-from score_pipeline.waves import wave_partitions
 
 WAVE_MARTS = ("enterprise_scores", "category_scores")  # built by the wave runs, per wave
 

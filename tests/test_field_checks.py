@@ -12,7 +12,7 @@ import pytest
 from conftest import COLOMBIA_WAVES, SAMPLE_WAVES, PipelineRun
 from reference import Reference, number
 
-from score_pipeline.ingest.normalise import normalise_ruc
+from score_pipeline.core.identifiers import normalise_ruc
 from score_pipeline.quality.field_checks import (
     PANEL_INSTRUMENTS, PROFILE_NUMBERS, confirmed_cells, missing_instruments, outliers,
 )

@@ -160,10 +160,10 @@ def test_a_run_over_two_waves_refuses_only_the_wave_it_cannot_read(isolated: Pat
     the other wave is loaded, checked and recorded as materialized, and the step names the bad file."""
     from dagster import DagsterInstance, materialize
 
+    from score_pipeline.core.waves import wave_partitions
     from score_pipeline.running import failure_reasons, range_tags
     from score_pipeline.ingest.assets import ingest_assets
     from score_pipeline.resources import WarehouseResource
-    from score_pipeline.waves import wave_partitions
     from score_pipeline.sample_data.extracts import write_sha256sums
 
     for wave in ("2018-midterm", "2019-endline"):

@@ -9,10 +9,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from score_pipeline.core.cells import Parsed
+from score_pipeline.core.identifiers import normalise_ruc, ruc_check_digit
 from score_pipeline.ingest.instruments.self_assessment import EFFECTS
 from score_pipeline.ingest.normalise import (
-    QUANTITY_KINDS, Parsed, currency_of, date_order, is_contract_timestamp, normalise_ruc, parse_choice, parse_past_date, parse_practice_score,
-    parse_quantity, parse_satisfaction, parse_sex, parse_timestamp, parse_yes_no, ruc_check_digit, within,
+    QUANTITY_KINDS, currency_of, date_order, is_contract_timestamp, parse_choice, parse_past_date, parse_practice_score,
+    parse_quantity, parse_satisfaction, parse_sex, parse_timestamp, parse_yes_no, within,
 )
 
 # 20100123453: weights 5,4,3,2,7,6,5,4,3,2 over 2010012345 -> 10+0+3+0+0+6+10+12+12+10 = 63,

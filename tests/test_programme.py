@@ -14,7 +14,7 @@ from reference import nit_check_digit
 
 from score_pipeline.automation import nightly_latest_wave, wave_drop_sensor
 from score_pipeline.cli import list_waves, run_all_waves
-from score_pipeline.programme import IdentifierScheme, LayoutError, read_layout
+from score_pipeline.core.programme import IdentifierScheme, LayoutError, read_layout
 
 PERU = "name: Peru\ncurrency: PEN\nenterprise_id: pe.ruc\n"
 COLOMBIA = "name: Colombia\ncurrency: COP\nenterprise_id: co.nit\n"

@@ -194,7 +194,7 @@ def record_runs(instance: DagsterInstance, requests: list) -> None:
     from dagster._core.utils import make_new_run_id
 
     from score_pipeline.automation import WAVE_JOB
-    from score_pipeline.waves import wave_partitions
+    from score_pipeline.core.waves import wave_partitions
 
     for request in requests:
         instance.add_dynamic_partitions(wave_partitions.name, [request.partition_key])

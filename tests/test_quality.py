@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from score_pipeline.ingest.instruments import INSTRUMENTS_BY_NAME
-from score_pipeline.quality.validation import resolve, shared_values, type_problems, validate
+from score_pipeline.ingest.validation import resolve, shared_values, type_problems, validate
 from score_pipeline.settings import EXPECTATIONS_DIR
 
 GOOD_PROFILE = {

@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 from reference import KPI_COLUMNS, Reference, csv_header, nit, read_sha256sums, ruc
 
-from score_pipeline.programme import read_layout
+from score_pipeline.core.programme import read_layout
 from score_pipeline.sample_data import generate
 from score_pipeline.sample_data.__main__ import main
 from score_pipeline.settings import PROJECT_ROOT

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from score_pipeline.analysis.stats import (TIE_DECIMALS, evaluator_effects, holm, mean_interval, module_spillover,
-                                           paired_change, score_change)
 from score_pipeline.settings import DBT_PROJECT_DIR
+from score_pipeline.stats import (TIE_DECIMALS, evaluator_effects, holm, mean_interval, module_spillover,
+                                   paired_change, score_change)
 
 
 def test_holm_by_hand() -> None:

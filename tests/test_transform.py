@@ -52,7 +52,7 @@ def test_lineage_runs_from_a_raw_instrument_to_the_headline_and_the_publication(
 
 
 def test_dbt_in_this_process_leaves_the_warehouse_to_the_step_and_to_other_processes(pipeline, tmp_path) -> None:
-    """dbt-duckdb keeps its database open in the process after dbt's run (resource.release_warehouse): the
+    """dbt-duckdb keeps its database open in the process after dbt's run (transform/dbt_duckdb.release_warehouse): the
     step's own read-only connection would be refused and other processes locked out. An upgrade of
     dbt-duckdb that moves what release_warehouse closes fails here."""
     import duckdb

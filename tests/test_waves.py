@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLE_RAW, copy_wave
 
+from score_pipeline.core.waves import DropError, drop_statuses, parse_checksums, split_partition_key, verified_wave_folder, verify_drop
 from score_pipeline.sample_data.extracts import write_sha256sums
 from score_pipeline.settings import PROJECT_ROOT
-from score_pipeline.waves import DropError, drop_statuses, parse_checksums, split_partition_key, verified_wave_folder, verify_drop
 
 
 def complete_drops(folder: Path) -> list[str]:
@@ -85,7 +85,7 @@ def test_files_no_instrument_reads_are_reported_not_ignored(tmp_path: Path) -> N
 
 
 def test_a_run_covers_neighbouring_waves_only() -> None:
-    from score_pipeline.waves import contiguous_blocks
+    from score_pipeline.core.waves import contiguous_blocks
 
     ordered = ["2017-baseline", "2018-midterm", "2019-endline", "2020-followup"]
     assert contiguous_blocks(ordered, ordered) == [ordered]

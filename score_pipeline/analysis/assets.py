@@ -89,7 +89,7 @@ def _analyse(warehouse: WarehouseResource, name: str, query: str, compute) -> Ma
        description="Baseline to endline change of every score (global, module, category): paired t-test, "
                    "Wilcoxon signed-rank, Holm-adjusted p over all rows, Cohen's dz, 95 % CI of the mean change.")
 def score_change_mart(warehouse: WarehouseResource) -> MaterializeResult:
-    from score_pipeline.analysis.stats import score_change  # scipy: imported by the step, not the code location
+    from score_pipeline.stats import score_change  # scipy: imported by the step, not the code location
 
     return _analyse(warehouse, "score_change", SCORES_QUERY, score_change)
 
@@ -98,7 +98,7 @@ def score_change_mart(warehouse: WarehouseResource) -> MaterializeResult:
        pool=settings.WAREHOUSE_POOL, owners=["team:evaluation"],
        description="Module 1 change against each other module's change per enterprise: Pearson r (with p) and Spearman rho.")
 def module_spillover_mart(warehouse: WarehouseResource) -> MaterializeResult:
-    from score_pipeline.analysis.stats import module_spillover
+    from score_pipeline.stats import module_spillover
 
     return _analyse(warehouse, "module_spillover", MODULE_SCORES_QUERY, module_spillover)
 
@@ -109,7 +109,7 @@ def module_spillover_mart(warehouse: WarehouseResource) -> MaterializeResult:
                    "Welch t-test, Holm-adjusted p over all rows, Kruskal-Wallis across the wave's evaluators. "
                    "p_holm < 0.05 is a flag to look at, not proof.")
 def evaluator_effects_mart(warehouse: WarehouseResource) -> MaterializeResult:
-    from score_pipeline.analysis.stats import FLAG_LEVEL, evaluator_effects
+    from score_pipeline.stats import FLAG_LEVEL, evaluator_effects
 
     with warehouse.connect() as connection:
         scores = connection.execute(
@@ -135,7 +135,7 @@ PROGRAMME_DEPS = [AssetKey(["staging", "stg_raw__company_profile"]), AssetKey(["
        description="The countries side by side and pooled (contract 7): one row per country and the row `all`, the "
                    "same figures over every country's enterprises, each with its own country's baseline and endline.")
 def programme_summary_mart(warehouse: WarehouseResource) -> MaterializeResult:
-    from score_pipeline.analysis.programme import COUNTRIES_QUERY, Enterprises, programme_summary
+    from score_pipeline.analysis.pooled import COUNTRIES_QUERY, Enterprises, programme_summary
 
     with warehouse.connect() as connection:
         table = programme_summary(Enterprises.read(connection), connection.execute(COUNTRIES_QUERY).df())

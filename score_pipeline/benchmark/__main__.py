@@ -22,8 +22,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from score_pipeline import settings
-from score_pipeline.ingest.normalise import RUC_PREFIXES
-from score_pipeline.programme import COUNTRY_FILE
+from score_pipeline.core.identifiers import RUC_PREFIXES
+from score_pipeline.core.programme import COUNTRY_FILE
 from score_pipeline.sample_data import DEFAULT_SEED, generate
 
 STAGE_ORDER = ("ingest", "dbt", "field checks", "statistics", "publication", "orchestration")  # ingest includes its checks

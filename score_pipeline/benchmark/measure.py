@@ -142,7 +142,7 @@ def run_one_more_wave() -> float:
     from score_pipeline.automation import EVALUATION_JOB, WAVE_JOB
     from score_pipeline.running import QUIET_RUN_CONFIG
     from score_pipeline.definitions import defs
-    from score_pipeline.waves import wave_partitions
+    from score_pipeline.core.waves import wave_partitions
 
     instance = DagsterInstance.get()
     latest = instance.get_dynamic_partitions(wave_partitions.name)[-1]

@@ -16,14 +16,16 @@ from dagster import (
 )
 
 from score_pipeline import settings
-from score_pipeline.ingest.corrections import log_path, read_log
+from score_pipeline.core.programme import Country, Layout, LayoutError, read_layout
+from score_pipeline.core.waves import (
+    DropError, log_path, single_run_backfills, split_partition_key, verified_wave_folder, wave_partitions,
+)
+from score_pipeline.ingest.corrections import read_log
+from score_pipeline.ingest.gate import WaveChecks, check_specs, evaluate_staged
 from score_pipeline.ingest.instruments import CORRECTABLE, INSTRUMENTS, CountryRules, Ingested, Instrument, Source
 from score_pipeline.ingest.load import create_tables, record_country, stage_wave
 from score_pipeline.ingest.readers import IngestError
-from score_pipeline.programme import Country, Layout, LayoutError, read_layout
-from score_pipeline.quality.checks import WaveChecks, check_specs, evaluate_staged
 from score_pipeline.resources import WarehouseResource
-from score_pipeline.waves import DropError, single_run_backfills, split_partition_key, verified_wave_folder, wave_partitions
 
 PREVIEW_ROWS = 10
 

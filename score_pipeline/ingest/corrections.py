@@ -16,7 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from score_pipeline.ingest.normalise import IdentifierRule, as_text
+from score_pipeline.core.cells import as_text
+from score_pipeline.core.identifiers import IdentifierRule
 from score_pipeline.ingest.readers import IngestError, Table, decode
 
 LOG_COLUMNS = ("instrument", "key", "column", "action", "old_value", "new_value", "author", "date", "reason")
@@ -60,10 +61,6 @@ class Log:
 
     def of(self, instrument: str) -> list[Correction]:
         return [c for c in self.corrections if c.instrument == instrument]
-
-
-def log_path(corrections_dir: Path, wave: str) -> Path:
-    return corrections_dir / f"{wave}.csv"
 
 
 def read_log(path: Path, instruments: Sequence[str]) -> Log:

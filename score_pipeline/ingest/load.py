@@ -6,10 +6,10 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from score_pipeline.core.programme import COUNTRY_FILE
 from score_pipeline.ingest.corrections import CORRECTION_COLUMNS
 from score_pipeline.ingest.instruments import INSTRUMENTS, REJECT_COLUMNS, SUPERSEDED_COLUMNS, Ingested, Instrument
 from score_pipeline.ingest.instruments.common import FOLDER_COLUMNS
-from score_pipeline.programme import COUNTRY_FILE
 
 INGEST_LOG_COLUMNS = {
     "wave": "VARCHAR", "instrument": "VARCHAR", "source_file": "VARCHAR", "rows_received": "INTEGER",

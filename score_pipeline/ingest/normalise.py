@@ -1,28 +1,23 @@
 """Pure normalisers for the raw extracts' values, as the contract (section 2) spells them.
 
 Every function takes whatever a reader produced (text, a number from an Excel
-cell, None) and returns a :class:`Parsed`: the normalised value, or None with
+cell, None) and returns a :class:`Parsed` (core/cells.py): the normalised value, or None with
 ``problem`` saying why the raw value was rejected. None with no problem means
 "no value" (`ND`, `NS/NR`, an empty cell). They never raise on bad input.
+Enterprise identifiers are read by core/identifiers.py.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
-from decimal import Decimal, InvalidOperation
-from functools import lru_cache, wraps
-from typing import Generic, NamedTuple, TypeVar
+from functools import lru_cache
+from typing import NamedTuple
 
-from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
-from stdnum.pe import ruc as pe_ruc
-
-T = TypeVar("T")
-
-RUC_PREFIXES = ("10", "15", "17", "20")  # the contract's; python-stdnum's pe.ruc checks the same
+from score_pipeline.core.cells import Parsed, as_text, memoised
 
 SATISFACTION_LABELS = {"deficiente": 1, "regular": 2, "bueno": 3, "muy bueno": 4, "excelente": 5}
 NO_ANSWER_LABELS = {"", "ns/nr"}
@@ -48,36 +43,6 @@ _OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
 EXCEL_EPOCH = date(1899, 12, 30)
 
 
-class Parsed(NamedTuple, Generic[T]):
-    value: T | None
-    problem: str | None = None
-
-
-def memoised(function: Callable[..., T]) -> Callable[..., T]:
-    """Cache a pure normaliser: a wave's extracts repeat a few dozen spellings millions of times.
-
-    `typed=True` keeps `True`, `1` and `1.0` apart; an unhashable value (a list from YAML) is
-    parsed without the cache.
-    """
-    cached = lru_cache(maxsize=1 << 16, typed=True)(function)
-
-    @wraps(function)
-    def parse(*args: object) -> T:
-        try:
-            return cached(*args)
-        except TypeError:
-            return function(*args)
-
-    return parse
-
-
-def as_text(raw: object) -> str:
-    """A reader's cell as text, trimmed; None and NaN become ''."""
-    if raw is None or (isinstance(raw, float) and raw != raw):
-        return ""
-    return str(raw).strip()
-
-
 def plain(raw: object) -> str:
     """Lower case, inner runs of spaces collapsed, accents kept: how "no value" spellings are matched.
     (Matching them on the folded label would take a cell of bare combining marks for an empty one.)"""
@@ -90,58 +55,6 @@ def fold_label(raw: object) -> str:
     decomposed = unicodedata.normalize("NFKD", as_text(raw))
     without_accents = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(without_accents.lower().split())
-
-
-def ruc_check_digit(first_ten: str) -> int:
-    """SUNAT's check digit for the first ten digits of a RUC (python-stdnum's `pe.ruc`)."""
-    return int(pe_ruc.calc_check_digit(first_ten))
-
-
-def compact_identifier(raw: object) -> str | None:
-    """An enterprise identifier cleaned of its spellings (contract 2 and 7): a number in scientific notation
-    (a numeric spreadsheet cell) read as a number first, then spaces, dashes and dots used as separators
-    removed. None when it cannot be an identifier (a fraction, an empty cell)."""
-    if isinstance(raw, bool):
-        return None
-    if isinstance(raw, int):
-        return str(raw)
-    if isinstance(raw, float):
-        return str(int(raw)) if raw.is_integer() else None
-    text = as_text(raw)
-    if re.fullmatch(r"[0-9.]+[eE][+]?\d+", text):
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            return None
-        return str(int(number)) if number == number.to_integral_value() else None
-    compact = re.sub(r"[\s.-]", "", text)
-    return compact or None
-
-
-def _ruc_digits(raw: object) -> str | None:
-    compact = compact_identifier(raw)
-    return compact if compact is not None and compact.isdigit() else None
-
-
-IdentifierRule = Callable[[object], "Parsed[str]"]  # a cell -> the enterprise identifier under a country's scheme
-
-
-@memoised
-def normalise_ruc(raw: object) -> Parsed[str]:
-    """An 11-digit RUC with a valid prefix and check digit, from any of its spellings."""
-    if as_text(raw) == "":
-        return Parsed(None, "RUC is empty")
-    digits = _ruc_digits(raw)
-    if digits is None:
-        return Parsed(None, f"RUC {as_text(raw)!r} is not 11 digits")
-    try:  # our parsing reads the spellings (dashes, spaces, scientific notation); stdnum validates the number
-        return Parsed(pe_ruc.validate(digits))
-    except (InvalidLength, InvalidFormat):
-        return Parsed(None, f"RUC {as_text(raw)!r} is not 11 digits")
-    except InvalidComponent:
-        return Parsed(None, f"RUC {digits} has prefix {digits[:2]}, not one of {', '.join(RUC_PREFIXES)}")
-    except InvalidChecksum:
-        return Parsed(None, f"RUC {digits} fails its check digit")
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 
-from score_pipeline.ingest.normalise import as_text
+from score_pipeline.core.cells import as_text
 
 PROFILE_SHEET = "perfil"
 PROFILE_HEADER_ROW = 3

@@ -152,25 +152,6 @@ def kind_of(node: Mapping[str, Any]) -> str:
     return "raw" if node["source_name"] == RAW_SOURCE else "python"
 
 
-def published_values(database: Path, relation: str, column: str) -> list[str] | None:
-    """The values (as text, nulls left out) a column of a published mart holds; None when the publication does
-    not hold the relation (a model that is not published) or is not there."""
-    import duckdb
-
-    from score_pipeline.query import CONFINED
-
-    if not database.exists():
-        return None
-    schema, table = relation.split(".")
-    with duckdb.connect(str(database), read_only=True, config=CONFINED) as connection:
-        if not connection.execute("select 1 from information_schema.columns where table_schema = ? and table_name = ? "
-                                  "and column_name = ?", [schema, table, column]).fetchall():
-            return None
-        rows = connection.execute(f'select distinct "{column}"::varchar as value from "{schema}"."{table}" '
-                                  f'where "{column}" is not null order by value').fetchall()
-    return [value for (value,) in rows]
-
-
 def parse_figure(figure: str) -> tuple[str, str]:
     """`marts.kpi_change.mean_pct_change` -> ("marts.kpi_change", "mean_pct_change")."""
     parts = figure.split(".")

@@ -18,11 +18,11 @@ import yaml
 from babel import Locale
 from matplotlib.figure import Figure  # the object API: no backend, no global figure state
 
-from score_pipeline.analysis.stats import FLAG_LEVEL, mean_interval
-from score_pipeline.analysis.programme import KPI_COLUMNS, POOLED_CODE
-from score_pipeline.programme import DEFAULT_COUNTRY as SUMMARY_COUNTRY
+from score_pipeline.analysis.pooled import KPI_COLUMNS, POOLED_CODE
+from score_pipeline.core.programme import DEFAULT_COUNTRY as SUMMARY_COUNTRY
 from score_pipeline.publish.formatting import column_formatter, for_report, headline_row, percent
 from score_pipeline.publish.traces import trace_link
+from score_pipeline.stats import FLAG_LEVEL, mean_interval
 from score_pipeline.templates import render
 
 REPORT_TEXT = Path(__file__).parent.parent / "templates" / "report_text.yaml"

@@ -3,11 +3,11 @@
 from dagster import AssetExecutionContext, AssetKey, BackfillPolicy, MaterializeResult, MetadataValue, asset
 
 from score_pipeline import settings
+from score_pipeline.core.programme import read_layout
+from score_pipeline.core.waves import single_run_backfills, split_partition_key, wave_partitions
 from score_pipeline.ingest.instruments import INSTRUMENTS
 from score_pipeline.resources import WarehouseResource
 from score_pipeline.transform.project import EVALUATOR_SCORES
-from score_pipeline.programme import read_layout
-from score_pipeline.waves import single_run_backfills, split_partition_key, wave_partitions
 
 FIELD_CHECK_DEPS = [*(AssetKey(["raw", instrument.table]) for instrument in INSTRUMENTS),
                     AssetKey(["raw", "rejects"]), AssetKey(["raw", "corrections"]),

@@ -16,12 +16,12 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from score_pipeline.analysis.stats import FLAG_LEVEL
+from score_pipeline.core.identifiers import IdentifierRule
+from score_pipeline.core.waves import partition_key
 from score_pipeline.ingest.instruments import INSTRUMENTS_BY_NAME
 from score_pipeline.ingest.instruments.profile import FIELDS as PROFILE_FIELDS
-from score_pipeline.ingest.normalise import IdentifierRule
+from score_pipeline.stats import FLAG_LEVEL
 from score_pipeline.templates import render
-from score_pipeline.waves import partition_key
 
 IQR_FACTOR = 3.0  # an outlier lies outside [Q1 - 3 IQR, Q3 + 3 IQR] of the wave's values (contract 6)
 RATIO_LIMIT = 10.0  # ... or is over 10 times, or under a tenth of, the enterprise's value in its previous wave
@@ -115,7 +115,7 @@ def read_field_checks(connection: duckdb.DuckDBPyConnection, country: str, wave:
                       identifier: IdentifierRule) -> FieldChecks:
     """The country's wave's field checks from the warehouse (raw tables and the wave-level models);
     `identifier` is the country's rule, to match the corrections log's keys."""
-    from score_pipeline.analysis.stats import evaluator_effects
+    from score_pipeline.stats import evaluator_effects
 
     read = lambda sql: connection.execute(sql, [country, wave]).df()  # noqa: E731
     rejects = read("select instrument, kind, reason, count(*) as rows from raw.rejects where country = $1 and wave = $2 "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from score_pipeline.programme import COUNTRY_FILE
+from score_pipeline.core.programme import COUNTRY_FILE
 from score_pipeline.sample_data.countries import PERU, SampleCountry
 from score_pipeline.sample_data.extracts import write_sample
 from score_pipeline.sample_data.model import build_sample

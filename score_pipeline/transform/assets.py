@@ -11,6 +11,7 @@ from dagster import AssetExecutionContext, AssetKey, BackfillPolicy, Output
 from dagster_dbt import dbt_assets
 
 from score_pipeline import settings
+from score_pipeline.core.waves import wave_partitions
 from score_pipeline.lineage.trace import relation_key
 from score_pipeline.resources import WarehouseResource
 from score_pipeline.transform.metadata import relation_facts, relations_from_manifest
@@ -18,7 +19,6 @@ from score_pipeline.transform.partial_parse import invocation_target
 from score_pipeline.transform.project import WAVE_SELECTION, dbt_build_args, dbt_project
 from score_pipeline.transform.resource import InProcessDbtResource
 from score_pipeline.transform.translator import ScoreDbtTranslator
-from score_pipeline.waves import wave_partitions
 
 SHARED_OPTIONS = {
     "manifest": dbt_project.manifest_path,

@@ -7,22 +7,10 @@ from collections.abc import Sequence
 
 from dagster import AssetKey
 from dagster_dbt import DbtProject
-from dagster_dbt.dbt_project import using_dagster_dev
 
 from score_pipeline import settings
-from score_pipeline.transform.resource import parse
-from score_pipeline.waves import split_partition_key
-
-
-def prepare_if_dev(project: DbtProject) -> None:
-    """Under `dagster dev` (make ui), parse the project so that edited models show without a restart.
-
-    dagster-dbt's own `DbtProject.prepare_if_dev` runs a bare `dbt` from PATH, which `dagster dev`
-    does not have (the venv is not activated there): the code location failed to load. This runs
-    the same `dbt parse` in this process, where dbt is already imported.
-    """
-    if using_dagster_dev():
-        parse(project.project_dir, project.project_dir / project.target_path)
+from score_pipeline.core.waves import split_partition_key
+from score_pipeline.transform.resource import prepare_if_dev
 
 
 dbt_project = DbtProject(project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROJECT_DIR)

@@ -8,8 +8,15 @@ process and warehouse. dagster-dbt still decides what the step builds (its subse
 turns dbt's results into Dagster events (`DbtCoreCliEventMessage`), so the assets, the checks and
 their metadata are exactly those it would make.
 
-The parse is made without `--vars`: the `waves` var (transform/project.py) is read only where
+The parse is made without `--vars`: the `partitions` var (transform/project.py) is read only where
 models are compiled (`macros/waves.sql`), which dbt does at run time with the invocation's vars.
+
+dagster-dbt's API this leans on is not the one its package exports, and is confined to this module:
+`asset_utils.get_updated_cli_invocation_params_for_context` (the step's selection, manifest and translator),
+`core.dbt_cli_event.DbtCoreCliEventMessage` (dbt's result events as Dagster events) and
+`dbt_project.using_dagster_dev`. tests/test_transform.py fails if they move or change shape (the dbt steps'
+materializations, checks, row counts and column lineage; the code location loaded as `dagster dev` loads it).
+dbt-duckdb's private API is transform/dbt_duckdb.py's.
 """
 
 from __future__ import annotations
@@ -21,14 +28,17 @@ from pathlib import Path
 from typing import Any
 
 from dagster import AssetExecutionContext, ConfigurableResource, Failure
+from dagster_dbt import DbtProject
 from dagster_dbt.asset_utils import get_updated_cli_invocation_params_for_context
 from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
+from dagster_dbt.dbt_project import using_dagster_dev
 from dbt.cli.main import dbtRunner, dbtRunnerResult
 from dbt.contracts.graph.manifest import Manifest
 from dbt_common.events.base_types import EventMsg
 from dbt_common.events.functions import msg_to_dict
 
 from score_pipeline import settings
+from score_pipeline.transform.dbt_duckdb import release_warehouse
 from score_pipeline.transform.partial_parse import keep_parse, seed_parse
 
 RESULT_EVENTS = frozenset({"LogModelResult", "LogTestResult", "LogSeedResult", "LogSnapshotResult"})
@@ -40,23 +50,6 @@ def common_args(project_dir: Path, target: Path) -> list[str]:
     return ["--project-dir", str(project_dir), "--profiles-dir", str(project_dir), "--target-path", str(target),
             "--log-path", str(target), "--log-level", "none", "--log-level-file", "debug", "--log-format-file", "json",
             "--no-send-anonymous-usage-stats"]
-
-
-def release_warehouse() -> None:
-    """Close the DuckDB database dbt-duckdb keeps open in the process after an invocation.
-
-    dbt-duckdb holds one database handle per process (`DuckDBConnectionManager._ENV`) and keeps it
-    after dbt's run; DuckDB then refuses the step's own read-only connection to the same file ("a
-    different configuration than existing connections"), and the file stays locked for others.
-    dbt-duckdb's `close_all_connections` (its exit hook) drops the handle without closing it.
-    tests/test_transform.py fails if dbt-duckdb moves either.
-    """
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-
-    environment = DuckDBConnectionManager._ENV
-    DuckDBConnectionManager.close_all_connections()
-    if environment is not None:
-        environment.close()
 
 
 EventCallback = Callable[[EventMsg], None]
@@ -85,6 +78,17 @@ def parse(project_dir: Path, target: Path) -> Manifest:
     if not result.success:
         raise Failure(description=failure_text("dbt parse", result, errors, target))
     return result.result
+
+
+def prepare_if_dev(project: DbtProject) -> None:
+    """Under `dagster dev` (make ui), parse the project so that edited models show without a restart.
+
+    dagster-dbt's own `DbtProject.prepare_if_dev` runs a bare `dbt` from PATH, which `dagster dev`
+    does not have (the venv is not activated there): the code location failed to load. This runs
+    the same `dbt parse` in this process, where dbt is already imported.
+    """
+    if using_dagster_dev():
+        parse(project.project_dir, project.project_dir / project.target_path)
 
 
 _PARSED: dict[tuple[Path, Path], Manifest] = {}

@@ -8,7 +8,6 @@ where it came from.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,7 @@ from score_pipeline.ingest.instruments.common import (
 )
 from score_pipeline.ingest.readers import count_delimited_records, count_sheet_rows
 
-__all__ = ["CORRECTABLE", "INSTRUMENTS", "INSTRUMENTS_BY_NAME", "READ_FILES", "REJECT_COLUMNS", "SUPERSEDED_COLUMNS",
+__all__ = ["CORRECTABLE", "INSTRUMENTS", "INSTRUMENTS_BY_NAME", "REJECT_COLUMNS", "SUPERSEDED_COLUMNS",
            "CountryRules", "Ingested", "Instrument", "Source"]
 
 
@@ -69,6 +68,3 @@ INSTRUMENTS = (
 )
 INSTRUMENTS_BY_NAME = {instrument.name: instrument for instrument in INSTRUMENTS}
 CORRECTABLE = tuple(instrument.name for instrument in INSTRUMENTS if instrument.correctable)
-# Every file a wave folder may hold that an instrument reads (others are reported, never read).
-READ_FILES = re.compile(r"^(" + "|".join(re.escape(i.source) for i in INSTRUMENTS if not i.source.endswith("/"))
-                        + r"|" + case_studies.READS + r")$")

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import yaml
 
+from score_pipeline.core.cells import as_text
+from score_pipeline.core.identifiers import IdentifierRule
+from score_pipeline.core.wave_files import CASE_STUDIES as SOURCE
 from score_pipeline.ingest.instruments.common import Ingested, Problems, Source, frame_of
-from score_pipeline.ingest.normalise import IdentifierRule, as_text
 from score_pipeline.ingest.readers import IngestError, decode
 
-SOURCE = "estudios_caso/"
-READS = r"estudios_caso/[^/]+\.md"  # the files of a wave folder this instrument reads
 COLUMNS = {
     "wave": "VARCHAR", "ruc": "VARCHAR", "title": "VARCHAR", "modules": "INTEGER[]", "themes": "VARCHAR[]",
     "word_count": "INTEGER", "source_file": "VARCHAR",

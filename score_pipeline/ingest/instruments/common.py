@@ -11,10 +11,12 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from score_pipeline.core.cells import Parsed, as_text
+from score_pipeline.core.identifiers import IdentifierRule, normalise_ruc
 from score_pipeline.ingest.corrections import KeyMatcher, Log, apply
 from score_pipeline.ingest.normalise import (
-    Currency, IdentifierRule, Parsed, as_text, currency_of, date_order, is_contract_timestamp, normalise_ruc, parse_choice, parse_past_date,
-    parse_quantity, parse_timestamp, within,
+    Currency, currency_of, date_order, is_contract_timestamp, parse_choice, parse_past_date, parse_quantity,
+    parse_timestamp, within,
 )
 from score_pipeline.ingest.readers import Table, UnsavedFormula
 from score_pipeline.settings import SURVEY_TIMEZONE

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import csv
 
+from score_pipeline.core.cells import Parsed, as_text
+from score_pipeline.core.wave_files import PRACTICES as SOURCE
+from score_pipeline.ingest.corrections import by_column
 from score_pipeline.ingest.instruments.common import (
     Field, Ingested, Problems, Source, columns_of, corrected, field_reader, fixed, frame_of, headers_of, keep_latest,
     past_date, required_headers, text, timed_submissions,
 )
-from score_pipeline.ingest.corrections import by_column
-from score_pipeline.ingest.normalise import Parsed, as_text, parse_practice_score
+from score_pipeline.ingest.normalise import parse_practice_score
 from score_pipeline.ingest.readers import IngestError, read_delimited, unique_column
 from score_pipeline.settings import CODEBOOK_PRACTICES
-
-SOURCE = "practicas_gestion.csv"
 
 
 def form_index(raw: object) -> Parsed[int]:

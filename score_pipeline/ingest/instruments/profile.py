@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from score_pipeline.core.wave_files import PROFILE as SOURCE
+from score_pipeline.ingest.corrections import by_ruc
 from score_pipeline.ingest.instruments.common import (
     Field, Ingested, Problems, Source, coded, columns_of, corrected, field_reader, fixed, frame_of, headers_of,
     last_row_per_key, past_date, quantity, required_headers, rows_with_valid_ruc, text,
 )
-from score_pipeline.ingest.corrections import by_ruc
 from score_pipeline.ingest.normalise import parse_yes_no
 from score_pipeline.ingest.readers import read_profile_sheet
 
-SOURCE = "perfil_empresa.xlsx"
 SIZES = ("Pequeña", "Mediana")
 COST_STRUCTURES = ("Mano de obra", "Insumos nacionales", "Insumos importados")
 SHARE = 100.0  # a share of a whole is at most 100 % (staff turnover can exceed it: more leavers than the headcount)

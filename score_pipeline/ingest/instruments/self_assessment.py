@@ -3,14 +3,14 @@ per outcome, the effect it saw and how much the training influenced it."""
 
 from __future__ import annotations
 
+from score_pipeline.core.wave_files import SELF_ASSESSMENT as SOURCE
+from score_pipeline.ingest.corrections import by_column
 from score_pipeline.ingest.instruments.common import (
     Field, Ingested, Problems, Source, choice, columns_of, corrected, field_reader, fixed, frame_of, headers_of,
     keep_latest, rating, required_headers, text, timed_submissions,
 )
-from score_pipeline.ingest.corrections import by_column
 from score_pipeline.ingest.readers import IngestError, Table, read_delimited
 
-SOURCE = "autoevaluacion.csv"
 PERCEIVED_OUTCOMES = (
     "condiciones_trabajo", "accidentes", "ausentismo", "defectos", "desperdicio",
     "costo_unitario", "productividad", "ventas", "utilidades", "satisfaccion_clientes",

@@ -3,15 +3,16 @@ module started (empty before any module has started)."""
 
 from __future__ import annotations
 
+from score_pipeline.core.cells import as_text
+from score_pipeline.core.wave_files import TRAINING as SOURCE
+from score_pipeline.ingest.corrections import by_ruc_and_module
 from score_pipeline.ingest.instruments.common import (
     Field, Ingested, Problems, Source, column_order, columns_of, corrected, field_reader, fixed, frame_of, headers_of,
     last_row_per_key, past_date, quantity, required_headers, rows_with_valid_ruc, whole_count,
 )
-from score_pipeline.ingest.corrections import by_ruc_and_module
-from score_pipeline.ingest.normalise import as_text, parse_past_date
+from score_pipeline.ingest.normalise import parse_past_date
 from score_pipeline.ingest.readers import read_delimited
 
-SOURCE = "registro_capacitacion.csv"
 MODULES = {"1", "2", "3", "4", "5"}
 # A row without a valid module or start date is rejected whole (training.ingest); these are per cell.
 FIELDS = (

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import csv
 
+from score_pipeline.core.wave_files import WORKER_SURVEY as SOURCE
+from score_pipeline.ingest.corrections import by_column
 from score_pipeline.ingest.instruments.common import (
     Field, Ingested, Problems, Source, coded, columns_of, corrected, field_reader, fixed, frame_of, headers_of,
     required_headers, rows_with_valid_ruc, text,
 )
-from score_pipeline.ingest.corrections import by_column
 from score_pipeline.ingest.normalise import parse_satisfaction, parse_sex
 from score_pipeline.ingest.readers import read_delimited, unique_column
 from score_pipeline.settings import CODEBOOK_WORKER_ITEMS
 
-SOURCE = "encuesta_trabajadores.csv"
 # The items of the codebook (dbt_project/seeds/codebook_worker_items.csv); a test keeps the two equal.
 WORKER_ITEMS = tuple(f"w{i:02d}" for i in range(1, 16))
 AGE_BANDS = ("18-25", "26-35", "36-45", "46+")

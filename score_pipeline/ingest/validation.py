@@ -56,12 +56,12 @@ class Validation:
 def shared_values(identifier_shape: str | None = None) -> dict[str, Any]:
     """The rules a suite shares with the ingest code, declared there once. A suite names one as
     `{"derived": "<name>"}` where a literal would copy it (the RUC prefixes stood in seven places).
-    `ruc_pattern` is the shape of the country's identifiers (programme.IdentifierScheme.shape), Peru's
+    `ruc_pattern` is the shape of the country's identifiers (core/programme.IdentifierScheme.shape), Peru's
     RUC unless another is given.
     Value sets the parsers enforce (sizes, answer codes, ranges) are not in the suites at all: ingest
     refuses any other value, so the content checks test what ingest cannot (docs/decisions.md)."""
+    from score_pipeline.core.programme import V1_SCHEME
     from score_pipeline.ingest.instruments.practices import practice_ids
-    from score_pipeline.programme import V1_SCHEME
 
     return {"ruc_pattern": identifier_shape or V1_SCHEME.shape, "practice_ids": practice_ids()}
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from score_pipeline.programme import Layout
-from score_pipeline.waves import DropStatus, contiguous_blocks, split_partition_key
+from score_pipeline.core.programme import Layout
+from score_pipeline.core.waves import DropStatus, contiguous_blocks, split_partition_key
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,9 @@ from babel import Locale
 from babel.numbers import list_currencies
 from stdnum.exceptions import ValidationError
 
-from score_pipeline.ingest.normalise import RUC_PREFIXES, Parsed, as_text, compact_identifier, memoised, normalise_ruc
-from score_pipeline.waves import DropStatus, drop_statuses, is_wave_name, orphan_logs, partition_key
+from score_pipeline.core.cells import Parsed, as_text, memoised
+from score_pipeline.core.identifiers import RUC_PREFIXES, compact_identifier, normalise_ruc
+from score_pipeline.core.waves import DropStatus, drop_statuses, is_wave_name, orphan_logs, partition_key
 
 COUNTRY_FILE = "country.yaml"
 COUNTRY_ENV = "SCORE_COUNTRY"

@@ -13,7 +13,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from score_pipeline.analysis.stats import paired_change
+from score_pipeline.stats import paired_change
 
 POOLED_CODE, POOLED_NAME = "all", "Programme"
 # kpi_change's KPI -> its programme_summary column (contract 7)

@@ -1,4 +1,6 @@
-"""The statistics SQL does badly, as pure functions of score tables (scipy)."""
+"""The statistics SQL does badly, as pure functions of score tables (scipy): shared by the analysis marts
+(analysis/assets.py, analysis/pooled.py), the field checks page (quality/) and the report (publish/), and so
+below every stage (tests/test_layering.py)."""
 
 from __future__ import annotations
 

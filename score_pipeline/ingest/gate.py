@@ -24,11 +24,11 @@ import duckdb
 from dagster import AssetCheckEvaluation, AssetCheckSeverity, AssetCheckSpec, AssetKey, MetadataValue
 
 from score_pipeline import settings
+from score_pipeline.core.programme import Country
+from score_pipeline.core.waves import partition_key, wave_partitions
 from score_pipeline.ingest.instruments import Instrument
 from score_pipeline.ingest.load import COUNTRY_COLUMN, raw_columns
-from score_pipeline.programme import Country
-from score_pipeline.quality.validation import Outcome, Validation, type_problems, validate, write_validation_page
-from score_pipeline.waves import partition_key, wave_partitions
+from score_pipeline.ingest.validation import Outcome, Validation, type_problems, validate, write_validation_page
 
 BLOCKING = ("structure", "reconciliation")
 VOLUME_FLOOR = 0.5  # a file with fewer than half the rows of the previous wave's is reported

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from dagster import BetaWarning, DynamicPartitionsDefinition
 
-from score_pipeline.ingest.corrections import log_path
+from score_pipeline.core.wave_files import READ_FILES
 
 WAVE_NAME = re.compile(r"^\d{4}-[a-z][a-z0-9_]*(-[a-z0-9_]+)*$")
 CHECKSUMS = "SHA256SUMS"
@@ -143,6 +143,11 @@ def verify_drop(folder: Path, country: str, corrections_dir: Path | None = None)
                       corrections_version(corrections_dir, wave) if corrections_dir else "")
 
 
+def log_path(corrections_dir: Path, wave: str) -> Path:
+    """A wave's corrections log in its country's corrections folder (contract 5): `<wave>.csv`."""
+    return corrections_dir / f"{wave}.csv"
+
+
 def corrections_version(corrections_dir: Path, wave: str) -> str:
     log = log_path(corrections_dir, wave)
     return file_sha256(log) if log.is_file() else "none"
@@ -161,8 +166,6 @@ def orphan_logs(waves_folder: Path, corrections_dir: Path) -> list[str]:
 def unread_files(folder: Path, listed: dict[str, str]) -> list[str]:
     """Files of a drop that no instrument reads: listed ones (a misnamed extract, a note) and, marked,
     files present but not listed in SHA256SUMS (not verified, not read)."""
-    from score_pipeline.ingest.instruments import READ_FILES
-
     present = {p.relative_to(folder).as_posix() for p in folder.rglob("*")
                if p.is_file() and p.name != CHECKSUMS and not any(part.startswith(".") for part in p.relative_to(folder).parts)}
     unread = [name for name in sorted(listed) if not READ_FILES.match(name)]
