@@ -23,7 +23,7 @@ PUBLISHED_DATABASE_NAME = "score_marts.duckdb"
 DEFAULT_WAREHOUSE = PROJECT_ROOT / "data" / "warehouse" / "score.duckdb"
 # The instance of `make run` and `make ui` (the Makefile's DAGSTER_HOME), that of the default warehouse.
 PROJECT_DAGSTER_HOME = PROJECT_ROOT / ".dagster"
-# In a Dagster instance's home: the warehouse it serves, written there on first use (score_pipeline/cli.py).
+# In a Dagster instance's home: the warehouse it serves, written there on first use (score_pipeline/running.py).
 INSTANCE_WAREHOUSE_MARKER = "score_pipeline_warehouse.txt"
 # The surveys' time zone: a submission time re-saved by a spreadsheet without its UTC offset is read in it.
 SURVEY_TIMEZONE = "America/Lima"

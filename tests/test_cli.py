@@ -146,7 +146,7 @@ def test_the_readme_examples_run_and_fit_a_100_column_terminal(pipeline: Pipelin
 
 
 def test_the_table_rounds_for_reading_and_keeps_text_whole() -> None:
-    from score_pipeline.query import render
+    from score_pipeline.cli.query import render
 
     table = render(["code", "mean", "p", "sales", "modules"],
                    [["m1.comunicacion", 3.0576923076923075, 3.503864964208263e-10, 7050000.0, [1, 2]]], "table")
@@ -194,7 +194,7 @@ def test_stage_seconds_add_up_the_steps_of_each_stage() -> None:
 
 
 def test_statements_end_at_a_semicolon_and_may_span_lines() -> None:
-    from score_pipeline.prompt import statements
+    from score_pipeline.cli.prompt import statements
 
     lines = ["select 1;", "", "select country", "  from marts.programme_summary;", "select 2", "quit", "select 3;"]
     assert list(statements(iter(lines))) == ["select 1", "select country\n  from marts.programme_summary",

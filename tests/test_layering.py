@@ -25,7 +25,7 @@ LAYERS = {
     "quality": 3, "transform": 3,
     "analysis": 4,
     "publish": 5,
-    "cli": 6, "prompt": 6, "query": 6, "automation": 6, "definitions": 6, "benchmark": 6, "sample_data": 6,
+    "cli": 6, "running": 6, "automation": 6, "definitions": 6, "benchmark": 6, "sample_data": 6,
 }
 STAGES = {"ingest", "quality", "transform", "analysis", "publish", "lineage", "cli"}
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from score_pipeline import settings
-from score_pipeline.query import failure_line, query_database
+from score_pipeline.cli.query import failure_line, query_database
 
 QUIT = {"exit", "quit", r"\q", ".quit"}
 

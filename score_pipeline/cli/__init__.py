@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TextIO
 
 from score_pipeline import settings
-from score_pipeline.query import FORMATS, failure_line, query_database, query_published
+from score_pipeline.cli.query import FORMATS, failure_line, query_database, query_published
 
 HEADLINE_QUERY = """
     select indicator, unit, round(baseline, 2) as baseline, round(endline, 2) as endline,
@@ -151,7 +151,7 @@ def dispatch(args: argparse.Namespace) -> int:
         return print_trace(args.figure, args.rows)
     database = settings.warehouse_path() if args.warehouse else settings.published_database()
     if args.query is None:
-        from score_pipeline.prompt import interactive
+        from score_pipeline.cli.prompt import interactive
 
         return interactive(args.format, database)
     return print_query(args.query, args.format, database)
@@ -162,7 +162,7 @@ def print_trace(figure: str, conditions: Sequence[str]) -> int:
     from score_pipeline.lineage.render import text_tree
     from score_pipeline.lineage.sql import LineageError
     from score_pipeline.lineage.trace import Project, parse_figure, parse_rows
-    from score_pipeline.query import published_values
+    from score_pipeline.cli.query import published_values
 
     try:
         relation, column = parse_figure(figure)
@@ -190,7 +190,3 @@ def print_query(query: str, output_format: str, database: Path) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
