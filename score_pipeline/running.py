@@ -195,13 +195,13 @@ def timing_line(instance: DagsterInstance, run_id: str, elapsed: float) -> str:
 
 def corrections_line(partition_keys: Sequence[str]) -> str:
     """`pe/2017-baseline none; pe/2018-midterm 5 applied, 1 not applied` from the lines the runs stored."""
+    from score_pipeline.core.waves import partition_key
     from score_pipeline.resources import WarehouseResource
 
     with WarehouseResource().connect(read_only=True) as connection:
-        counts = {key: (applied, other) for key, applied, other in connection.execute(
-            "select country || '/' || wave as partition, count(*) filter (where status = 'applied'), "
-            "count(*) filter (where status <> 'applied') from raw.corrections "
-            "where partition in (select unnest(?)) group by partition", [list(partition_keys)]).fetchall()}
+        counts = {partition_key(country, wave): (applied, other) for country, wave, applied, other in connection.execute(
+            "select country, wave, count(*) filter (where status = 'applied'), "
+            "count(*) filter (where status <> 'applied') from raw.corrections group by country, wave").fetchall()}
     return "; ".join(f"{key} {counts[key][0]} applied, {counts[key][1]} not applied" if key in counts
                      else f"{key} none" for key in partition_keys)
 

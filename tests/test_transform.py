@@ -21,14 +21,14 @@ from score_pipeline.transform.project import dbt_build_args, dbt_vars_for_partit
 
 
 def test_vars_for_some_partitions() -> None:
-    assert json.loads(dbt_vars_for_partitions(["co/2021-followup"])) == {"partitions": ["co/2021-followup"]}
+    assert json.loads(dbt_vars_for_partitions(["co/2021-followup"])) == {"partitions": [["co", "2021-followup"]]}
     assert dbt_build_args(["pe/2017-baseline", "co/2019-baseline"]) == [
         "build", "--exclude-resource-type", "unit_test", "--vars",
-        '{"partitions": ["pe/2017-baseline", "co/2019-baseline"]}']
+        '{"partitions": [["pe", "2017-baseline"], ["co", "2019-baseline"]]}']
     assert dbt_build_args(None) == dbt_build_args([]) == ["build", "--exclude-resource-type", "unit_test"]
 
 
-@pytest.mark.parametrize("bad", ["", "2017-baseline", "pe/x' or '1'='1"])
+@pytest.mark.parametrize("bad", ["", "2017-baseline", "pe/x' or '1'='1", "p'e/2017-baseline"])
 def test_vars_refuse_what_is_not_a_partition_key(bad: str) -> None:
     with pytest.raises(ValueError):
         dbt_vars_for_partitions(["pe/2017-baseline", bad])
@@ -90,12 +90,14 @@ def test_the_code_location_loads_as_dagster_dev_loads_it() -> None:
 
 
 def test_dbt_materializations_carry_row_counts_and_column_types(pipeline) -> None:
-    from dagster import DagsterInstance
+    from dagster import AssetRecordsFilter, DagsterInstance
 
     instance = DagsterInstance.get()
-    event = instance.get_latest_materialization_event(AssetKey(["marts", "enterprise_scores"]))
-    metadata = event.asset_materialization.metadata
-    assert metadata["dagster/row_count"].value == 52  # the wave built last: one row per enterprise of the sample
+    key = AssetKey(["marts", "enterprise_scores"])
+    for partition, enterprises in (("pe/2019-endline", 52), ("co/2021-endline", 30)):  # each sample country's firms
+        records = instance.fetch_materializations(AssetRecordsFilter(asset_key=key, asset_partitions=[partition]), limit=1)
+        assert records.records[0].asset_materialization.metadata["dagster/row_count"].value == enterprises
+    metadata = instance.get_latest_materialization_event(key).asset_materialization.metadata
     columns = {c.name: c for c in metadata["dagster/column_schema"].value.columns}
     assert (columns["ruc"].type, columns["global_score"].type, columns["n_practices_scored"].type) == (
         "VARCHAR", "DOUBLE", "BIGINT")

@@ -1,8 +1,8 @@
-{#- The country x wave partitions being built: `and country || '/' || wave in ('pe/2017-baseline', ...)` when
-    Dagster passes some (var `partitions`), nothing otherwise (every wave of every country). -#}
+{#- The country x wave partitions being built: `and (country, wave) in (('pe', '2017-baseline'), ...)` when
+    Dagster passes some (var `partitions`: [country, wave] pairs), nothing otherwise (every wave of every country). -#}
 {% macro wave_filter() -%}
     {%- set partitions = var('partitions', none) -%}
-    {%- if partitions %} and country || '/' || wave in ({% for key in partitions %}'{{ key }}'{{ ", " if not loop.last }}{% endfor %}){% endif -%}
+    {%- if partitions %} and (country, wave) in ({% for country, wave in partitions %}('{{ country }}', '{{ wave }}'){{ ", " if not loop.last }}{% endfor %}){% endif -%}
 {%- endmacro %}
 
 {#- Config shared by the wave-level models: rebuilt one country's wave at a time, its rows of before replaced.

@@ -26,7 +26,7 @@ from stdnum.exceptions import ValidationError
 
 from score_pipeline.core.cells import Parsed, as_text, memoised
 from score_pipeline.core.identifiers import RUC_PREFIXES, compact_identifier, normalise_ruc
-from score_pipeline.core.waves import DropStatus, drop_statuses, is_wave_name, orphan_logs, partition_key
+from score_pipeline.core.waves import COUNTRY_CODE, DropStatus, drop_statuses, is_wave_name, orphan_logs, partition_key
 
 COUNTRY_FILE = "country.yaml"
 COUNTRY_ENV = "SCORE_COUNTRY"
@@ -38,7 +38,6 @@ class LayoutError(Exception):
     """A raw root, or one country folder of it, that the pipeline cannot read."""
 
 
-COUNTRY_CODE = re.compile(r"[a-z]{2}")  # the shape of a country folder's name; is_country_code checks it exists
 
 
 def is_country_code(code: str) -> bool:

@@ -12,6 +12,7 @@ import re
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +25,7 @@ CHECKSUMS = "SHA256SUMS"
 DROP_TAG = "score-pipeline/drop"  # + /<country>/<wave>: the fingerprint of the drop a run ingested
 CORRECTIONS_TAG = "score-pipeline/corrections"  # + /<country>/<wave>: the sha256 of the log a run applied, or "none"
 KEY_SEPARATOR = "/"
+COUNTRY_CODE = re.compile(r"[a-z]{2}")  # a country folder's name (ISO 3166-1 alpha-2, lower case; programme.is_country_code checks it exists)
 
 # One dynamic dimension of `<country>/<wave>` keys: only the cells that exist (docs/decisions.md).
 wave_partitions = DynamicPartitionsDefinition(name="country_wave")
@@ -37,7 +39,7 @@ def partition_key(country: str, wave: str) -> str:
 def split_partition_key(key: str) -> tuple[str, str]:
     """(country, wave) of a partition key; ValueError for a key of another shape."""
     country, separator, wave = key.partition(KEY_SEPARATOR)
-    if not separator or not country or not is_wave_name(wave):
+    if not separator or not COUNTRY_CODE.fullmatch(country) or not is_wave_name(wave):
         raise ValueError(f"partition key {key!r} is not <country>/<wave> (pe/2017-baseline)")
     return country, wave
 
@@ -68,7 +70,7 @@ class DropStatus:
     def run_tags(self) -> dict[str, str]:
         """Tags of a run that ingests this drop, one per country's wave (a run may ingest several): the
         drop sensor runs a drop whose tag no run carries yet."""
-        tags = {f"{DROP_TAG}/{self.partition_key}": self.fingerprint}
+        tags = {drop_tag(self.partition_key): self.fingerprint}
         return {**tags, f"{CORRECTIONS_TAG}/{self.partition_key}": self.corrections} if self.corrections else tags
 
     @property
@@ -107,6 +109,14 @@ def parse_checksums(text: str) -> dict[str, str]:
 
 
 def file_sha256(path: Path) -> str:
+    """A file's sha256, hashed once per process while the file stays as it was (its size, modification time
+    and inode): a run's steps verify the same drop again without reading it again."""
+    stat = path.stat()
+    return _sha256_of(path.resolve(), stat.st_size, stat.st_mtime_ns, stat.st_ino)
+
+
+@lru_cache(maxsize=4096)
+def _sha256_of(path: Path, size: int, modified_ns: int, inode: int) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -197,12 +207,21 @@ def contiguous_blocks(ordered: Sequence[str], chosen: Iterable[str]) -> list[lis
     return blocks
 
 
-def verified_wave_folder(waves_folder: Path, country: str, wave: str) -> Path:
-    """The folder of a country's wave whose drop verifies; DropError naming the files otherwise."""
+def verified_wave_folder(waves_folder: Path, country: str, wave: str, planned: str | None = None) -> Path:
+    """The folder of a country's wave whose drop verifies and, when the run was planned for a drop
+    (`planned`: its fingerprint, the run's tag), is still that drop; DropError naming the files otherwise."""
     folder = waves_folder / wave
     if not folder.is_dir():
         raise DropError(f"wave {partition_key(country, wave)}: no folder {folder}")
     status = verify_drop(folder, country)
     if not status.complete:
         raise DropError(f"wave {status.partition_key} ({folder}) is not a complete drop: " + "; ".join(status.problems))
+    if planned and status.fingerprint != planned:
+        raise DropError(f"wave {status.partition_key} ({folder}): its {CHECKSUMS} changed since the run was planned "
+                        f"(fingerprint {planned[:12]}..., now {status.fingerprint[:12]}...): a new drop gets its own run")
     return folder
+
+
+def drop_tag(partition: str) -> str:
+    """The run tag holding the fingerprint of the drop a run ingests for a partition."""
+    return f"{DROP_TAG}/{partition}"

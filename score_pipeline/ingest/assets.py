@@ -18,7 +18,7 @@ from dagster import (
 from score_pipeline import settings
 from score_pipeline.core.programme import Country, Layout, LayoutError, read_layout
 from score_pipeline.core.waves import (
-    DropError, log_path, single_run_backfills, split_partition_key, verified_wave_folder, wave_partitions,
+    DropError, drop_tag, log_path, single_run_backfills, split_partition_key, verified_wave_folder, wave_partitions,
 )
 from score_pipeline.ingest.corrections import read_log
 from score_pipeline.ingest.gate import WaveChecks, check_specs, evaluate_staged
@@ -43,10 +43,11 @@ def ingest_metadata(ingested: Ingested) -> dict[str, object]:
     }
 
 
-def load_wave(instrument: Instrument, country: Country, wave: str,
-              warehouse: WarehouseResource) -> tuple[Ingested, WaveChecks]:
-    """Read, stage and check one wave of the country's instrument; commit only when no blocking check failed."""
-    folder = verified_wave_folder(country.folder, country.code, wave)
+def load_wave(instrument: Instrument, country: Country, wave: str, warehouse: WarehouseResource,
+              planned: str | None = None) -> tuple[Ingested, WaveChecks]:
+    """Read, stage and check one wave of the country's instrument (its drop still the `planned` one, when the
+    run names it); commit only when no blocking check failed."""
+    folder = verified_wave_folder(country.folder, country.code, wave, planned)
     log = read_log(log_path(country.corrections_dir(settings.corrections_dir()), wave), CORRECTABLE)
     rules = CountryRules.of(country.enterprise_id.normalise, country.currency, country.code)
     ingested = instrument.ingest(Source(folder, wave, rules, log, first_wave=wave == country.first_wave()))
@@ -110,7 +111,8 @@ def ingest_asset(instrument: Instrument) -> AssetsDefinition:
         refusals = []
         for key in context.partition_keys:
             try:
-                ingested, checks = load_wave(instrument, *country_and_wave(layout, key), warehouse)
+                ingested, checks = load_wave(instrument, *country_and_wave(layout, key), warehouse,
+                                             context.run.tags.get(drop_tag(key)))
             except (IngestError, DropError, LayoutError) as error:  # refuses its wave, not the others
                 refusals.append(str(error))
                 continue

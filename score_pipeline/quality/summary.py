@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from dagster import AssetCheckEvaluation, AssetCheckSeverity
 
+from score_pipeline.core.waves import partition_key
 from score_pipeline.ingest.instruments import INSTRUMENTS
 
 INSTRUMENT_OF_TABLE = {instrument.table: instrument.name for instrument in INSTRUMENTS}
@@ -57,10 +58,10 @@ def quality_lines(counts: Sequence[dict[str, object]], notes: Iterable[tuple[str
     notes (country, wave, instrument, text) and the failed WARN checks (partition, instrument, text)."""
     said: dict[tuple[str, str], Said] = defaultdict(Said)
     for row in counts:
-        said[(f"{row['country']}/{row['wave']}", str(row["instrument"]))].counts = {
+        said[(partition_key(str(row["country"]), str(row["wave"])), str(row["instrument"]))].counts = {
             column: int(row[column] or 0) for column, *_ in COUNTED}
     for country, wave, instrument, text in notes:
-        said[(f"{country}/{wave}", instrument)].notes.append(text)
+        said[(partition_key(country, wave), instrument)].notes.append(text)
     for partition, instrument, text in warnings:
         said[(partition, instrument)].notes.append(text)
     return [line for key in sorted(said) if (line := said[key].line(*key))]

@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 from dagster import AssetKey, TableColumn, TableColumnDep, TableColumnLineage, TableSchema
 
+from score_pipeline.core.waves import partition_key
 from score_pipeline.lineage.sql import ColumnsOf, LineageError, column_origins
 
 
@@ -100,9 +101,8 @@ def relation_facts(connection: duckdb.DuckDBPyConnection, relations: Mapping[str
         count = connection.execute(f"select count(*) from {name}").fetchone()[0]
         by_partition = {}
         if partition_keys and {"country", "wave"} <= {column for column, _ in found}:
-            counted = dict(connection.execute(
-                f"select country || '/' || wave as partition, count(*) from {name} "
-                "where partition in (select unnest(?)) group by partition", [list(partition_keys)]).fetchall())
+            counted = {partition_key(country, wave): rows for country, wave, rows in connection.execute(
+                f"select country, wave, count(*) from {name} group by country, wave").fetchall()}
             by_partition = {key: counted.get(key, 0) for key in partition_keys}
         schema = TableSchema(columns=[TableColumn(column, kind, description=relation.descriptions.get(column) or None)
                                       for column, kind in found])

@@ -21,10 +21,10 @@ EVALUATOR_SCORES = AssetKey(["intermediate", "int_evaluator_scores_joined"])  # 
 
 
 def dbt_vars_for_partitions(partition_keys: Sequence[str]) -> str:
-    """The `--vars` argument that makes the wave-level models build these country x wave partitions."""
-    for key in partition_keys:
-        split_partition_key(key)  # ValueError for anything else: the keys are written into SQL
-    return json.dumps({"partitions": list(partition_keys)})
+    """The `--vars` argument that makes the wave-level models build these country x wave partitions: their
+    [country, wave] pairs (macros/waves.sql), never the joined key. split_partition_key refuses any other shape:
+    the values are written into SQL."""
+    return json.dumps({"partitions": [list(split_partition_key(key)) for key in partition_keys]})
 
 
 def dbt_build_args(partition_keys: Sequence[str] | None = None) -> list[str]:
