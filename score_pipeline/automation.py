@@ -14,13 +14,13 @@ from dagster import (
     in_process_executor, schedule, sensor,
 )
 
-from score_pipeline import settings
 from score_pipeline.analysis.assets import analysis_assets
 from score_pipeline.ingest.assets import ingest_assets
 from score_pipeline.publish.assets import publish_assets
 from score_pipeline.quality.assets import quality_assets
 from score_pipeline.transform.assets import dbt_evaluation_models, dbt_wave_models
-from score_pipeline.core.programme import LayoutError, read_layout
+from score_pipeline.core.programme import LayoutError
+from score_pipeline.resources import RawRootResource
 from score_pipeline.core.waves import DropStatus, wave_partitions
 from score_pipeline.core.planning import drops_to_run, latest_drops, not_ready
 
@@ -70,13 +70,13 @@ def drop_has_run(instance: DagsterInstance, status: DropStatus) -> bool:
                     "wave drop (verified SHA256SUMS), with its corrections log, that no run has ingested yet registers "
                     "its country x wave partition and starts its run: one run per drop, so a drop in one country never "
                     "re-runs another's waves.")
-def wave_drop_sensor(context: SensorEvaluationContext) -> SensorResult:
+def wave_drop_sensor(context: SensorEvaluationContext, raw: RawRootResource) -> SensorResult:
     try:
-        layout = read_layout(settings.raw_dir())
+        layout = raw.layout()
     except LayoutError as error:
         return SensorResult(skip_reason=str(error))
-    statuses = layout.drops(settings.corrections_dir())
-    orphans = layout.orphan_logs(settings.raw_dir(), settings.corrections_dir())
+    statuses = layout.drops(raw.corrections)
+    orphans = layout.orphan_logs(raw.root, raw.corrections)
     for problem in [*(f"corrections log {orphan}" for orphan in orphans), *layout.refused.values()]:
         context.log.warning(problem)
     drops = drops_to_run(statuses, lambda status: drop_has_run(context.instance, status))
@@ -128,14 +128,14 @@ def waves_done_since_last_publication(instance: DagsterInstance) -> list[str]:
           default_status=DefaultScheduleStatus.RUNNING,
           description="Nightly re-run of each country's latest wave (the cross-wave marts follow through "
                       "publish_after_waves).")
-def nightly_latest_wave(context: ScheduleEvaluationContext) -> list[RunRequest] | SkipReason:
+def nightly_latest_wave(context: ScheduleEvaluationContext, raw: RawRootResource) -> list[RunRequest] | SkipReason:
     try:
-        layout = read_layout(settings.raw_dir())
+        layout = raw.layout()
     except LayoutError as error:
         return SkipReason(str(error))
-    drops = latest_drops(layout.drops(settings.corrections_dir()))
+    drops = latest_drops(layout.drops(raw.corrections))
     if not drops:
-        return SkipReason(f"no complete wave drop under {settings.raw_dir()}")
+        return SkipReason(f"no complete wave drop under {raw.root}")
     return [RunRequest(partition_key=drop.partition_key, run_key=None) for drop in drops]
 
 

@@ -1,4 +1,4 @@
-"""The DuckDB warehouse resource.
+"""The DuckDB warehouse resource, and the raw root's.
 
 Connections are opened only inside asset and check bodies (never at import),
 and every step that opens the warehouse runs in the `duckdb_warehouse` pool
@@ -16,6 +16,7 @@ import duckdb
 from dagster import ConfigurableResource, InitResourceContext
 
 from score_pipeline import settings
+from score_pipeline.core.programme import Layout, read_layout
 from score_pipeline.run_workers import record_worker
 
 # One DuckDB thread, here and in dbt's profile: parallel aggregation adds floats in a varying order,
@@ -66,3 +67,20 @@ class WarehouseResource(ConfigurableResource):
             yield connection
         finally:
             connection.close()
+
+
+class RawRootResource(ConfigurableResource):
+    """The raw root (`SCORE_RAW_DIR`) and the corrections root (`SCORE_CORRECTIONS_DIR`): the one place the steps,
+    the drop sensor and the schedule read them, when they run (settings.raw_dir, settings.corrections_dir)."""
+
+    @property
+    def root(self) -> Path:
+        return settings.raw_dir()
+
+    @property
+    def corrections(self) -> Path:
+        return settings.corrections_dir()
+
+    def layout(self) -> Layout:
+        """The root's countries (contract 7); LayoutError when the root itself is refused."""
+        return read_layout(self.root)

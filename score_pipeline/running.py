@@ -247,20 +247,21 @@ def run_programme(out: TextIO) -> ProgrammeRun:
         print(error, file=out)
         return ProgrammeRun(1)
     from score_pipeline.core.planning import countries_of, survey, wave_runs, without_countries
-    from score_pipeline.core.programme import LayoutError, read_layout
+    from score_pipeline.core.programme import LayoutError
     from score_pipeline.core.waves import wave_partitions
+    from score_pipeline.resources import RawRootResource
 
-    raw_root = settings.raw_dir()
+    raw = RawRootResource()
     try:
-        layout = read_layout(raw_root)
+        layout = raw.layout()
     except LayoutError as error:
         print(error, file=out)
         return ProgrammeRun(1)
-    found = survey(layout, layout.drops(settings.corrections_dir()), layout.orphan_logs(raw_root, settings.corrections_dir()))
+    found = survey(layout, layout.drops(raw.corrections), layout.orphan_logs(raw.root, raw.corrections))
     for note in found.notes:
         print(note, file=out)
     if not found.drops:
-        print(f"no complete wave drop under {raw_root}", file=out)
+        print(f"no complete wave drop under {raw.root}", file=out)
         return ProgrammeRun(1, layout.countries)
     instance = instance_in(home)
     for run_id in fail_abandoned_runs(instance):

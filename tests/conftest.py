@@ -19,6 +19,7 @@ from unittest import mock
 import duckdb
 import pytest
 
+from score_pipeline.resources import RawRootResource, WarehouseResource
 from score_pipeline.settings import DBT_PROJECT_DIR, LOCAL_INSTANCE_CONFIG, PROJECT_ROOT
 
 SAMPLE_ROOT = PROJECT_ROOT / "data" / "raw"  # the shipped programme root: pe and co
@@ -30,6 +31,9 @@ COLOMBIA_WAVES = ("2019-baseline", "2020-midterm", "2021-endline")
 
 
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="score_pipeline_tests_"))
+# The resources the steps and the sensors read (definitions.py), for runs and ticks a test builds itself.
+RAW = {"raw": RawRootResource()}
+STEP_RESOURCES = {"warehouse": WarehouseResource(), **RAW}
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -134,7 +138,6 @@ def materialize_ingest(wave: str, warehouse: Path, instruments: Sequence[str] | 
     from score_pipeline.core.waves import partition_key, wave_partitions
     from score_pipeline.ingest.assets import ingest_assets
     from score_pipeline.ingest.instruments import INSTRUMENTS
-    from score_pipeline.resources import WarehouseResource
 
     key = partition_key("pe", wave)
     chosen = [i for i, instrument in enumerate(INSTRUMENTS) if instruments is None or instrument.name in instruments]
@@ -143,7 +146,7 @@ def materialize_ingest(wave: str, warehouse: Path, instruments: Sequence[str] | 
         instance.add_dynamic_partitions(wave_partitions.name, [key])
     with mock.patch.dict(os.environ, {"SCORE_WAREHOUSE": str(warehouse)}):  # the resource's one source
         return materialize([ingest_assets[i] for i in chosen], partition_key=key,
-                           instance=instance, resources={"warehouse": WarehouseResource()},
+                           instance=instance, resources=STEP_RESOURCES,
                            raise_on_error=raise_on_error)
 
 

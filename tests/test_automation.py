@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import SAMPLE_CORRECTIONS, PipelineRun, copy_wave
+from conftest import RAW, SAMPLE_CORRECTIONS, PipelineRun, copy_wave
 from dagster import (
     DagsterEvent, DagsterEventType, DagsterInstance, DagsterRun, DagsterRunStatus, RunRequest, SkipReason,
     build_schedule_context, build_sensor_context,
@@ -28,7 +28,7 @@ from score_pipeline.sample_data.extracts import write_sha256sums
 
 
 def evaluate(instance: DagsterInstance):
-    return wave_drop_sensor(build_sensor_context(instance=instance))
+    return wave_drop_sensor(build_sensor_context(instance=instance, resources=RAW))
 
 
 RUN_EVENTS = {DagsterRunStatus.STARTED: [DagsterEventType.RUN_START],
@@ -111,7 +111,7 @@ def test_publication_due_waits_for_the_batch() -> None:
 def test_the_schedule_reruns_the_latest_wave(isolated: Path) -> None:
     copy_wave("2017-baseline", isolated / "raw")
     copy_wave("2019-endline", isolated / "raw")
-    requests = nightly_latest_wave(build_schedule_context(instance=DagsterInstance.get()))
+    requests = nightly_latest_wave(build_schedule_context(instance=DagsterInstance.get(), resources=RAW))
     assert [request.partition_key for request in requests] == ["pe/2019-endline"]
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from conftest import SAMPLE_RAW, SAMPLE_WAVES, copy_wave, materialize_ingest
+from conftest import SAMPLE_RAW, SAMPLE_WAVES, STEP_RESOURCES, copy_wave, materialize_ingest
 from reference import LABELS, PRACTICE_CODES, Reference, fold, read_csv, ruc
 
 from score_pipeline.ingest.instruments import INSTRUMENTS_BY_NAME, Source
@@ -163,7 +163,6 @@ def test_a_run_over_two_waves_refuses_only_the_wave_it_cannot_read(isolated: Pat
     from score_pipeline.core.waves import wave_partitions
     from score_pipeline.running import failure_reasons, range_tags
     from score_pipeline.ingest.assets import ingest_assets
-    from score_pipeline.resources import WarehouseResource
     from score_pipeline.sample_data.extracts import write_sha256sums
 
     for wave in ("2018-midterm", "2019-endline"):
@@ -174,7 +173,7 @@ def test_a_run_over_two_waves_refuses_only_the_wave_it_cannot_read(isolated: Pat
     instance = DagsterInstance.get()
     instance.add_dynamic_partitions(wave_partitions.name, ["pe/2018-midterm", "pe/2019-endline"])
     survey = next(asset for asset in ingest_assets if asset.key.path[-1] == "worker_survey")
-    result = materialize([survey], instance=instance, resources={"warehouse": WarehouseResource()},
+    result = materialize([survey], instance=instance, resources=STEP_RESOURCES,
                          tags=range_tags(["pe/2018-midterm", "pe/2019-endline"]), raise_on_error=False)
     assert not result.success
     assert failure_reasons(result) == ["raw__worker_survey: 2019-endline/encuesta_trabajadores.csv: header has one "

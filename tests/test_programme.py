@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from dagster import DagsterInstance, build_schedule_context, build_sensor_context
+from conftest import RAW
 from reference import nit_check_digit
 
 from score_pipeline.automation import nightly_latest_wave, wave_drop_sensor
@@ -150,9 +151,9 @@ def test_a_mixed_root_is_refused_by_every_entry_point_in_one_sentence(isolated: 
     assert run_all_waves(out=out) == 1 and list_waves(out=listing) == 1
     assert out.getvalue().strip() == listing.getvalue().strip() == sentence
     instance = DagsterInstance.get()
-    tick = wave_drop_sensor(build_sensor_context(instance=instance))
+    tick = wave_drop_sensor(build_sensor_context(instance=instance, resources=RAW))
     assert not tick.run_requests and tick.skip_reason.skip_message == sentence
-    assert nightly_latest_wave(build_schedule_context(instance=instance)).skip_message == sentence
+    assert nightly_latest_wave(build_schedule_context(instance=instance, resources=RAW)).skip_message == sentence
     assert instance.get_runs_count() == 0
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from conftest import COLOMBIA_RAW, SAMPLE_CORRECTIONS, SAMPLE_RAW, SAMPLE_WAVES, PipelineRun, materialize_ingest
+from conftest import COLOMBIA_RAW, RAW, SAMPLE_CORRECTIONS, SAMPLE_RAW, SAMPLE_WAVES, PipelineRun, materialize_ingest
 from dagster import DagsterInstance, build_sensor_context
 from reference import Reference, holm_by_hand, nit
 from scipy import stats
@@ -207,20 +207,20 @@ def test_a_new_country_is_a_new_folder_the_sensor_discovers(isolated: Path) -> N
     raw = isolated / "raw"
     shutil.copytree(SAMPLE_RAW, raw / "pe")
     instance = DagsterInstance.get()
-    first = wave_drop_sensor(build_sensor_context(instance=instance))
+    first = wave_drop_sensor(build_sensor_context(instance=instance, resources=RAW))
     assert [r.partition_key for r in first.run_requests] == [f"pe/{wave}" for wave in SAMPLE_WAVES]
     record_runs(instance, first.run_requests)
-    assert not wave_drop_sensor(build_sensor_context(instance=instance)).run_requests
+    assert not wave_drop_sensor(build_sensor_context(instance=instance, resources=RAW)).run_requests
 
     shutil.copytree(COLOMBIA_RAW, raw / "co")
     (raw / "colombia_old").mkdir()  # not an ISO code: refused alone
-    tick = wave_drop_sensor(build_sensor_context(instance=instance))
+    tick = wave_drop_sensor(build_sensor_context(instance=instance, resources=RAW))
     assert [r.partition_key for r in tick.run_requests] == ["co/2019-baseline", "co/2020-midterm", "co/2021-endline"]
     assert tick.dynamic_partitions_requests[0].partition_keys == [r.partition_key for r in tick.run_requests]
     drop_tags = [key for r in tick.run_requests for key in r.tags if key.startswith("score-pipeline/drop/")]
     assert drop_tags and all(key.startswith("score-pipeline/drop/co/") for key in drop_tags)
     record_runs(instance, tick.run_requests)
-    idle = wave_drop_sensor(build_sensor_context(instance=instance))
+    idle = wave_drop_sensor(build_sensor_context(instance=instance, resources=RAW))
     assert not idle.run_requests
     assert f"country folder {raw / 'colombia_old'}: the folder is not named by an ISO 3166-1" in idle.skip_reason.skip_message
 

@@ -73,10 +73,11 @@ def run_all_waves(out: TextIO | None = None) -> int:
 
 def list_waves(out: TextIO | None = None) -> int:
     out = out or sys.stdout
-    from score_pipeline.core.programme import LayoutError, read_layout
+    from score_pipeline.core.programme import LayoutError
+    from score_pipeline.resources import RawRootResource
 
     try:
-        layout = read_layout(settings.raw_dir())
+        layout = RawRootResource().layout()
     except LayoutError as error:
         print(error, file=out)
         return 1

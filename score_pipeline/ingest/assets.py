@@ -9,6 +9,7 @@ own, and reported on its own partition.
 """
 
 from collections.abc import Iterator
+from pathlib import Path
 
 from dagster import (
     AssetCheckEvaluation, AssetExecutionContext, AssetMaterialization, AssetsDefinition, AssetSpec, BackfillPolicy,
@@ -16,7 +17,7 @@ from dagster import (
 )
 
 from score_pipeline import settings
-from score_pipeline.core.programme import Country, Layout, LayoutError, read_layout
+from score_pipeline.core.programme import Country, Layout, LayoutError
 from score_pipeline.core.waves import (
     DropError, drop_tag, log_path, single_run_backfills, split_partition_key, verified_wave_folder, wave_partitions,
 )
@@ -25,7 +26,7 @@ from score_pipeline.ingest.gate import WaveChecks, check_specs, evaluate_staged
 from score_pipeline.ingest.instruments import CORRECTABLE, INSTRUMENTS, CountryRules, Ingested, Instrument, Source
 from score_pipeline.ingest.load import create_tables, record_country, stage_wave
 from score_pipeline.ingest.readers import IngestError
-from score_pipeline.resources import WarehouseResource
+from score_pipeline.resources import RawRootResource, WarehouseResource
 
 PREVIEW_ROWS = 10
 
@@ -43,12 +44,12 @@ def ingest_metadata(ingested: Ingested) -> dict[str, object]:
     }
 
 
-def load_wave(instrument: Instrument, country: Country, wave: str, warehouse: WarehouseResource,
+def load_wave(instrument: Instrument, country: Country, wave: str, warehouse: WarehouseResource, corrections: Path,
               planned: str | None = None) -> tuple[Ingested, WaveChecks]:
     """Read, stage and check one wave of the country's instrument (its drop still the `planned` one, when the
     run names it); commit only when no blocking check failed."""
     folder = verified_wave_folder(country.folder, country.code, wave, planned)
-    log = read_log(log_path(country.corrections_dir(settings.corrections_dir()), wave), CORRECTABLE)
+    log = read_log(log_path(country.corrections_dir(corrections), wave), CORRECTABLE)
     rules = CountryRules.of(country.enterprise_id.normalise, country.currency, country.code)
     ingested = instrument.ingest(Source(folder, wave, rules, log, first_wave=wave == country.first_wave()))
     in_file = instrument.count_received(folder)
@@ -101,17 +102,17 @@ def ingest_asset(instrument: Instrument) -> AssetsDefinition:
         metadata={"source_file": instrument.source, "table": f"raw.{instrument.table}"},
         deps=[corrections_log] if instrument.correctable else [],
     )
-    def _ingest(context: AssetExecutionContext, warehouse: WarehouseResource) -> Iterator[
+    def _ingest(context: AssetExecutionContext, warehouse: WarehouseResource, raw: RawRootResource) -> Iterator[
             MaterializeResult | AssetMaterialization | AssetCheckEvaluation | Output]:
         try:
-            layout = read_layout(settings.raw_dir())
+            layout = raw.layout()
         except LayoutError as error:  # the raw root itself: every wave of the run is refused
             raise Failure(description=str(error)) from None
         loaded: dict[str, dict[str, object]] = {}
         refusals = []
         for key in context.partition_keys:
             try:
-                ingested, checks = load_wave(instrument, *country_and_wave(layout, key), warehouse,
+                ingested, checks = load_wave(instrument, *country_and_wave(layout, key), warehouse, raw.corrections,
                                              context.run.tags.get(drop_tag(key)))
             except (IngestError, DropError, LayoutError) as error:  # refuses its wave, not the others
                 refusals.append(str(error))

@@ -3,10 +3,9 @@
 from dagster import AssetExecutionContext, AssetKey, BackfillPolicy, MaterializeResult, MetadataValue, asset
 
 from score_pipeline import settings
-from score_pipeline.core.programme import read_layout
 from score_pipeline.core.waves import single_run_backfills, split_partition_key, wave_partitions
 from score_pipeline.ingest.instruments import INSTRUMENTS
-from score_pipeline.resources import WarehouseResource
+from score_pipeline.resources import RawRootResource, WarehouseResource
 from score_pipeline.transform.project import EVALUATOR_SCORES
 
 FIELD_CHECK_DEPS = [*(AssetKey(["raw", instrument.table]) for instrument in INSTRUMENTS),
@@ -22,10 +21,10 @@ with single_run_backfills():
                        "the corrections log with each line's status, the evaluator table, panel enterprises missing "
                        "an instrument, outliers in the profile numbers. An HTML page beside the warehouse "
                        "(firm-level values: never published).")
-    def field_checks(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    def field_checks(context: AssetExecutionContext, warehouse: WarehouseResource, raw: RawRootResource) -> MaterializeResult:
         from score_pipeline.quality.field_checks import read_field_checks, write_field_checks
 
-        layout = read_layout(settings.raw_dir())
+        layout = raw.layout()
         for key in context.partition_keys:
             code, wave = split_partition_key(key)
             with warehouse.connect(read_only=True) as connection:
