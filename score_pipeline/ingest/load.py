@@ -44,6 +44,12 @@ def raw_origin(table: str, column: str) -> str:
     return f"{BOOKKEEPING_ORIGINS[table]}: column {column!r}"
 
 
+def declared_raw_columns() -> str:
+    """Every raw table's declared columns and types, as one text (what changes the warehouse's raw schema)."""
+    tables = {**{i.table: i.columns for i in INSTRUMENTS}, **BOOKKEEPING}
+    return f"{COUNTRIES_DDL}|" + "|".join(f"{table}:{raw_columns(columns)}" for table, columns in sorted(tables.items()))
+
+
 def raw_columns(columns: dict[str, str]) -> dict[str, str]:
     """A raw table's columns: the country, then what the instrument or the bookkeeping declares."""
     return {COUNTRY_COLUMN: "VARCHAR", **columns}

@@ -63,7 +63,7 @@ def docs_site_asset(context: AssetExecutionContext) -> MaterializeResult:
     from score_pipeline.transform.partial_parse import invocation_target
     from score_pipeline.transform.resource import docs_site
 
-    built = docs_site(invocation_target(context.run.run_id)).parent
+    built = docs_site(lambda: invocation_target(context.run.run_id))
     docs = settings.docs_dir()
     docs.mkdir(parents=True, exist_ok=True)
     for name, published in DOCS_FILES.items():

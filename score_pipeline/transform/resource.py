@@ -22,6 +22,8 @@ dbt-duckdb's private API is transform/dbt_duckdb.py's.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import shutil
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -167,18 +169,47 @@ class InProcessDbtResource(ConfigurableResource):
         return invocation
 
 
-def docs_site(target: Path) -> Path:
-    """`dbt docs generate --static` in this process, on the parsed project: the one-file docs site
-    (`static_index.html`) in `target`, beside the manifest with every model's compiled SQL (the docs show it,
-    and a figure's trace follows it: lineage/) and the catalog of the warehouse's columns."""
-    project_dir = settings.DBT_PROJECT_DIR
+DOCS_ARTIFACTS = ("static_index.html", "manifest.json", "catalog.json")
+
+
+def docs_site(new_target: Callable[[], Path]) -> Path:
+    """The folder of the docs site: `dbt docs generate --static`'s one-file site (`static_index.html`), the
+    manifest with every model's compiled SQL (the docs show it, and a figure's trace follows it: lineage/) and
+    the catalog of the warehouse's columns. They depend on the code alone (the project, the raw tables' declared
+    columns, dbt's version, the warehouse's name), not on the rows: generated in `target` (in this process, on
+    the parsed project) only when no earlier run generated them for the same code (docs_fingerprint)."""
+    warehouse = settings.warehouse_path()
+    kept = settings.DBT_PROJECT_DIR / "target" / "docs" / docs_fingerprint(warehouse)
+    if all((kept / name).is_file() for name in DOCS_ARTIFACTS):
+        return kept
+    project_dir, target = settings.DBT_PROJECT_DIR, new_target()
     errors: list[str] = []
-    manifest = parsed_project(project_dir, settings.warehouse_path(), target)
-    result = invoke(project_dir, target, ["docs", "generate", "--static"], manifest,
+    result = invoke(project_dir, target, ["docs", "generate", "--static"], parsed_project(project_dir, warehouse, target),
                     callbacks=[error_collector(errors)])
     if not result.success:
         raise Failure(description=failure_text("dbt docs generate", result, errors, target))
-    return target / "static_index.html"
+    staged = kept.with_name(f".{kept.name}.{target.name}")
+    staged.mkdir(parents=True)
+    for name in DOCS_ARTIFACTS:
+        shutil.copyfile(target / name, staged / name)
+    with contextlib.suppress(OSError):  # another process kept the same docs first
+        staged.rename(kept)
+    return kept if kept.is_dir() else target
+
+
+def docs_fingerprint(warehouse: Path) -> str:
+    """What the docs site is a function of: the dbt project's files, dbt's version, the raw tables' columns the
+    ingest declares (the catalog lists them), and the warehouse's name (the relations' database)."""
+    from dbt.version import __version__ as dbt_version
+
+    from score_pipeline.ingest.load import declared_raw_columns
+
+    digest = hashlib.sha256(f"{dbt_version}|{warehouse.stem}|{declared_raw_columns()}".encode())
+    project = settings.DBT_PROJECT_DIR
+    for path in sorted(p for folder in ("models", "macros", "seeds", "tests") for p in (project / folder).rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(project)).encode() + b"\0" + path.read_bytes())
+    digest.update((project / "dbt_project.yml").read_bytes() + (project / "profiles.yml").read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def dbt_resource() -> InProcessDbtResource:
