@@ -1081,7 +1081,7 @@ class CountryReference:
         grouped = answers.groupby("ruc_n")
         result = grouped[[f"w{i:02d}" for i in range(1, 16)] + ["respondent"]].mean().rename(columns={"respondent": "overall"})
         counts = grouped[[f"w{i:02d}" for i in range(1, 16)] + ["respondent"]].count().rename(columns={"respondent": "overall"})
-        return result.join(counts, rsuffix="_n")
+        return result.join(counts.add_suffix("_n"))
 
     def worker_satisfaction(self) -> pd.DataFrame:
         rows = []
@@ -1341,3 +1341,10 @@ class ProgrammeReference:
                      "baseline_wave": None, "endline_wave": None,
                      **programme_summary_row([c.summary_inputs() for c in self.countries])})
         return pd.DataFrame(rows)
+
+
+if __name__ == "__main__":  # `python tests/reference.py RAW_ROOT [CORRECTIONS_ROOT]`: every mart, for make bench's comparison
+    import sys
+
+    computed = ProgrammeReference(Path(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) > 2 else None).marts
+    print(", ".join(f"{name} {len(frame)}" for name, frame in sorted(computed.items())))
