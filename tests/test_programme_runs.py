@@ -239,3 +239,30 @@ def test_make_run_names_a_refused_country_and_reads_the_others(isolated: Path) -
         f"skipping country folder {raw / 'gh'}: country.yaml is missing",
         "skipping co/2019-baseline: SHA256SUMS is missing: the drop is not complete",
         f"no complete wave drop under {raw}"]
+
+
+def test_a_country_whose_ingest_is_refused_stops_only_its_own_models(isolated: Path) -> None:
+    """One wave run covers every country (issue 27); Colombia's baseline export lost its `evaluador` column, so its
+    ingest is refused: the run is planned again without Colombia, Peru is published, and the run exits 1 naming
+    Colombia."""
+    from bad_inputs import PRACTICES, drop_column
+
+    from score_pipeline.sample_data.extracts import write_sha256sums
+
+    raw = isolated / "raw"
+    shutil.copytree(SAMPLE_RAW / "2017-baseline", raw / "pe" / "2017-baseline")
+    shutil.copy(SAMPLE_RAW.parent / "pe" / "country.yaml", raw / "pe")
+    broken = shutil.copytree(COLOMBIA_RAW / "2019-baseline", raw / "co" / "2019-baseline")
+    shutil.copy(COLOMBIA_RAW / "country.yaml", raw / "co")
+    drop_column(PRACTICES, lambda name: name == "evaluador")(broken)
+    (broken / "SHA256SUMS").unlink()
+    write_sha256sums(broken)
+    out = io.StringIO()
+    assert run_all_waves(out=out) == 1
+    said = out.getvalue()
+    assert "the wave run of co 2019-baseline; pe 2017-baseline failed" in said
+    assert "raw__management_practices: 2019-baseline/practicas_gestion.csv: missing required column(s): evaluador" in said
+    assert "the other countries' waves again, without co:" in said and "waves pe 2017-baseline: ingest" in said
+    assert "the waves of co were refused (above)" in said
+    with duckdb.connect(str(isolated / "published" / "score_marts.duckdb"), read_only=True) as connection:
+        assert connection.execute("select distinct country from marts.enterprise_scores").fetchall() == [("pe",)]

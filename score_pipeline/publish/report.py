@@ -102,6 +102,8 @@ def headline_table(headline: pd.DataFrame, currency: str, columns: list[str], te
 
 def score_distribution_chart(scores: pd.DataFrame) -> str:
     waves = sorted(scores["wave"].unique())
+    if not waves:
+        return NOTHING_TO_DRAW
     figure = Figure(figsize=(7, 3.5))
     axis = figure.subplots()
     axis.boxplot([scores.loc[scores["wave"] == w, "global_score"].dropna() for w in waves], tick_labels=waves)
@@ -247,7 +249,7 @@ def country_part(connection: duckdb.DuckDBPyConnection, country: str, name: str,
                         "from marts.worker_satisfaction as satisfaction inner join reference.codebook_worker_items as items "
                         f"on items.item_id = satisfaction.item where {mine}")
     waves = sorted(satisfaction["wave"].unique())
-    first_and_last = satisfaction[satisfaction["wave"].isin([waves[0], waves[-1]])]
+    first_and_last = satisfaction[satisfaction["wave"].isin(waves[:1] + waves[-1:])]  # none before its waves are scored
     effects = read(f"select * exclude (country) from marts.perceived_effects where {mine}")
     quality = read(f"select * exclude (country) from marts.data_quality where {mine} order by wave, instrument")
     evaluators = read(f"select * exclude (country) from marts.evaluator_effects where {mine} order by wave, evaluator")
