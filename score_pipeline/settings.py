@@ -105,6 +105,11 @@ def field_checks_dir() -> Path:
     return warehouse_path().parent / "field_checks"
 
 
+def report_charts_dir() -> Path:
+    """Git-ignored folder of the report's charts, kept by what each is drawn from (publish/report.Charts)."""
+    return warehouse_path().parent / "report_charts"
+
+
 def validation_docs_dir() -> Path:
     """Git-ignored folder for the HTML validation reports of the GX checks."""
     return warehouse_path().parent / "validation"

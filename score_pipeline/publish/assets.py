@@ -39,7 +39,7 @@ def evaluation_report(warehouse: WarehouseResource) -> MaterializeResult:
     from score_pipeline.publish.report import write_evaluation_report  # matplotlib: imported by this step only
 
     with warehouse.connect(read_only=True) as connection:
-        reports = write_evaluation_report(connection, settings.publish_dir())
+        reports = write_evaluation_report(connection, settings.publish_dir(), settings.report_charts_dir())
         headline = connection.execute(
             "select indicator, round(baseline, 2) as baseline, round(endline, 2) as endline, "
             "round(change_pct, 1) as change_pct from marts.headline_indicators").df()

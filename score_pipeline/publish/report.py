@@ -4,6 +4,7 @@ are in templates/report_text.yaml; the codebooks give the modules', categories' 
 
 from __future__ import annotations
 
+import hashlib
 import html
 import io
 import os
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import matplotlib
 import pandas as pd
 import yaml
 from babel import Locale
@@ -70,13 +72,38 @@ def captioned(chart: str, caption: str) -> str:
     return f'{chart}<p class="caption">{html.escape(caption)}</p>' if chart != NOTHING_TO_DRAW else ""
 
 
-Charts = dict[tuple[str, ...], str]  # the drawings both languages share, by country and chart
+class Charts:
+    """The report's drawings, each kept by what it is drawn from: the drawing function, its options and its
+    data (and this module's code and matplotlib's version). A chart whose data did not change since the last
+    publication (another country's new wave, the other language's report) is read back instead of drawn:
+    drawing is most of a report's time. Kept as SVG files in `folder`; those no report used are removed."""
+
+    def __init__(self, folder: Path):
+        self.folder, self.used = folder, set()
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def draw(self, function: Callable[..., str], *frames: pd.DataFrame, **options: object) -> str:
+        digest = hashlib.sha256(f"{CODE_VERSION}|{function.__name__}|{sorted(options.items())!r}".encode())
+        for frame in frames:
+            digest.update(frame.to_csv(index=False).encode())
+        path = self.folder / f"{digest.hexdigest()[:24]}.svg"
+        self.used.add(path.name)
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+        drawing = function(*frames, **options)
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(drawing, encoding="utf-8")
+        os.replace(temporary, path)
+        return drawing
+
+    def remove_unused(self) -> None:
+        for path in self.folder.glob("*.svg"):
+            if path.name not in self.used:
+                path.unlink(missing_ok=True)
 
 
-def shared(charts: Charts, key: tuple[str, ...], draw: Callable[[], str]) -> str:
-    if key not in charts:
-        charts[key] = draw()
-    return charts[key]
+# What a kept chart depends on besides its data: how this module draws, and matplotlib's drawing.
+CODE_VERSION = hashlib.sha256(Path(__file__).read_bytes() + matplotlib.__version__.encode()).hexdigest()[:16]
 
 
 def table(frame: pd.DataFrame, currency: str, digits: int = 2) -> str:
@@ -162,19 +189,18 @@ def grouped_bars(frame: pd.DataFrame, index: str, columns: str, values: str, uni
     return svg(figure)
 
 
-def build_report(connection: duckdb.DuckDBPyConnection, text: Language, others: Sequence[Language] = (),
-                 charts: Charts | None = None) -> str:
+def build_report(connection: duckdb.DuckDBPyConnection, text: Language, charts: Charts,
+                 others: Sequence[Language] = ()) -> str:
     """The report's HTML in one language from the marts of a connection (schema `marts`): the programme page
     when there are several countries, then one part per country (contract 7); `others`: the languages it
-    links to; `charts`: the drawings of another language's report, to reuse."""
-    charts = {} if charts is None else charts
+    links to; `charts`: the drawings, kept by what they are drawn from."""
     summary = connection.execute("select * from marts.programme_summary").df()
     countries = connection.execute("select country, name, currency from staging.stg_raw__countries "
                                    "where country in (select country from marts.programme_summary) order by country").df()
     names = {row.country: text.country_name(row.country, row.name) for row in countries.itertuples()}
     parts = [country_part(connection, row.country, names[row.country], row.currency, text, charts)
              for row in countries.itertuples()]
-    programme = programme_part(connection, summary, names, text) if len(countries) > 1 else None
+    programme = programme_part(connection, summary, names, text, charts) if len(countries) > 1 else None
     return render("report.html.j2", programme=programme, countries=parts, text=text,
                   others=[(other.code, other.words["language_name"], other.file) for other in others])
 
@@ -185,23 +211,23 @@ def section(key: str, content: str, text: Language) -> dict[str, str]:
     return {"key": key, "title": words["title"], "note": words["note"], "content": content}
 
 
-def interval_chart(changes: pd.DataFrame, names: dict[str, str]) -> str:
-    """Each country's mean global score change with its 95 % interval, and the pooled one (`all`)."""
-    groups = [(names[code], rows["change"].to_numpy(float)) for code, rows in changes.groupby("country", sort=True)]
-    groups.append((names[POOLED_CODE], changes["change"].to_numpy(float)))
+def interval_chart(changes: pd.DataFrame, pooled: str) -> str:
+    """Each country's (`name`) mean global score change with its 95 % interval, and the pooled one (`pooled`)."""
+    groups = [(rows["name"].iloc[0], rows["change"].to_numpy(float)) for _, rows in changes.groupby("country", sort=True)]
+    groups.append((pooled, changes["change"].to_numpy(float)))
     figure = Figure(figsize=(8, 0.45 * len(groups) + 1))
     axis = figure.subplots()
     for position, (name, values) in enumerate(reversed(groups)):
         low, high = mean_interval(values)
         axis.errorbar(values.mean(), position, xerr=[[values.mean() - low], [high - values.mean()]], fmt="o",
-                      color="#336" if name != names[POOLED_CODE] else "#c60", capsize=3)
+                      color="#336" if name != pooled else "#c60", capsize=3)
     axis.set_yticks(range(len(groups)), [name for name, _ in reversed(groups)])
     axis.axvline(0, color="#000", linewidth=0.8)
     return svg(figure)
 
 
 def programme_part(connection: duckdb.DuckDBPyConnection, summary: pd.DataFrame, country_names: dict[str, str],
-                   text: Language) -> dict[str, object]:
+                   text: Language, charts: Charts) -> dict[str, object]:
     """The countries side by side and pooled (marts.programme_summary)."""
     names = {**country_names, POOLED_CODE: text("pooled_name")}
     summary = summary.assign(name=summary["country"].map(names))
@@ -213,8 +239,10 @@ def programme_part(connection: duckdb.DuckDBPyConnection, summary: pd.DataFrame,
     sections = [
         ("side_by_side", side_by_side.rename_axis(index=text("figure"), columns=None).reset_index().to_html(
             index=False, border=0)),
-        ("global_change_by_country", captioned(interval_chart(changes, names), text("interval_axis"))),
-        ("kpis_by_country", captioned(grouped_bars(kpis, "kpi", "name", "pct_change", "%"), text("kpi_change_title"))),
+        ("global_change_by_country", captioned(charts.draw(interval_chart, changes.assign(
+            name=changes["country"].map(names)), pooled=names[POOLED_CODE]), text("interval_axis"))),
+        ("kpis_by_country", captioned(charts.draw(grouped_bars, kpis, index="kpi", columns="name", values="pct_change",
+                                                  unit="%"), text("kpi_change_title"))),
     ]
     return {"sections": [section(key, content, text) for key, content in sections]}
 
@@ -232,8 +260,7 @@ def code_names(text: Language) -> str:
 def country_part(connection: duckdb.DuckDBPyConnection, country: str, name: str, currency: str,
                  text: Language, charts: Charts) -> dict[str, object]:
     """One country's sections, every figure read from its rows of the marts, codes with the codebook's names;
-    the charts no language changes drawn once for every language (`charts`)."""
-    chart = lambda key, draw: shared(charts, (country, key), draw)  # noqa: E731
+    the charts kept by what they are drawn from, so that both languages share those no language changes."""
     read = lambda sql, **more: connection.execute(sql, {"country": country, **more}).df()  # noqa: E731
     mine = "country = $country"
     names = text.words["codebook"]
@@ -262,23 +289,25 @@ def country_part(connection: duckdb.DuckDBPyConnection, country: str, name: str,
     sections = [
         ("headline", headline_table(headline, currency, ["indicator", "label", "unit", "baseline", "endline", "change",
                                                          "change_pct", *summary], text)),
-        ("distributions", captioned(chart("distributions", lambda: score_distribution_chart(
-            read(f"select wave, global_score from marts.enterprise_scores where {mine}"))), text("global_score_by_wave"))),
-        ("score_changes", captioned(chart("score_changes", lambda: change_chart(change)), text("change_axis", flag=FLAG_LEVEL))
+        ("distributions", captioned(charts.draw(score_distribution_chart, read(
+            f"select wave, global_score from marts.enterprise_scores where {mine}")), text("global_score_by_wave"))),
+        ("score_changes", captioned(charts.draw(change_chart, change[["code", "mean_change", "ci_low", "ci_high", "p_holm"]]),
+                                    text("change_axis", flag=FLAG_LEVEL))
             + table(change[["code", "name", "n_pairs", "baseline_mean", "endline_mean", "mean_change", "ci_low",
                             "ci_high", "t_stat", "p_holm", "p_wilcoxon", "effect_size_dz"]], currency, 3)),
         ("spillover", table(read(f"select * exclude (country) from marts.module_spillover where {mine}"), currency, 3)),
-        ("kpis", captioned(chart("kpis", lambda: grouped_bars(kpi, "kpi", "cost_structure", "mean_pct_change", "%")),
-                           text("kpi_change_title")) + table(kpi, currency)),
+        ("kpis", captioned(charts.draw(grouped_bars, kpi, index="kpi", columns="cost_structure", values="mean_pct_change",
+                                       unit="%"), text("kpi_change_title")) + table(kpi, currency)),
         ("business", table(read(f"select * exclude (country) from marts.business_results where {mine} order by wave"),
                            currency)),
-        ("satisfaction", captioned(grouped_bars(first_and_last, "item", "wave", "mean", SCORE_UNIT),  # item names
+        ("satisfaction", captioned(charts.draw(grouped_bars, first_and_last, index="item", columns="wave", values="mean",
+                                               unit=SCORE_UNIT),  # the item names of the report's language
                                    text("satisfaction_title"))
             + table(read(f"select * exclude (country) from marts.worker_satisfaction where {mine} and item = 'overall' "
                          "order by wave"), currency)),
-        ("effects", captioned(chart("effects", lambda: grouped_bars(effects, "outcome", "wave", "pct_positive", "%")),
-                              text("effects_title")) + table(effects, currency)),
-        ("evaluators", (captioned(chart("evaluators", lambda: evaluator_chart(evaluators, evaluator_scores)),
+        ("effects", captioned(charts.draw(grouped_bars, effects, index="outcome", columns="wave", values="pct_positive",
+                                          unit="%"), text("effects_title")) + table(effects, currency)),
+        ("evaluators", (captioned(charts.draw(evaluator_chart, evaluators, evaluator_scores),
                                   text("evaluator_title", flag=FLAG_LEVEL)) if len(evaluators)
                         else f"<p>{html.escape(text('no_evaluator'))}</p>") + table(evaluators, currency, 3)),
         ("quality", table(quality, currency)),
@@ -288,17 +317,18 @@ def country_part(connection: duckdb.DuckDBPyConnection, country: str, name: str,
             "sections": [section(key, content, text) for key, content in sections]}
 
 
-def write_evaluation_report(warehouse: duckdb.DuckDBPyConnection, publish_dir: Path) -> list[Path]:
+def write_evaluation_report(warehouse: duckdb.DuckDBPyConnection, publish_dir: Path, charts_folder: Path) -> list[Path]:
     """Write the report in each language, each file atomically (temporary file, then os.replace); English
-    (report.html) first."""
+    (report.html) first. Its charts are kept in `charts_folder` for the next publication (Charts)."""
     publish_dir.mkdir(parents=True, exist_ok=True)
     written = []
     every = languages()
-    charts: Charts = {}
+    charts = Charts(charts_folder)
     for text in every:
-        document = build_report(warehouse, text, [other for other in every if other != text], charts)
+        document = build_report(warehouse, text, charts, [other for other in every if other != text])
         temporary = publish_dir / f".{text.file}.tmp"
         temporary.write_text(document, encoding="utf-8")
         os.replace(temporary, publish_dir / text.file)
         written.append(publish_dir / text.file)
+    charts.remove_unused()
     return written
