@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # dagster is imported when a run starts
     from dagster import DagsterEventType, DagsterInstance, ExecuteInProcessResult, JobDefinition
 
     from score_pipeline.core.planning import WaveRun
+    from score_pipeline.core.programme import Country
 
 QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
@@ -226,7 +227,7 @@ class ProgrammeRun:
     """What `run_programme` did: 0 when every planned wave ran and the publication followed."""
 
     code: int
-    countries: list = field(default_factory=list)  # the layout's countries (programme.Country)
+    countries: list[Country] = field(default_factory=list)  # the layout's
     waves: int = 0
     seconds: float = 0.0
     published: bool = False
@@ -277,23 +278,23 @@ def run_programme(out: TextIO) -> ProgrammeRun:
     # What runs print (dbt, Dagster's own error reports with their stack traces) goes to the log; the
     # terminal gets one line per step and, on failure, one sentence per reason.
     with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-        drops = list(found.drops)
-        while drops:
-            refused = set()
-            for run in wave_runs(drops, ordered):
+        pending, ran = list(found.drops), False
+        while pending:  # the drops of the failed runs, again without the refused countries
+            failed, refused = [], set()
+            for run in wave_runs(pending, ordered):
                 result = run_waves(run, instance, out)
                 if result.success:
+                    ran = True
                     outcome.warnings += failed_warnings(result)
                     continue
                 report_failure(f"      the wave run of {run.describe()} failed (run {result.run_id}).", result, log_path, out)
                 refused |= countries_of(refused_partitions(result, run)) or countries_of(run.partition_keys)
-            if not refused:
-                break
+                failed += run.drops
             outcome.refused_countries += sorted(refused)
-            drops = without_countries(drops, refused)
-            if drops:
+            pending = without_countries(failed, refused)
+            if pending:
                 print(f"      the other countries' waves again, without {', '.join(sorted(refused))}:", file=out, flush=True)
-        if not drops:
+        if not ran:
             print("nothing was published: no wave run succeeded.", file=out)
             outcome.code = 1
             return outcome

@@ -38,8 +38,6 @@ class LayoutError(Exception):
     """A raw root, or one country folder of it, that the pipeline cannot read."""
 
 
-
-
 def is_country_code(code: str) -> bool:
     """An ISO 3166-1 alpha-2 code in lower case (`pe`, `co`, `gh`)."""
     return bool(COUNTRY_CODE.fullmatch(code)) and code.upper() in Locale("en").territories
