@@ -53,7 +53,7 @@ run: manifest
 # order (--no-loadscope-reorder), which starts the deployment tests first (tests/conftest.py, STARTED_FIRST).
 TEST_WORKERS ?= 2
 test: manifest browser
-	$(SAY) "running the test suite on $(TEST_WORKERS) workers (about 9 minutes; each test is named as it ends)"
+	$(SAY) "running the test suite on $(TEST_WORKERS) workers (about 10 minutes; each test is named as it ends)"
 	@$(PY) -m pytest -v -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # Debian's chromium for the browser tests (the UI and the report); playwright drives it. Installing it
