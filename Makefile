@@ -49,11 +49,12 @@ run: manifest
 	@$(PY) -m score_pipeline.cli run
 
 # The suite on both cores (pytest-xdist): a test file stays on one worker, so its module fixtures run once;
-# each worker runs the sample end to end once for the tests that read its marts.
+# each worker runs the sample end to end once for the tests that read its marts. Files go out in collection
+# order (--no-loadscope-reorder), which starts the deployment tests first (tests/conftest.py, STARTED_FIRST).
 TEST_WORKERS ?= 2
 test: manifest browser
-	$(SAY) "running the test suite on $(TEST_WORKERS) workers (about 9 minutes; each test is named as it ends)"
-	@$(PY) -m pytest -v -n $(TEST_WORKERS) --dist loadfile
+	$(SAY) "running the test suite on $(TEST_WORKERS) workers (about 10 minutes; each test is named as it ends)"
+	@$(PY) -m pytest -v -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # Debian's chromium for the browser tests (the UI and the report); playwright drives it. Installing it
 # needs root (apt-get); without it, the browser tests are skipped with a message saying so.

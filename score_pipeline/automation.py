@@ -65,7 +65,8 @@ def drop_has_run(instance: DagsterInstance, status: DropStatus) -> bool:
     return instance.get_runs_count(RunsFilter(job_name=WAVE_JOB, tags=status.run_tags)) > 0
 
 
-@sensor(job=wave_job, minimum_interval_seconds=60, default_status=DefaultSensorStatus.RUNNING,
+@sensor(job=wave_job, minimum_interval_seconds=settings.sensor_interval(60),
+        default_status=DefaultSensorStatus.RUNNING,
         description="Watches the raw root (each country's folder in a programme) and the corrections logs; a complete "
                     "wave drop (verified SHA256SUMS), with its corrections log, that no run has ingested yet registers "
                     "its country x wave partition and starts its run: one run per drop, so a drop in one country never "
@@ -103,7 +104,8 @@ def publication_due(waves_in_progress: int, waves_done_since_publication: Sequen
     return RunRequest(run_key=f"after:{waves_done_since_publication[0]}")
 
 
-@sensor(job=evaluation_job, minimum_interval_seconds=30, default_status=DefaultSensorStatus.RUNNING,
+@sensor(job=evaluation_job, minimum_interval_seconds=settings.sensor_interval(30),
+        default_status=DefaultSensorStatus.RUNNING,
         description="When wave runs have succeeded and none is queued or running any more, rebuild the "
                     "cross-wave marts and publish them: one publication per batch of waves.")
 def publish_after_waves(context: SensorEvaluationContext) -> RunRequest | SkipReason:

@@ -33,6 +33,9 @@ WAREHOUSE_ENV = "SCORE_WAREHOUSE"
 PUBLISH_DIR_ENV = "SCORE_PUBLISH_DIR"
 CORRECTIONS_DIR_ENV = "SCORE_CORRECTIONS_DIR"
 DAGSTER_HOME_ENV = "DAGSTER_HOME"
+# Every sensor's minimum interval, in seconds, when set (the deployment tests tick every few seconds); unset,
+# each sensor keeps the interval its definition gives.
+SENSOR_INTERVAL_ENV = "SCORE_SENSOR_INTERVAL_SECONDS"
 
 WAREHOUSE_POOL = "duckdb_warehouse"
 
@@ -44,6 +47,16 @@ class SettingError(ValueError):
 def _path_from_env(variable: str, default: Path) -> Path:
     value = os.environ.get(variable)
     return Path(value).resolve() if value else default
+
+
+def sensor_interval(default_seconds: int) -> int:
+    """A sensor's minimum interval: SCORE_SENSOR_INTERVAL_SECONDS when set, else the sensor's own default."""
+    value = os.environ.get(SENSOR_INTERVAL_ENV)
+    if not value:
+        return default_seconds
+    if not value.isdigit() or int(value) < 1:
+        raise SettingError(f"{SENSOR_INTERVAL_ENV}={value!r}: give a whole number of seconds, 1 or more")
+    return int(value)
 
 
 def raw_dir() -> Path:

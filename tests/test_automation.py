@@ -171,3 +171,17 @@ def test_a_log_no_wave_is_named_after_is_reported(isolated: Path) -> None:
     assert not idle.run_requests
     assert idle.skip_reason.skip_message == (
         f"2017-baseline .csv: no wave folder '2017-baseline ' under {isolated / 'raw'}: applied to nothing")
+
+
+def test_the_sensors_keep_their_intervals_unless_the_setting_shortens_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Production ticks: a minute for drops, half a minute for the publication; SCORE_SENSOR_INTERVAL_SECONDS (the
+    deployment tests) replaces both, and a value that is not a whole number of seconds is one sentence naming it."""
+    from score_pipeline import settings
+
+    assert (wave_drop_sensor.minimum_interval_seconds, publish_after_waves.minimum_interval_seconds) == (60, 30)
+    monkeypatch.setenv(settings.SENSOR_INTERVAL_ENV, "2")
+    assert settings.sensor_interval(60) == 2
+    for wrong in ("0", "1.5", "soon"):
+        monkeypatch.setenv(settings.SENSOR_INTERVAL_ENV, wrong)
+        with pytest.raises(settings.SettingError, match=f"^SCORE_SENSOR_INTERVAL_SECONDS='{wrong}': give a whole number"):
+            settings.sensor_interval(60)

@@ -19,6 +19,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
+import yaml
 from conftest import SAMPLE_RAW
 from dagster import DagsterEventType, DagsterInstance, DagsterRun, DagsterRunStatus, RunsFilter
 from postgres_server import Server, free_port, postgres_server, why_unavailable
@@ -28,9 +29,23 @@ from score_pipeline.core.programme import COUNTRY_FILE
 from score_pipeline.core.waves import wave_partitions
 from score_pipeline.run_workers import PROCESS_TAG, process_is_gone
 from score_pipeline.sample_data.extracts import write_sha256sums
-from score_pipeline.settings import PROJECT_ROOT
+from score_pipeline.settings import PROJECT_ROOT, SENSOR_INTERVAL_ENV
 
 PERU = "name: Peru\ncurrency: PEN\nenterprise_id: pe.ruc\n"
+# The daemon's intervals, in seconds, for these tests: every wait below is for a tick of the daemon (a sensor, the
+# run queue, run monitoring), and ticks of a minute or half a minute made most of the file's 6 minutes. Dagster's
+# sensor loop still evaluates at most every 5 s.
+SHORT_INTERVAL = 1
+
+
+def instance_config_with_short_intervals(target: Path) -> Path:
+    """deploy/postgres/dagster.yaml as shipped, but for the intervals of the run queue and of run monitoring."""
+    config = yaml.safe_load((PROJECT_ROOT / "deploy" / "postgres" / "dagster.yaml").read_text(encoding="utf-8"))
+    config["run_coordinator"]["config"] = {"dequeue_interval_seconds": SHORT_INTERVAL}
+    config["run_monitoring"].update(poll_interval_seconds=SHORT_INTERVAL,
+                                    free_slots_after_run_end_seconds=SHORT_INTERVAL)
+    target.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return target
 
 
 def wait_for(condition: Callable[[], object], what: str, timeout: float = 300, every: float = 1.0) -> object:
@@ -127,7 +142,8 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         environment = {**server.environment, "DAGSTER_HOME": str(deployment.home), "SCORE_RAW_DIR": str(deployment.raw),
                        "SCORE_CORRECTIONS_DIR": str(folder / "corrections"),
                        "SCORE_WAREHOUSE": str(folder / "warehouse" / "score.duckdb"),
-                       "SCORE_PUBLISH_DIR": str(folder / "published")}
+                       "SCORE_PUBLISH_DIR": str(folder / "published"), SENSOR_INTERVAL_ENV: str(SHORT_INTERVAL),
+                       "SERVE_INSTANCE_CONFIG": str(instance_config_with_short_intervals(folder / "dagster.yaml"))}
         with mock.patch.dict(os.environ, environment):
             try:
                 yield deployment  # not started: the first test drops its waves before the daemon's first tick
