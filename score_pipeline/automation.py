@@ -14,6 +14,7 @@ from dagster import (
     in_process_executor, schedule, sensor,
 )
 
+from score_pipeline import settings
 from score_pipeline.analysis.assets import analysis_assets
 from score_pipeline.ingest.assets import ingest_assets
 from score_pipeline.publish.assets import publish_assets
