@@ -11,6 +11,7 @@ own, and reported on its own partition.
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 from dagster import (
     AssetCheckEvaluation, AssetExecutionContext, AssetMaterialization, AssetsDefinition, AssetSpec, BackfillPolicy,
     Failure, MaterializeResult, MetadataValue, Output, asset,
@@ -44,26 +45,24 @@ def ingest_metadata(ingested: Ingested) -> dict[str, object]:
     }
 
 
-def load_wave(instrument: Instrument, country: Country, wave: str, warehouse: WarehouseResource, corrections: Path,
-              planned: str | None = None) -> tuple[Ingested, WaveChecks]:
+def load_wave(instrument: Instrument, country: Country, wave: str, connection: duckdb.DuckDBPyConnection,
+              corrections: Path, planned: str | None = None) -> tuple[Ingested, WaveChecks]:
     """Read, stage and check one wave of the country's instrument (its drop still the `planned` one, when the
-    run names it); commit only when no blocking check failed."""
+    run names it) on the step's warehouse connection; commit only when no blocking check failed."""
     folder = verified_wave_folder(country.folder, country.code, wave, planned)
     log = read_log(log_path(country.corrections_dir(corrections), wave), CORRECTABLE)
     rules = CountryRules.of(country.enterprise_id.normalise, country.currency, country.code)
     ingested = instrument.ingest(Source(folder, wave, rules, log, first_wave=wave == country.first_wave()))
     in_file = instrument.count_received(folder)
-    with warehouse.connect() as connection:
-        create_tables(connection, instrument, country.code)
-        connection.execute("begin transaction")
-        try:
-            stage_wave(connection, instrument, country.code, wave, ingested)
-            record_country(connection, country.code, country.name, country.currency, country.enterprise_id.label)
-            checks = evaluate_staged(connection, instrument, country, wave, in_file)
-            connection.execute("rollback" if checks.blocking_failed else "commit")
-        except BaseException:
-            connection.execute("rollback")
-            raise
+    connection.execute("begin transaction")
+    try:
+        stage_wave(connection, instrument, country.code, wave, ingested)
+        record_country(connection, country.code, country.name, country.currency, country.enterprise_id.label)
+        checks = evaluate_staged(connection, instrument, country, wave, in_file)
+        connection.execute("rollback" if checks.blocking_failed else "commit")
+    except BaseException:
+        connection.execute("rollback")
+        raise
     return ingested, checks
 
 
@@ -110,20 +109,22 @@ def ingest_asset(instrument: Instrument) -> AssetsDefinition:
             raise Failure(description=str(error)) from None
         loaded: dict[str, dict[str, object]] = {}
         refusals = []
-        for key in context.partition_keys:
-            try:
-                ingested, checks = load_wave(instrument, *country_and_wave(layout, key), warehouse, raw.corrections,
-                                             context.run.tags.get(drop_tag(key)))
-            except (IngestError, DropError, LayoutError) as error:  # refuses its wave, not the others
-                refusals.append(str(error))
-                continue
-            yield from checks.results
-            if checks.blocking_failed:
-                refusals.append(f"{key}/{instrument.source}: refused, the wave's loaded rows are unchanged: "
-                                + "; ".join(checks.refusals))
-                continue
-            context.log.info(f"{key} {instrument.source}: {ingested.rows_loaded} of {ingested.rows_received} rows loaded")
-            loaded[key] = ingest_metadata(ingested)
+        with warehouse.connect() as connection:  # one connection for the step's waves, each in its own transaction
+            create_tables(connection, instrument, split_partition_key(context.partition_keys[0])[0])
+            for key in context.partition_keys:
+                try:
+                    ingested, checks = load_wave(instrument, *country_and_wave(layout, key), connection, raw.corrections,
+                                                 context.run.tags.get(drop_tag(key)))
+                except (IngestError, DropError, LayoutError) as error:  # refuses its wave, not the others
+                    refusals.append(str(error))
+                    continue
+                yield from checks.results
+                if checks.blocking_failed:
+                    refusals.append(f"{key}/{instrument.source}: refused, the wave's loaded rows are unchanged: "
+                                    + "; ".join(checks.refusals))
+                    continue
+                context.log.info(f"{key} {instrument.source}: {ingested.rows_loaded} of {ingested.rows_received} rows loaded")
+                loaded[key] = ingest_metadata(ingested)
         yield from check_outputs(context)
         if refusals:
             for wave, metadata in loaded.items():  # the waves that were swapped in are materialized all the same
