@@ -1,8 +1,10 @@
-{#- The country x wave partitions being built: `and (country, wave) in (('pe', '2017-baseline'), ...)` when
-    Dagster passes some (var `partitions`: [country, wave] pairs), nothing otherwise (every wave of every country). -#}
+{#- The country x wave partitions being built: `and ((country = 'pe' and wave in ('2017-baseline', ...)) or ...)`
+    when Dagster passes some (var `partitions`: [country, wave] pairs), nothing otherwise (every wave of every
+    country). Plain column comparisons, which DuckDB pushes into its scans: a row comparison `(country, wave) in
+    (...)` of one partition was planned so badly that one wave of 5,200 enterprises took minutes. -#}
 {% macro wave_filter() -%}
     {%- set partitions = var('partitions', none) -%}
-    {%- if partitions %} and (country, wave) in ({% for country, wave in partitions %}('{{ country }}', '{{ wave }}'){{ ", " if not loop.last }}{% endfor %}){% endif -%}
+    {%- if partitions %} and ({% for country, pairs in partitions | groupby(0) %}(country = '{{ country }}' and wave in ({% for pair in pairs %}'{{ pair[1] }}'{{ ", " if not loop.last }}{% endfor %})){{ " or " if not loop.last }}{% endfor %}){% endif -%}
 {%- endmacro %}
 
 {#- Config shared by the wave-level models: rebuilt one country's wave at a time, its rows of before replaced.
