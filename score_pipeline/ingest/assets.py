@@ -46,24 +46,33 @@ def ingest_metadata(ingested: Ingested) -> dict[str, object]:
 
 
 def load_wave(instrument: Instrument, country: Country, wave: str, connection: duckdb.DuckDBPyConnection,
-              corrections: Path, planned: str | None = None) -> tuple[Ingested, WaveChecks]:
+              corrections: Path, planned: str | None = None) -> tuple[dict[str, object], WaveChecks]:
     """Read, stage and check one wave of the country's instrument (its drop still the `planned` one, when the
-    run names it) on the step's warehouse connection; commit only when no blocking check failed."""
+    run names it) on the step's warehouse connection; commit only when no blocking check failed. Returns the
+    load's metadata (its counts and a preview) and the checks."""
     folder = verified_wave_folder(country.folder, country.code, wave, planned)
-    log = read_log(log_path(country.corrections_dir(corrections), wave), CORRECTABLE)
-    rules = CountryRules.of(country.enterprise_id.normalise, country.currency, country.code)
-    ingested = instrument.ingest(Source(folder, wave, rules, log, first_wave=wave == country.first_wave()))
     in_file = instrument.count_received(folder)
     connection.execute("begin transaction")
     try:
-        stage_wave(connection, instrument, country.code, wave, ingested)
+        metadata = read_and_stage(instrument, country, wave, folder, connection, corrections)
         record_country(connection, country.code, country.name, country.currency, country.enterprise_id.label)
         checks = evaluate_staged(connection, instrument, country, wave, in_file)
         connection.execute("rollback" if checks.blocking_failed else "commit")
     except BaseException:
         connection.execute("rollback")
         raise
-    return ingested, checks
+    return metadata, checks
+
+
+def read_and_stage(instrument: Instrument, country: Country, wave: str, folder: Path,
+                   connection: duckdb.DuckDBPyConnection, corrections: Path) -> dict[str, object]:
+    """The wave's file read into rows and staged in the open transaction; the rows as read are let go when it
+    returns, before the checks read the staged table back (one copy of a large wave at a time, not two)."""
+    log = read_log(log_path(country.corrections_dir(corrections), wave), CORRECTABLE)
+    rules = CountryRules.of(country.enterprise_id.normalise, country.currency, country.code)
+    ingested = instrument.ingest(Source(folder, wave, rules, log, first_wave=wave == country.first_wave()))
+    stage_wave(connection, instrument, country.code, wave, ingested)
+    return ingest_metadata(ingested)
 
 
 # The wave's corrections log (contract 5): written by the data managers, not by Dagster, so an external
@@ -113,7 +122,7 @@ def ingest_asset(instrument: Instrument) -> AssetsDefinition:
             create_tables(connection, instrument, split_partition_key(context.partition_keys[0])[0])
             for key in context.partition_keys:
                 try:
-                    ingested, checks = load_wave(instrument, *country_and_wave(layout, key), connection, raw.corrections,
+                    metadata, checks = load_wave(instrument, *country_and_wave(layout, key), connection, raw.corrections,
                                                  context.run.tags.get(drop_tag(key)))
                 except (IngestError, DropError, LayoutError) as error:  # refuses its wave, not the others
                     refusals.append(str(error))
@@ -123,8 +132,9 @@ def ingest_asset(instrument: Instrument) -> AssetsDefinition:
                     refusals.append(f"{key}/{instrument.source}: refused, the wave's loaded rows are unchanged: "
                                     + "; ".join(checks.refusals))
                     continue
-                context.log.info(f"{key} {instrument.source}: {ingested.rows_loaded} of {ingested.rows_received} rows loaded")
-                loaded[key] = ingest_metadata(ingested)
+                context.log.info(f"{key} {instrument.source}: {metadata['rows_loaded']} of {metadata['rows_received']} "
+                                 "rows loaded")
+                loaded[key] = metadata
         yield from check_outputs(context)
         if refusals:
             for wave, metadata in loaded.items():  # the waves that were swapped in are materialized all the same
