@@ -69,24 +69,14 @@ def write_stata_file(connection: duckdb.DuckDBPyConnection, table: str, path: Pa
         "select column_name, data_type from duckdb_columns() where database_name = current_database() "
         "and schema_name || '.' || table_name = ? order by column_index", [table]).fetchall())
     names = _stata_names(mart, list(types))
-    selected = ", ".join(f'{_as_stata_value(mart, column, kind)} as "{column}"' for column, kind in types.items())
-    frame = connection.execute(f"select {selected} from {table}").df()
-    value_labels = {}
-    for column, kind in types.items():
-        if column in documented.accepted_values:
-            frame[column], value_labels[names[column]] = _coded(mart, column, frame[column], documented.accepted_values[column])
-        elif kind == "VARCHAR" or kind.endswith("[]"):
-            frame[column] = frame[column].astype(object).where(frame[column].notna(), "")
-        elif kind in INTEGER_TYPES and (frame[column].abs() > EXACT_INTEGERS).any():
-            raise StataExportError(f"not published: {mart}.dta: {column} holds an integer beyond 2^53, "
-                                   "which a Stata double cannot hold exactly")
-    frame = frame.rename(columns=names)
-    texts = [names[column] for column in types if frame[names[column]].dtype == object]
+    frame, value_labels = _stata_values(connection, table, types, documented)
+    texts = [column for column in types if frame[column].dtype == object]
     options = {
         "variable_labels": {names[column]: stata_label(documented.descriptions.get(column) or documented.description)
                             for column in types},
-        "value_labels": value_labels,
-        "convert_strl": [name for name in texts if frame[name].str.encode("utf-8").str.len().max() > STRING_BYTES],
+        "value_labels": {names[column]: labels for column, labels in value_labels.items()},
+        "convert_strl": [names[column] for column in texts
+                         if frame[column].str.encode("utf-8").str.len().max() > STRING_BYTES],
         "convert_dates": {names[column]: DATE_FORMATS.get(kind, "tc") for column, kind in types.items()
                           if kind.startswith(("DATE", "TIMESTAMP"))},
         "data_label": stata_label(documented.description),
@@ -94,9 +84,27 @@ def write_stata_file(connection: duckdb.DuckDBPyConnection, table: str, path: Pa
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", InvalidColumnName)  # a name pandas would change behind our back
-            frame.to_stata(path, write_index=False, version=STATA_FORMAT, **options)
+            frame.rename(columns=names).to_stata(path, write_index=False, version=STATA_FORMAT, **options)
     except (ValueError, InvalidColumnName) as error:
         raise StataExportError(f"not published: {mart}.dta: {' '.join(str(error).split())}") from error
+
+
+def _stata_values(connection: duckdb.DuckDBPyConnection, table: str, types: dict[str, str],
+                  documented: Relation) -> tuple[pd.DataFrame, dict[str, dict[int, str]]]:
+    """The table's rows as Stata holds them (by the columns' DuckDB types), and the value labels of its coded columns."""
+    mart = documented.name
+    selected = ", ".join(f'{_as_stata_value(mart, column, kind)} as "{column}"' for column, kind in types.items())
+    frame = connection.execute(f"select {selected} from {table}").df()
+    value_labels = {}
+    for column, kind in types.items():
+        if column in documented.accepted_values:
+            frame[column], value_labels[column] = _coded(mart, column, frame[column], documented.accepted_values[column])
+        elif kind == "VARCHAR" or kind.endswith("[]"):
+            frame[column] = frame[column].astype(object).where(frame[column].notna(), "")
+        elif kind in INTEGER_TYPES and (frame[column].abs() > EXACT_INTEGERS).any():
+            raise StataExportError(f"not published: {mart}.dta: {column} holds an integer beyond 2^53, "
+                                   "which a Stata double cannot hold exactly")
+    return frame, value_labels
 
 
 def _stata_names(mart: str, columns: list[str]) -> dict[str, str]:
