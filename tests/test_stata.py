@@ -189,7 +189,8 @@ def test_an_empty_mart_is_written(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("select", "problem"), [
     ("select 1 as a, {'x': 1} as pair", r"^not published: odd.dta: pair is a STRUCT\(x INTEGER\), which has no Stata type"),
     ("select 9007199254740993::bigint as big", r"^not published: odd.dta: big holds an integer beyond 2\^53"),
-    ("select 1 as " + "a" * 33 + ", 2 as " + "a" * 32, r"^not published: odd.dta: columns a{33} and a{32} are both a{32} in Stata$"),
+    ("select 1 as " + "a" * 33 + ", 2 as " + "a" * 32,
+     r"^not published: odd.dta: columns a{33} and a{32} are both a{32} in Stata$"),
     ("select 1 as \"global\"", r"^not published: odd.dta: .*global"),  # a name pandas would rename
 ])
 def test_a_column_stata_cannot_hold_is_refused_in_one_line(tmp_path: Path, select: str, problem: str) -> None:
