@@ -14,7 +14,6 @@ import warnings
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 from pandas.io.stata import InvalidColumnName
 
 from score_pipeline.transform.metadata import Relation
@@ -69,14 +68,16 @@ def write_stata_file(connection: duckdb.DuckDBPyConnection, table: str, path: Pa
         "select column_name, data_type from duckdb_columns() where database_name = current_database() "
         "and schema_name || '.' || table_name = ? order by column_index", [table]).fetchall())
     names = _stata_names(mart, list(types))
-    frame, value_labels = _stata_values(connection, table, types, documented)
-    texts = [column for column in types if frame[column].dtype == object]
+    coded = {column: values for column, values in documented.accepted_values.items() if column in types}
+    values = {column: _as_stata_value(mart, column, kind, coded.get(column)) for column, kind in types.items()}
+    longest = _checked(connection, table, mart, types, values, coded)
+    frame = connection.execute("select " + ", ".join(f'{value} as "{column}"' for column, value in values.items())
+                               + f" from {table}").df()
     options = {
         "variable_labels": {names[column]: stata_label(documented.descriptions.get(column) or documented.description)
                             for column in types},
-        "value_labels": {names[column]: labels for column, labels in value_labels.items()},
-        "convert_strl": [names[column] for column in texts
-                         if frame[column].str.encode("utf-8").str.len().max() > STRING_BYTES],
+        "value_labels": {names[column]: dict(enumerate(map(str, accepted), start=1)) for column, accepted in coded.items()},
+        "convert_strl": [names[column] for column, length in longest.items() if length > STRING_BYTES],
         "convert_dates": {names[column]: DATE_FORMATS.get(kind, "tc") for column, kind in types.items()
                           if kind.startswith(("DATE", "TIMESTAMP"))},
         "data_label": stata_label(documented.description),
@@ -89,24 +90,6 @@ def write_stata_file(connection: duckdb.DuckDBPyConnection, table: str, path: Pa
         raise StataExportError(f"not published: {mart}.dta: {' '.join(str(error).split())}") from error
 
 
-def _stata_values(connection: duckdb.DuckDBPyConnection, table: str, types: dict[str, str],
-                  documented: Relation) -> tuple[pd.DataFrame, dict[str, dict[int, str]]]:
-    """The table's rows as Stata holds them (by the columns' DuckDB types), and the value labels of its coded columns."""
-    mart = documented.name
-    selected = ", ".join(f'{_as_stata_value(mart, column, kind)} as "{column}"' for column, kind in types.items())
-    frame = connection.execute(f"select {selected} from {table}").df()
-    value_labels = {}
-    for column, kind in types.items():
-        if column in documented.accepted_values:
-            frame[column], value_labels[column] = _coded(mart, column, frame[column], documented.accepted_values[column])
-        elif kind == "VARCHAR" or kind.endswith("[]"):
-            frame[column] = frame[column].astype(object).where(frame[column].notna(), "")
-        elif kind in INTEGER_TYPES and (frame[column].abs() > EXACT_INTEGERS).any():
-            raise StataExportError(f"not published: {mart}.dta: {column} holds an integer beyond 2^53, "
-                                   "which a Stata double cannot hold exactly")
-    return frame, value_labels
-
-
 def _stata_names(mart: str, columns: list[str]) -> dict[str, str]:
     names = {column: stata_name(column) for column in columns}
     taken: dict[str, str] = {}
@@ -117,15 +100,24 @@ def _stata_names(mart: str, columns: list[str]) -> dict[str, str]:
     return names
 
 
-def _as_stata_value(mart: str, column: str, kind: str) -> str:
-    """The SELECT expression that gives the column a value Stata can hold: a list as its elements' text joined,
-    every integer as BIGINT (Stata's long, or a double beyond it), a decimal or a column of no type (every value
-    null) as a double, a zoned timestamp in UTC."""
+def _is_text(kind: str) -> bool:
+    return kind == "VARCHAR" or kind.endswith("[]")
+
+
+def _as_stata_value(mart: str, column: str, kind: str, accepted: tuple[str, ...] | None) -> str:
+    """The SELECT expression that gives the column a value Stata can hold: a coded column as its value's position
+    1..n in the accepted list, text with null as "", a list as its elements' text joined, every integer as BIGINT
+    (Stata's long, or a double beyond it), a decimal or a column of no type (every value null) as a double, a
+    zoned timestamp in UTC."""
     quoted = f'"{column}"'
+    if accepted is not None:
+        return f"list_position({_sql_list(accepted)}, {quoted}::VARCHAR)::INTEGER"
+    if kind == "VARCHAR":
+        return f"coalesce({quoted}, '')"
     if kind in AS_THEY_ARE:
         return quoted
     if kind.endswith("[]") and kind.count("[]") == 1 and not kind.startswith(("STRUCT", "MAP", "UNION")):
-        return f"array_to_string({quoted}, '{LIST_SEPARATOR}')"
+        return f"coalesce(array_to_string({quoted}, '{LIST_SEPARATOR}'), '')"
     if kind in INTEGER_TYPES:
         return f"{quoted}::BIGINT"
     if kind.startswith("DECIMAL") or kind.strip('"') == "NULL":  # a scipy mart's figure null on every row (a first wave)
@@ -136,11 +128,32 @@ def _as_stata_value(mart: str, column: str, kind: str) -> str:
                            "(a list of scalars, text, a number, a date or a timestamp has)")
 
 
-def _coded(mart: str, column: str, values: pd.Series, accepted: tuple[str, ...]) -> tuple[pd.Series, dict[int, str]]:
-    """The column as integer codes 1..n in the order its dbt test lists the accepted values, and their labels."""
-    codes = {value: code for code, value in enumerate(accepted, start=1)}
-    outside = sorted(set(values.dropna()) - set(codes))
-    if outside:
-        raise StataExportError(f"not published: {mart}.dta: {column} holds {', '.join(map(repr, outside))}, "
-                               "outside the values its dbt accepted_values test lists")
-    return values.map(codes, na_action="ignore").astype("Int32"), {code: value for value, code in codes.items()}
+def _checked(connection: duckdb.DuckDBPyConnection, table: str, mart: str, types: dict[str, str], values: dict[str, str],
+             coded: dict[str, tuple[str, ...]]) -> dict[str, int]:
+    """The longest value in bytes of each text column, in one scan of the table that also refuses a coded value
+    outside its accepted list and an integer a Stata double cannot hold exactly (beyond 2^53)."""
+    checks = {}
+    for column, kind in types.items():
+        quoted = f'"{column}"'
+        if column in coded:
+            accepted = _sql_list(coded[column])
+            checks[column] = f"list(distinct {quoted}::VARCHAR) filter (where not list_contains({accepted}, {quoted}::VARCHAR))"
+        elif kind in INTEGER_TYPES:
+            checks[column] = f"count(*) filter (where {values[column]} not between -{EXACT_INTEGERS} and {EXACT_INTEGERS})"
+        elif _is_text(kind):
+            checks[column] = f"coalesce(max(strlen({values[column]})), 0)"
+    if not checks:
+        return {}
+    found = dict(zip(checks, connection.execute(f"select {', '.join(checks.values())} from {table}").fetchone()))
+    for column, outside in found.items():
+        if column in coded and outside:
+            raise StataExportError(f"not published: {mart}.dta: {column} holds {', '.join(map(repr, sorted(outside)))}, "
+                                   "outside the values its dbt accepted_values test lists")
+        if types[column] in INTEGER_TYPES and outside:
+            raise StataExportError(f"not published: {mart}.dta: {column} holds an integer beyond 2^53, "
+                                   "which a Stata double cannot hold exactly")
+    return {column: length for column, length in found.items() if column not in coded and _is_text(types[column])}
+
+
+def _sql_list(values: tuple[str, ...]) -> str:
+    return "[" + ", ".join("'" + str(value).replace("'", "''") + "'" for value in values) + "]::VARCHAR[]"
