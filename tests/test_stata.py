@@ -205,3 +205,12 @@ def test_a_label_is_cut_at_a_word_boundary() -> None:
     description = "Waves in which all of practicas_gestion, perfil_empresa, autoevaluacion and encuesta_trabajadores arrived."
     assert stata_label(description) == "Waves in which all of practicas_gestion, perfil_empresa, autoevaluacion and..."
     assert stata_label("x" * 90) == "x" * 77 + "..."  # one word: cut inside it
+
+
+def test_a_mart_the_dbt_yaml_does_not_document_is_refused_in_one_line(tmp_path: Path) -> None:
+    from score_pipeline.publish.marts import write_stata_files
+
+    documented = {"case_studies": Relation("marts", "case_studies", {})}
+    with pytest.raises(StataExportError, match=r"^not published: no dbt YAML documents enterprise_scores, category_scores, "):
+        write_stata_files(duckdb.connect(), tmp_path, documented)
+    assert list(tmp_path.iterdir()) == []
