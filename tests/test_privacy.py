@@ -1,4 +1,4 @@
-"""Privacy (contract 4): nothing published, in the database, the Parquet files or the report, holds a
+"""Privacy (contract 4): nothing published, in the database, the Parquet or Stata files or the report, holds a
 worker-level row or an enterprise-level worker figure behind fewer than 5 respondents."""
 
 from __future__ import annotations
@@ -29,6 +29,20 @@ def parquet_as_schema(folder: Path) -> duckdb.DuckDBPyConnection:
     return connection
 
 
+def stata_as_schema(folder: Path) -> duckdb.DuckDBPyConnection:
+    """The Stata files as read by pyreadstat, coded columns as their labels, one table each."""
+    import pyreadstat
+
+    connection = duckdb.connect()
+    connection.execute("create schema marts")
+    for path in sorted(folder.glob("*.dta")):
+        frame, _ = pyreadstat.read_dta(str(path), apply_value_formats=True)
+        connection.register("frame", frame)
+        connection.execute(f"create table marts.{path.stem} as select * from frame")
+        connection.unregister("frame")
+    return connection
+
+
 def published_text(connection: duckdb.DuckDBPyConnection) -> str:
     """Every cell of every mart as text."""
     tables = [t for (t,) in connection.execute(
@@ -41,13 +55,15 @@ def test_the_sample_has_a_firm_below_the_threshold_to_hold_back(reference) -> No
     assert (midterm["n_scored"] < 5).sum() == 1  # the firm whose figure must stay unpublished
 
 
-@pytest.mark.parametrize("form", ["database", "parquet"])
+@pytest.mark.parametrize("form", ["database", "parquet", "stata"])
 def test_the_publication_passes_the_scan_and_names_no_worker(pipeline: PipelineRun, form: str) -> None:
     if form == "database":
         connection = duckdb.connect(str(pipeline.database), read_only=True)
     else:
-        connection = parquet_as_schema(pipeline.publish_dir)
+        connection = {"parquet": parquet_as_schema, "stata": stata_as_schema}[form](pipeline.publish_dir)
     try:
+        marts = connection.execute("select count(distinct table_name) from duckdb_columns() where schema_name = 'marts'")
+        assert marts.fetchone()[0] == 16, form  # every mart read in this form
         assert privacy_problems(connection) == []
         text = published_text(connection)
     finally:

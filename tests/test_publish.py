@@ -163,9 +163,10 @@ def test_the_scan_names_each_column_holding_inf_or_nan() -> None:
 
 def test_a_mart_holding_inf_or_nan_is_not_published(own_publication: tuple[Path, Path]) -> None:
     """The inf a baseline of 0 gave headline_indicators' change_pct, and a NaN left by a statistic: the
-    publication refuses, naming mart and column, and the previous one stays byte for byte."""
+    publication refuses, naming mart and column, and the previous one stays byte for byte (its Stata files too)."""
     warehouse, published = own_publication
     before = digests(published)
+    assert {name for name in before if name.endswith(".dta")} == {f"{mart}.dta" for mart in CONTRACT_MARTS}
     with duckdb.connect(str(warehouse)) as connection:
         connection.execute("update marts.headline_indicators set baseline = 0, change_pct = 'inf' "
                            "where country = 'co' and indicator = 'pct_using_productivity_indicators'")

@@ -2,7 +2,6 @@
 country (contract 7), `country` first."""
 
 import functools
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -13,7 +12,7 @@ from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 from score_pipeline import settings
 from score_pipeline.resources import WarehouseResource
 from score_pipeline.transform.metadata import Relation, relation_facts, source_relation
-from score_pipeline.transform.project import EVALUATOR_SCORES, dbt_project
+from score_pipeline.transform.project import EVALUATOR_SCORES, project_manifest
 
 MODULE_SCORES_QUERY = """
     select country, 'module' as level, unnest(['m1', 'm2', 'm3', 'm4', 'm5']) as code, ruc, wave,
@@ -55,12 +54,7 @@ STATISTICS_SOURCE = "statistics"  # the dbt source that documents these marts' c
 @functools.cache
 def documented_relation(name: str) -> Relation:
     """The mart's relation with its columns' descriptions, from the dbt manifest (read once per process)."""
-    return source_relation(_manifest(), STATISTICS_SOURCE, name)
-
-
-@functools.cache
-def _manifest() -> dict[str, Any]:
-    return json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    return source_relation(project_manifest(), STATISTICS_SOURCE, name)
 
 
 def write_mart(connection: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> dict[str, Any]:

@@ -15,10 +15,10 @@ MART_KEYS = [AssetKey(["marts", name]) for name in PUBLISHED_MARTS]
 DOCS_FILES = {"static_index.html": "index.html", MANIFEST: MANIFEST, CATALOG: CATALOG}
 
 
-@asset(key=["published", "score_marts"], deps=MART_KEYS, group_name="published", kinds={"duckdb", "parquet"},
+@asset(key=["published", "score_marts"], deps=MART_KEYS, group_name="published", kinds={"duckdb", "parquet", "stata"},
        pool=settings.WAREHOUSE_POOL, owners=["team:data-engineering"],
-       description=f"{settings.PUBLISHED_DATABASE_NAME} (schema marts only) and one Parquet file per mart in SCORE_PUBLISH_DIR, "
-                   "swapped in atomically at the end of a successful run.")
+       description=f"{settings.PUBLISHED_DATABASE_NAME} (schema marts only), one Parquet and one Stata (.dta) file per mart in "
+                   "SCORE_PUBLISH_DIR, swapped in atomically at the end of a successful run.")
 def published_marts(warehouse: WarehouseResource) -> MaterializeResult:
     with warehouse.connect(read_only=True) as connection:
         published = publish_marts(connection, settings.publish_dir())

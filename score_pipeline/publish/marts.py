@@ -1,5 +1,5 @@
 """Publication of the marts for analysts (contract 4): `score_marts.duckdb` (schema `marts`,
-every mart and nothing else) and one Parquet file per mart.
+every mart and nothing else), one Parquet file and one Stata file (publish/stata.py) per mart.
 
 Everything is written into a staging folder beside the publication first and checked
 (privacy; no inf or NaN); only when all files are complete are they moved into place
@@ -12,12 +12,16 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 
 import duckdb
 
 from score_pipeline.publish.privacy import PrivacyError, privacy_problems
+from score_pipeline.publish.stata import StataExportError, write_stata_file
 from score_pipeline.settings import PUBLISHED_DATABASE_NAME
+from score_pipeline.transform.metadata import Relation, documented_relations
+from score_pipeline.transform.project import project_manifest
 
 PUBLISHED_MARTS = (
     "enterprise_scores", "category_scores", "wave_summary", "score_change", "kpi_change", "business_results",
@@ -59,10 +63,10 @@ def non_finite_values(connection: duckdb.DuckDBPyConnection, schema: str = "mart
 
 
 def build_publication(warehouse: duckdb.DuckDBPyConnection, staging: Path) -> list[Path]:
-    """Write the database and the Parquet files of every mart into `staging`, reading them through a
+    """Write the database and the Parquet and Stata files of every mart into `staging`, reading them through a
     read-only connection to the warehouse (the resource's: its lock wait, its deterministic settings);
     PrivacyError if they would disclose worker-level data (publish/privacy.py), NonFiniteValueError if a mart
-    holds inf or NaN (contract 4)."""
+    holds inf or NaN (contract 4), StataExportError if one cannot be a Stata file."""
     database = staging / PUBLISHED_DATABASE_NAME
     source = warehouse.execute("select current_database()").fetchone()[0]
     warehouse.execute(f"attach '{database}' as published (storage_version '{PUBLISHED_STORAGE_VERSION}', read_write)")
@@ -83,11 +87,24 @@ def build_publication(warehouse: duckdb.DuckDBPyConnection, staging: Path) -> li
         if non_finite:
             raise NonFiniteValueError("not published (contract 4: a figure whose denominator is zero or undefined is "
                                       "null, never inf or NaN): " + "; ".join(non_finite))
+        files += write_stata_files(warehouse, staging, documented_relations(project_manifest(), "marts"))
         warehouse.execute("checkpoint")
     finally:
         warehouse.execute(f'use "{source}"')
         warehouse.execute("detach published")
     return [*files, database]
+
+
+def write_stata_files(connection: duckdb.DuckDBPyConnection, staging: Path, documented: Mapping[str, Relation]) -> list[Path]:
+    """`<mart>.dta` of every staged mart, labelled from its dbt documentation (`documented`, by mart)."""
+    undocumented = [mart for mart in PUBLISHED_MARTS if mart not in documented]
+    if undocumented:
+        raise StataExportError(f"not published: no dbt YAML documents {', '.join(undocumented)} (the Stata files' labels)")
+    files = []
+    for mart in PUBLISHED_MARTS:
+        files.append(staging / f"{mart}.dta")
+        write_stata_file(connection, f"marts.{mart}", files[-1], documented[mart])
+    return files
 
 
 def publish_marts(warehouse: duckdb.DuckDBPyConnection, publish_dir: Path) -> list[Path]:

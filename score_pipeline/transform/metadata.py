@@ -11,7 +11,7 @@ DuckDB's UNPIVOT) comes from its compiled SQL through lineage/sql.py.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,9 @@ class Relation:
     name: str
     descriptions: Mapping[str, str]
     compiled: Path | None = None  # a model's SQL as the build compiled it (its target folder): its column lineage
+    description: str = ""  # the relation's own
+    # column -> the values its dbt `accepted_values` test accepts, in the YAML's order (the coded columns)
+    accepted_values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def relations_from_manifest(manifest: Mapping[str, Any], unique_ids: Iterable[str],
@@ -39,7 +42,7 @@ def relations_from_manifest(manifest: Mapping[str, Any], unique_ids: Iterable[st
     for unique_id in unique_ids:
         node = nodes.get(unique_id)
         if node and node["resource_type"] in ("model", "seed", "snapshot"):
-            descriptions = {name: column.get("description") or "" for name, column in node.get("columns", {}).items()}
+            descriptions = _column_descriptions(node)
             compiled = (target / "compiled" / node["package_name"] / node["original_file_path"]
                         if target is not None and node["resource_type"] == "model" else None)
             relations[unique_id] = Relation(node["schema"], node.get("alias") or node["name"], descriptions, compiled)
@@ -61,8 +64,28 @@ def source_relation(manifest: Mapping[str, Any], source: str, table: str) -> Rel
     """A dbt source's table with the column descriptions of its YAML (the scipy marts: source `statistics`)."""
     node = next(node for node in manifest["sources"].values()
                 if (node["source_name"], node["name"]) == (source, table))
-    return Relation(node["schema"], node.get("identifier") or node["name"],
-                    {name: column.get("description") or "" for name, column in node.get("columns", {}).items()})
+    return Relation(node["schema"], node.get("identifier") or node["name"], _column_descriptions(node))
+
+
+def documented_relations(manifest: Mapping[str, Any], schema: str) -> dict[str, Relation]:
+    """Every model and source table of `schema` by its name, with its description, its columns' and the values
+    its `accepted_values` tests accept (the tests of its YAML, as the manifest holds them)."""
+    accepted: dict[str, dict[str, tuple[str, ...]]] = {}
+    for node in manifest["nodes"].values():
+        test = node.get("test_metadata") or {}
+        if node["resource_type"] == "test" and test.get("name") == "accepted_values" and node.get("attached_node"):
+            accepted.setdefault(node["attached_node"], {})[node["column_name"]] = tuple(test["kwargs"]["values"])
+    relations = {}
+    for unique_id, node in [*manifest["nodes"].items(), *manifest["sources"].items()]:
+        if node["resource_type"] in ("model", "source") and node["schema"] == schema:
+            name = node.get("alias") or node.get("identifier") or node["name"]
+            relations[name] = Relation(schema, name, _column_descriptions(node), description=node.get("description") or "",
+                                       accepted_values=accepted.get(unique_id, {}))
+    return relations
+
+
+def _column_descriptions(node: Mapping[str, Any]) -> dict[str, str]:
+    return {name: column.get("description") or "" for name, column in node.get("columns", {}).items()}
 
 
 @dataclass(frozen=True)

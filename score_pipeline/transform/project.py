@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
+from typing import Any
 
 from dagster import AssetKey
 from dagster_dbt import DbtProject
@@ -15,6 +17,13 @@ from score_pipeline.transform.resource import prepare_if_dev
 
 dbt_project = DbtProject(project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROJECT_DIR)
 prepare_if_dev(dbt_project)
+
+
+@functools.cache
+def project_manifest() -> dict[str, Any]:
+    """The project's parsed manifest (its YAML's descriptions and tests), read once per process."""
+    return json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+
 
 WAVE_SELECTION = "tag:wave"
 EVALUATOR_SCORES = AssetKey(["intermediate", "int_evaluator_scores_joined"])  # read by the evaluator mart and the field checks
