@@ -139,7 +139,9 @@ def lee_bounds(observed: dict[str, np.ndarray], n_baseline: dict[str, int]) -> t
 
 def attrition(scores: pd.DataFrame) -> pd.DataFrame:
     """`attrition` of one country from its enterprises' global scores (arm, baseline_score, endline_score: at the
-    first and the last wave): one row per arm."""
+    first and the last wave): one row per arm; no rows without enterprises (no frame)."""
+    if scores.empty:
+        return pd.DataFrame(columns=ATTRITION_COLUMNS)
     at_baseline = scores[scores["baseline_score"].notna()]
     n_baseline = {arm: int((at_baseline["arm"] == arm).sum()) for arm in ARMS}
     observed = {arm: arm_values(at_baseline, arm, "endline_score") for arm in ARMS}
