@@ -186,7 +186,7 @@ def design_mart(name: str):
     """The asset writing one of contract 8.3's marts with its function of design_stats: empty where no country
     has a frame (nor worker codes, for worker_panel)."""
 
-    @asset(key=["marts", name], name=f"{name}_mart", deps=DESIGN_DEPS[name], group_name="marts",
+    @asset(key=["marts", name], deps=DESIGN_DEPS[name], group_name="marts",
            kinds={"python", "scipy", "duckdb"}, pool=settings.WAREHOUSE_POOL, owners=["team:evaluation"],
            description=DESIGN_DESCRIPTIONS[name])
     def compute(warehouse: WarehouseResource) -> MaterializeResult:

@@ -64,9 +64,8 @@ wide as (
 ),
 
 unpivoted as (
-    unpivot include nulls wide
-    on {{ variables | join(', ') }}
-    into name variable value value
+    select * from wide
+    unpivot include nulls (value for variable in ({{ variables | join(', ') }}))
 ),
 
 final as (

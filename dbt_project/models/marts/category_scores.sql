@@ -1,5 +1,5 @@
 {{ wave_incremental_config() }}
-{{ config(post_hook=refresh_arms()) }}
+{{ config(post_hook="{{ refresh_arms() }}") }}
 
 -- Contract 8.1: every enterprise, with its arm.
 

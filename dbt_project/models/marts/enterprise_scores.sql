@@ -1,5 +1,5 @@
 {{ wave_incremental_config() }}
-{{ config(post_hook=refresh_arms()) }}
+{{ config(post_hook="{{ refresh_arms() }}") }}
 
 -- Contract 2.1: global score = mean of the non-null module scores, null when
 -- fewer than four of the five modules have a score. Contract 8.1: every
