@@ -353,7 +353,19 @@ def pattern_scheme(pattern: str) -> Callable[[object], str | None]:
     return identifier
 
 
-SCHEMES: dict[str, Callable[[object], str | None]] = {"pe.ruc": ruc, "co.nit": nit}
+def gh_tin(raw: object) -> str | None:
+    """A Ghana TIN (the GRA's rule): a letter P, C, G, Q or V, `00`, eight more characters, the last a check digit:
+    the sum of the nine digits after the letter weighted 1..9, mod 11 (10 written X)."""
+    if not present(raw) or str(raw).strip() == "":
+        return None
+    text = compact(raw).upper()
+    if not re.fullmatch(r"[PCGQV]00\d{7}[\dX]", text):
+        return None
+    check = sum(weight * int(digit) for weight, digit in enumerate(text[1:10], start=1)) % 11
+    return text if text[10] == ("X" if check == 10 else str(check)) else None
+
+
+SCHEMES: dict[str, Callable[[object], str | None]] = {"pe.ruc": ruc, "co.nit": nit, "gh.tin": gh_tin}
 
 
 def iso_date(raw: object, today: pd.Timestamp) -> tuple[object, bool]:
@@ -859,14 +871,25 @@ class CountryWave:
         return frame.astype({item: float for item in columns})
 
     @cached_property
-    def worker_codes(self) -> list[str | None]:
+    def code_uses(self) -> tuple[list[str | None], Counter]:
         """Contract 8.2: each loaded respondent's `Código trabajador` (in worker_answers' order), trimmed and upper
-        case; None when empty, absent, or used twice in the enterprise (both respondents anonymous)."""
+        case, None when empty or absent; and how many times each (enterprise, code) is used."""
         header = next((h for h in self.workers_extract.headers if fold(h) == "codigo trabajador"), None)
         rows = self.workers_extract.loaded()
         codes = [str(row.cells.get(header, "")).strip().upper() or None if header else None for row in rows]
-        used = Counter((row.ruc_n, code) for row, code in zip(rows, codes) if code)
-        return [code if code and used[(row.ruc_n, code)] == 1 else None for row, code in zip(rows, codes)]
+        return codes, Counter((row.ruc_n, code) for row, code in zip(rows, codes) if code)
+
+    @property
+    def worker_codes(self) -> list[str | None]:
+        """The codes of worker_answers' respondents; a code used twice in the enterprise is None (anonymous)."""
+        codes, used = self.code_uses
+        return [code if code and used[(row.ruc_n, code)] == 1 else None
+                for row, code in zip(self.workers_extract.loaded(), codes)]
+
+    @property
+    def codes_used_twice(self) -> int:
+        """8.3: the respondents of a code used more than once, each an invalid value."""
+        return sum(times for times in self.code_uses[1].values() if times > 1)
 
     @cached_property
     def training(self) -> pd.DataFrame:
@@ -1187,7 +1210,8 @@ class CountryReference:
             extracts = {"practicas_gestion": (wave.practices_extract, lambda: wave.practices_invalid, wave.practices),
                         "perfil_empresa": (wave.profile_extract, lambda: wave.profile_invalid, wave.profile),
                         "autoevaluacion": (wave.self_assessment_extract, lambda: wave.self_assessment_invalid, wave.self_assessment),
-                        "encuesta_trabajadores": (wave.workers_extract, lambda: wave.workers_invalid, wave.worker_answers),
+                        "encuesta_trabajadores": (wave.workers_extract,
+                                                  lambda: wave.workers_invalid + wave.codes_used_twice, wave.worker_answers),
                         "registro_capacitacion": (wave.training_extract, lambda: wave.training_invalid, wave.training)}
             for instrument in INSTRUMENTS:
                 if instrument == "estudios_caso":
@@ -1202,6 +1226,12 @@ class CountryReference:
                              "rows_rejected": fates.count("rejected"), "values_invalid": invalid,
                              "corrections_applied": statuses.count("applied"),
                              "corrections_not_applied": len(statuses) - statuses.count("applied")})
+        if self.frame_rows is not None:  # 8.3: the frame's row, in the first wave, only rejects to count
+            rejected = sum(not kept for _, _, kept in self.frame_rows)
+            rows.append({"wave": self.baseline.key, "instrument": "muestra", "rows_received": len(self.frame_rows),
+                         "rows_loaded": len(self.frame_rows) - rejected, "duplicates_removed": 0,
+                         "rows_rejected": rejected, "values_invalid": 0, "corrections_applied": 0,
+                         "corrections_not_applied": 0})
         return pd.DataFrame(rows)
 
     def arrived(self, wave: CountryWave) -> dict[str, set[str]]:
@@ -1287,18 +1317,24 @@ class CountryReference:
 
     # -- contract 8: the evaluation design
     @cached_property
-    def frame_arms(self) -> dict[str, str]:
-        """8.1: the first wave's muestra.csv, read only when its SHA256SUMS lists it: identifier -> arm, for the
-        rows kept (a valid identifier of the profile sheets, listed once, a known grupo)."""
+    def frame_rows(self) -> list[tuple[str | None, str, bool]] | None:
+        """8.1: the first wave's muestra.csv, read only when its SHA256SUMS lists it (None otherwise): each row's
+        identifier, arm and whether it is kept (a valid identifier of the profile sheets, listed once, a known
+        grupo)."""
         folder = self.baseline.folder
         if not (folder / "muestra.csv").exists() or "muestra.csv" not in read_sha256sums(folder):
-            return {}
+            return None
         rows = read_csv(folder / "muestra.csv", ";")
         rows = rows.rename(columns={c: fold(c) for c in rows.columns})
         listed = [(self.country.identifier(row["ruc"]), fold(row["grupo"])) for _, row in rows.iterrows()]
         times = Counter(identifier for identifier, _ in listed if identifier is not None)
-        return {identifier: arm for identifier, arm in listed
-                if identifier in self.known and times[identifier] == 1 and arm in DESIGN_ARMS}
+        return [(identifier, arm, identifier in self.known and times[identifier] == 1 and arm in DESIGN_ARMS)
+                for identifier, arm in listed]
+
+    @cached_property
+    def frame_arms(self) -> dict[str, str]:
+        """8.1: identifier -> arm, of the frame's rows kept."""
+        return {identifier: arm for identifier, arm, kept in self.frame_rows or [] if kept}
 
     @cached_property
     def design_arms(self) -> dict[str, str]:
