@@ -40,6 +40,14 @@ CONTRACT_MARTS = {  # contract section 4, with the columns it promises at least
                           "global_endline", "global_change", "p_value", "pct_gain_gt1", "accidents_pct_change",
                           "absenteeism_pct_change", "turnover_pct_change", "defects_pct_change", "waste_pct_change",
                           "worker_satisfaction_change", "pct_positive_effects"},  # contract 7 (v2)
+    # contract 8.3 (v3)
+    "balance": {"country", "variable", "n_treatment", "n_comparison", "mean_treatment", "mean_comparison", "difference",
+                "normalized_difference", "p_value"},
+    "did": {"country", "outcome", "n_treatment", "n_comparison", "change_treatment", "change_comparison", "did", "se",
+            "df", "t_stat", "p_value", "p_holm", "ci_low", "ci_high"},
+    "attrition": {"country", "arm", "n_baseline", "n_endline", "attrition_pct", "p_difference", "lee_lower", "lee_upper"},
+    "worker_panel": {"country", "group", "n_enterprises", "n_baseline", "n_endline", "baseline_mean", "endline_mean",
+                     "change", "p_value"},
 }
 
 
