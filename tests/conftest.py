@@ -28,6 +28,7 @@ SAMPLE_CORRECTIONS = PROJECT_ROOT / "data" / "corrections" / "pe"
 SAMPLE_WAVES = ("2017-baseline", "2018-midterm", "2019-endline")
 COLOMBIA_RAW = SAMPLE_ROOT / "co"
 COLOMBIA_WAVES = ("2019-baseline", "2020-midterm", "2021-endline")
+GHANA_WAVES = ("2022-baseline", "2023-midterm", "2024-endline")  # the synthetic design country (contract 8)
 
 
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="score_pipeline_tests_"))

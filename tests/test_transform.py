@@ -13,7 +13,7 @@ from unittest import mock
 import pytest
 from dagster import AssetKey
 
-from conftest import COLOMBIA_WAVES, SAMPLE_WAVES
+from conftest import COLOMBIA_WAVES, GHANA_WAVES, SAMPLE_WAVES
 
 from score_pipeline.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 
@@ -68,8 +68,9 @@ def test_dbt_in_this_process_leaves_the_warehouse_to_the_step_and_to_other_proce
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         rows_by_partition = dict(connection.execute("select country || '/' || wave, count(*) from marts.data_quality "
                                                "group by all").fetchall())
-    assert rows_by_partition == {f"{country}/{wave}": 6 for country, waves in (("pe", SAMPLE_WAVES), ("co", COLOMBIA_WAVES))
-                            for wave in waves}  # six instruments
+    assert rows_by_partition == {f"{country}/{wave}": 6 + ((country, wave) == ("gh", GHANA_WAVES[0]))
+                                 for country, waves in (("pe", SAMPLE_WAVES), ("co", COLOMBIA_WAVES), ("gh", GHANA_WAVES))
+                                 for wave in waves}  # six instruments, and Ghana's sample frame in its first wave
     writer = subprocess.run([sys.executable, "-c", f"import duckdb; duckdb.connect({str(warehouse)!r}).close()"],
                             capture_output=True, text=True, timeout=120)
     assert writer.returncode == 0, writer.stderr
@@ -103,7 +104,7 @@ def test_dbt_materializations_carry_row_counts_and_column_types(pipeline) -> Non
         "VARCHAR", "DOUBLE", "BIGINT")
     assert "RUC" in columns["ruc"].description  # from models/marts/enterprise_scores.yml
     headline = instance.get_latest_materialization_event(AssetKey(["marts", "headline_indicators"]))
-    assert headline.asset_materialization.metadata["dagster/row_count"].value == 2 * 18  # the contract's 18 indicators, per country
+    assert headline.asset_materialization.metadata["dagster/row_count"].value == 3 * 18  # the contract's 18 indicators, per country
 
 
 def test_the_scipy_marts_carry_their_column_schema_with_the_descriptions_of_the_dbt_yaml(pipeline) -> None:
