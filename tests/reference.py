@@ -16,6 +16,7 @@ import io
 import math
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -315,6 +316,8 @@ COST_STRUCTURES = ("Mano de obra", "Insumos nacionales", "Insumos importados")
 EFFECTS = ("positivo", "ninguno", "negativo", "no_sabe")
 INFLUENCE = ("mucho", "algo", "nada", "no_sabe")
 SEXES = ("f", "m", "mujer", "hombre")
+ARMS = ("tratamiento", "comparacion")  # contract 8.1's grupo, folded (any case, `comparación` too)
+WORKER_CODE = "Código trabajador"  # contract 8.2: optional
 NOT_AVAILABLE = ("", "ND", "-")
 PLAIN_NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")  # decisions: a comma only between thousands
 KPI_SHORT = {"accidents": "accidents", "absenteeism": "absenteeism", "turnover": "turnover", "defects": "defects",
@@ -351,7 +354,20 @@ def pattern_scheme(pattern: str) -> Callable[[object], str | None]:
     return identifier
 
 
-SCHEMES: dict[str, Callable[[object], str | None]] = {"pe.ruc": ruc, "co.nit": nit}
+def tin(raw: object) -> str | None:
+    """A Ghanaian TIN (Ghana Revenue Authority) from its spellings: eleven characters, a letter P, C, G, Q or V, then
+    `00`, seven digits and a check character: the sum of the 2nd to the 10th characters' digits weighted 1 to 9,
+    mod 11, written X for 10. Written from the GRA's rule, not python-stdnum's code."""
+    if not present(raw) or str(raw).strip() == "":
+        return None
+    text = compact(raw).upper()
+    if not re.fullmatch(r"[PCGQV]00\d{7}[\dX]", text):
+        return None
+    check = sum(weight * int(digit) for weight, digit in enumerate(text[1:10], start=1)) % 11
+    return text if text[10] == ("X" if check == 10 else str(check)) else None
+
+
+SCHEMES: dict[str, Callable[[object], str | None]] = {"pe.ruc": ruc, "co.nit": nit, "gh.tin": tin}
 
 
 def iso_date(raw: object, today: pd.Timestamp) -> tuple[object, bool]:
@@ -758,6 +774,27 @@ class CountryWave:
         return extract
 
     @cached_property
+    def sample_frame_rows(self) -> list[Row]:
+        """Contract 8.1 and 8.3: `muestra.csv` of the country's first wave, when its SHA256SUMS lists it. A row is
+        rejected for an invalid identifier, an identifier listed more than once (every row of it), a `grupo`
+        other than the two arms (any case and accent), or an identifier in no profile sheet of the country."""
+        path = self.folder / "muestra.csv"
+        first = self.folder == self.country.wave_folders[0]
+        if not first or not path.exists() or "muestra.csv" not in read_sha256sums(self.folder):
+            return []
+        _, rows, _ = read_lines(path, ";")
+        for row in rows:
+            if row.fate == "loaded":
+                row.ruc_n = self.country.identifier(row.cells.get("ruc"))
+                row.fate = "loaded" if row.ruc_n is not None else "rejected"
+        listed = [r.ruc_n for r in rows if r.fate == "loaded"]
+        for row in rows:
+            if row.fate == "loaded" and (listed.count(row.ruc_n) > 1 or row.ruc_n not in self.known
+                                         or fold(row.cells.get("grupo")) not in ARMS):
+                row.fate = "rejected"
+        return rows
+
+    @cached_property
     def case_study_rows(self) -> list[Row]:
         import yaml
 
@@ -844,8 +881,14 @@ class CountryWave:
         columns = {item: next(h for h in headers if h.startswith(prefix + " "))
                    for item, prefix in zip(items["item_id"], items["header_prefix"])}
         records, invalid = [], 0
-        for row in self.workers_extract.loaded():
-            record = {"ruc_n": row.ruc_n}
+        loaded = self.workers_extract.loaded()
+        # contract 8.2: a code trimmed, case-insensitive; used twice in an enterprise, invalid in both rows (8.3)
+        code_of = {id(row): str(row.cells.get(WORKER_CODE) or "").strip().upper() for row in loaded}
+        uses = Counter((row.ruc_n, code_of[id(row)]) for row in loaded if code_of[id(row)])
+        for row in loaded:
+            repeated = uses[(row.ruc_n, code_of[id(row)])] > 1
+            invalid += repeated
+            record = {"ruc_n": row.ruc_n, "code": None if repeated else code_of[id(row)] or None}
             for item, header in columns.items():
                 record[item], bad = label_cell(str(row.cells.get(header, "")))
                 invalid += bad
@@ -853,7 +896,7 @@ class CountryWave:
             invalid += sex != "" and sex not in SEXES
             records.append(record)
         self.workers_invalid = invalid
-        frame = pd.DataFrame.from_records(records, columns=["ruc_n", *columns])
+        frame = pd.DataFrame.from_records(records, columns=["ruc_n", "code", *columns])
         return frame.astype({item: float for item in columns})
 
     @cached_property
@@ -1184,7 +1227,18 @@ class CountryReference:
                              "rows_rejected": fates.count("rejected"), "values_invalid": invalid,
                              "corrections_applied": statuses.count("applied"),
                              "corrections_not_applied": len(statuses) - statuses.count("applied")})
+            if wave.sample_frame_rows:  # contract 8.3: no duplicates removed, no invalid values, no corrections
+                fates = [r.fate for r in wave.sample_frame_rows]
+                rows.append({"wave": wave.key, "instrument": "muestra", "rows_received": len(fates),
+                             "rows_loaded": fates.count("loaded"), "duplicates_removed": 0,
+                             "rows_rejected": fates.count("rejected"), "values_invalid": 0,
+                             "corrections_applied": 0, "corrections_not_applied": 0})
         return pd.DataFrame(rows)
+
+    @cached_property
+    def arms(self) -> dict[str, str]:
+        """Contract 8.1: each enterprise of the frame's loaded rows -> its arm (`tratamiento`, `comparacion`)."""
+        return {row.ruc_n: fold(row.cells.get("grupo")) for row in self.baseline.sample_frame_rows if row.fate == "loaded"}
 
     def arrived(self, wave: CountryWave) -> dict[str, set[str]]:
         """The instruments of each enterprise that arrived (loaded rows) in a wave."""
