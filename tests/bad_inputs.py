@@ -1044,6 +1044,10 @@ def frame_listed_twice(rows: list[list[str]]) -> list[list[str]]:
     return [*rows, again]
 
 
+def frame_unknown_enterprise(rows: list[list[str]]) -> list[list[str]]:
+    return [*rows, [UNKNOWN_VALID_RUC, "tratamiento", "Lima"]]
+
+
 def frame_outside_the_first_wave(folder: Path) -> Path:
     return with_baseline(with_frame())(folder)
 
@@ -1079,6 +1083,9 @@ ISSUE_29_CASES: tuple[Case, ...] = (
     Case("frame_enterprise_listed_twice", "muestra", "an enterprise listed again (RUC with dashes), in the other arm",
          with_frame(frame_listed_twice),
          Loaded(rows_received=PROFILE_ENTERPRISES + 1, rows_rejected=2, reason="is listed 2 times"), wave=BASELINE),
+    Case("frame_unknown_enterprise", "muestra", "a frame row with a valid RUC of no enterprise of the profile sheets",
+         with_frame(frame_unknown_enterprise), Loaded(rows_received=PROFILE_ENTERPRISES + 1, unknown_enterprises=1),
+         wave=BASELINE),
     Case("frame_outside_the_first_wave", "drop", "a frame (listed in SHA256SUMS) in the midterm, not the first wave",
          frame_outside_the_first_wave, Accepted("muestra.csv (not the first wave 2017-baseline")),
     Case("frame_not_in_sha256sums", "drop", "a frame in the first wave that SHA256SUMS does not list",
