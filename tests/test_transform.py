@@ -13,7 +13,7 @@ from unittest import mock
 import pytest
 from dagster import AssetKey
 
-from conftest import COLOMBIA_WAVES, SAMPLE_WAVES
+from conftest import COLOMBIA_WAVES, GHANA_WAVES, SAMPLE_WAVES
 
 from score_pipeline.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 
@@ -68,8 +68,9 @@ def test_dbt_in_this_process_leaves_the_warehouse_to_the_step_and_to_other_proce
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         rows_by_partition = dict(connection.execute("select country || '/' || wave, count(*) from marts.data_quality "
                                                "group by all").fetchall())
-    assert rows_by_partition == {f"{country}/{wave}": 6 for country, waves in (("pe", SAMPLE_WAVES), ("co", COLOMBIA_WAVES))
-                            for wave in waves}  # six instruments
+    assert rows_by_partition == {  # six instruments, and Ghana's sample frame in its first wave (contract 8.1)
+        f"{country}/{wave}": 6 + (wave == GHANA_WAVES[0])
+        for country, waves in (("pe", SAMPLE_WAVES), ("co", COLOMBIA_WAVES), ("gh", GHANA_WAVES)) for wave in waves}
     writer = subprocess.run([sys.executable, "-c", f"import duckdb; duckdb.connect({str(warehouse)!r}).close()"],
                             capture_output=True, text=True, timeout=120)
     assert writer.returncode == 0, writer.stderr
