@@ -230,10 +230,14 @@ class Wave:
 class Reference:
     """The figures of the evaluation computed from a raw root."""
 
-    def __init__(self, raw_root: Path, identifier: Callable[[object], str | None] = ruc):
+    def __init__(self, raw_root: Path, identifier: Callable[[object], str | None] = ruc,
+                 enterprises: frozenset[str] | None = None):
+        """`enterprises`: those the figures describe (the treated ones of a country with a sample frame, contract
+        8.1); by default every enterprise of the profile sheets."""
         folders = sorted(p for p in raw_root.iterdir() if p.is_dir() and re.fullmatch(r"\d{4}-[a-z0-9_-]+", p.name))
         profiles = [pd.read_excel(f / "perfil_empresa.xlsx", sheet_name="perfil", header=2, dtype=object) for f in folders]
-        known = frozenset(r for frame in profiles for r in frame["RUC"].map(identifier) if isinstance(r, str))
+        known = enterprises if enterprises is not None else frozenset(
+            r for frame in profiles for r in frame["RUC"].map(identifier) if isinstance(r, str))
         self.waves = [Wave(f.name, f, known, identifier) for f in folders]
         self.baseline, self.endline = self.waves[0], self.waves[-1]
 

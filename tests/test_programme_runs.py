@@ -13,10 +13,11 @@ import duckdb
 import pandas as pd
 import pytest
 from conftest import (
-    COLOMBIA_RAW, GHANA_RAW, RAW, SAMPLE_CORRECTIONS, SAMPLE_RAW, SAMPLE_WAVES, PipelineRun, materialize_ingest,
+    COLOMBIA_RAW, GHANA_RAW, GHANA_WAVES, RAW, SAMPLE_CORRECTIONS, SAMPLE_RAW, SAMPLE_WAVES, PipelineRun,
+    materialize_ingest,
 )
 from dagster import DagsterInstance, build_sensor_context
-from reference import Reference, holm_by_hand, nit, tin
+from reference import Reference, fold, holm_by_hand, nit, read_csv, tin
 from scipy import stats
 
 from score_pipeline.automation import wave_drop_sensor
@@ -41,11 +42,17 @@ def summary_by_hand(references: list[Reference]) -> dict[str, float]:
         "global_change": pairs["change"].mean(),
         "p_value": stats.ttest_rel(pairs["endline"], pairs["baseline"]).pvalue,
         "pct_gain_gt1": (pairs["change"] > 1).mean() * 100,
-        **{column: pd.concat([reference.kpi_changes(kpi)["pct_change"] for reference in references]).mean()
+        **{column: pd.concat([participants(reference, reference.kpi_changes(kpi))["pct_change"]
+                              for reference in references]).mean()
            for kpi, column in KPIS.items()},
         "worker_satisfaction_change": worker["endline"].mean() - worker["baseline"].mean(),
         "pct_positive_effects": effects["n_positive"].sum() / effects["n_responses"].sum() * 100,
     }
+
+
+def participants(reference: Reference, frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows (by identifier) of the enterprises the reference describes (its profile rows are all read)."""
+    return frame[frame.index.isin(reference.baseline.known)]
 
 
 def assert_summary_row(row: dict[str, object], expected: dict[str, float]) -> None:
@@ -89,12 +96,17 @@ def test_a_warehouse_from_before_contract_7_gets_the_country_column(pipeline: Pi
 
 @pytest.fixture(scope="module")
 def ghana() -> Reference:
-    return Reference(GHANA_RAW, identifier=tin)
+    """Ghana's treated enterprises: with a sample frame, the participant marts describe them (contract 8.1). The
+    shipped frame rejects no row, so its `tratamiento` rows are the treated enterprises."""
+    frame = read_csv(GHANA_RAW / GHANA_WAVES[0] / "muestra.csv", ";")
+    treated = frozenset(tin(ruc) for ruc, grupo in zip(frame["ruc"], frame["grupo"]) if fold(grupo) == "tratamiento")
+    return Reference(GHANA_RAW, identifier=tin, enterprises=treated)
 
 
 def test_the_programme_root_computes_each_country_within_itself_and_pools_them(
         pipeline: PipelineRun, reference: Reference, colombia: Reference, ghana: Reference) -> None:
-    """The shipped root (Peru's calibrated sample, Colombia's and Ghana's synthetic waves) run by `make run`: every
+    """The shipped root (Peru's calibrated sample, Colombia's and Ghana's synthetic waves; Ghana's figures over its treated
+    enterprises, contract 8.1) run by `make run`: every
     mart holds every country, each with its own baseline and endline, Holm family and known enterprises; the
     programme summary's country rows and its pooled row `all` are the contract's figures."""
     with duckdb.connect(str(pipeline.database), read_only=True) as connection:
@@ -116,7 +128,7 @@ def test_the_programme_root_computes_each_country_within_itself_and_pools_them(
         assert global_score[code] == pytest.approx((country.global_mean(country.baseline),
                                                     country.global_mean(country.endline)), abs=1e-9)
         assert pairs[code] == len(country.pairs("global"))
-        assert participation[code] == len(country.baseline.known)
+        assert participation[code] == (72 if code == "gh" else len(country.baseline.known))  # every enterprise
         family = {(wave, evaluator): p for c, wave, evaluator, p, _ in effects if c == code}
         expected = holm_by_hand(family)
         for c, wave, evaluator, _, p_holm in effects:
@@ -137,7 +149,8 @@ def test_the_programme_root_computes_each_country_within_itself_and_pools_them(
         assert_summary_row(rows[code], summary_by_hand([country]))
         assert rows[code]["p_value"] == pytest.approx(score_change_p[code], rel=1e-12)  # score_change's global row
     assert_summary_row(rows["all"], summary_by_hand([reference, colombia, ghana]))
-    assert (rows["all"]["n_enterprises"], rows["all"]["n_pairs"]) == (82 + 72, 82 + len(ghana.pairs("global")))
+    assert (rows["all"]["n_enterprises"], rows["all"]["n_pairs"]) == (82 + len(ghana.baseline.known),
+                                                                      82 + len(ghana.pairs("global")))
     assert rows["pe"]["global_baseline"] == pytest.approx(2.04, abs=0.005)  # the evaluation summary's figures
     assert rows["pe"]["accidents_pct_change"] == pytest.approx(-42, abs=0.5)
 
