@@ -13,7 +13,7 @@ from unittest import mock
 import pytest
 from dagster import AssetKey
 
-from conftest import COLOMBIA_WAVES, GHANA_WAVES, SAMPLE_WAVES
+from conftest import COLOMBIA_WAVES, GHANA_WAVES, SAMPLE_WAVES, PipelineRun, run_dbt
 
 from score_pipeline.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 
@@ -195,3 +195,26 @@ def test_dbt_materializations_carry_their_column_lineage(pipeline) -> None:
             metadata = instance.get_latest_materialization_event(AssetKey(key)).asset_materialization.metadata
             schema = [column.name for column in metadata["dagster/column_schema"].value.columns]
             assert sorted(metadata["dagster/column_lineage"].value.deps_by_column) == sorted(schema), key
+
+
+def test_a_changed_frame_reaches_the_waves_built_before_it(pipeline: PipelineRun, tmp_path: Path) -> None:
+    """Contract 8.1: enterprise_scores and category_scores are rebuilt a wave at a time, and the frame is in the
+    first wave: rebuilding Ghana's first wave alone gives its rows of every wave the frame's new arm (a post-hook)."""
+    import duckdb
+
+    warehouse = tmp_path / "score.duckdb"
+    shutil.copy(pipeline.warehouse, warehouse)
+    with duckdb.connect(str(warehouse)) as connection:
+        ruc = connection.execute("select ruc from raw.sample_frame where country = 'gh' and arm = 'tratamiento' "
+                                 "order by ruc limit 1").fetchone()[0]
+        connection.execute("update raw.sample_frame set arm = 'comparacion' where country = 'gh' and ruc = ?", [ruc])
+    first_wave = json.dumps({"partitions": [["gh", GHANA_WAVES[0]]]})
+    completed, _ = run_dbt(["run", "--select", "enterprise_scores", "category_scores", "--vars", first_wave],
+                           warehouse, tmp_path)
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        arms = connection.execute(
+            "select distinct wave, arm from marts.enterprise_scores where country = 'gh' and ruc = $ruc union "
+            "select distinct wave, arm from marts.category_scores where country = 'gh' and ruc = $ruc order by all",
+            {"ruc": ruc}).fetchall()
+    assert arms == [(wave, "comparacion") for wave in GHANA_WAVES]
