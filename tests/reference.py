@@ -16,8 +16,10 @@ import io
 import math
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import cached_property
 from pathlib import Path
 
@@ -228,10 +230,14 @@ class Wave:
 class Reference:
     """The figures of the evaluation computed from a raw root."""
 
-    def __init__(self, raw_root: Path, identifier: Callable[[object], str | None] = ruc):
+    def __init__(self, raw_root: Path, identifier: Callable[[object], str | None] = ruc,
+                 enterprises: frozenset[str] | None = None):
+        """`enterprises`: those the figures describe (the treated ones of a country with a sample frame, contract
+        8.1); by default every enterprise of the profile sheets."""
         folders = sorted(p for p in raw_root.iterdir() if p.is_dir() and re.fullmatch(r"\d{4}-[a-z0-9_-]+", p.name))
         profiles = [pd.read_excel(f / "perfil_empresa.xlsx", sheet_name="perfil", header=2, dtype=object) for f in folders]
-        known = frozenset(r for frame in profiles for r in frame["RUC"].map(identifier) if isinstance(r, str))
+        known = enterprises if enterprises is not None else frozenset(
+            r for frame in profiles for r in frame["RUC"].map(identifier) if isinstance(r, str))
         self.waves = [Wave(f.name, f, known, identifier) for f in folders]
         self.baseline, self.endline = self.waves[0], self.waves[-1]
 
@@ -315,6 +321,8 @@ COST_STRUCTURES = ("Mano de obra", "Insumos nacionales", "Insumos importados")
 EFFECTS = ("positivo", "ninguno", "negativo", "no_sabe")
 INFLUENCE = ("mucho", "algo", "nada", "no_sabe")
 SEXES = ("f", "m", "mujer", "hombre")
+ARMS = ("tratamiento", "comparacion")  # contract 8.1's grupo, folded (any case, `comparación` too)
+WORKER_CODE = "Código trabajador"  # contract 8.2: optional
 NOT_AVAILABLE = ("", "ND", "-")
 PLAIN_NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")  # decisions: a comma only between thousands
 KPI_SHORT = {"accidents": "accidents", "absenteeism": "absenteeism", "turnover": "turnover", "defects": "defects",
@@ -351,7 +359,20 @@ def pattern_scheme(pattern: str) -> Callable[[object], str | None]:
     return identifier
 
 
-SCHEMES: dict[str, Callable[[object], str | None]] = {"pe.ruc": ruc, "co.nit": nit}
+def tin(raw: object) -> str | None:
+    """A Ghanaian TIN (Ghana Revenue Authority) from its spellings: eleven characters, a letter P, C, G, Q or V, then
+    `00`, seven digits and a check character: the sum of the 2nd to the 10th characters' digits weighted 1 to 9,
+    mod 11, written X for 10. Written from the GRA's rule, not python-stdnum's code."""
+    if not present(raw) or str(raw).strip() == "":
+        return None
+    text = compact(raw).upper()
+    if not re.fullmatch(r"[PCGQV]00\d{7}[\dX]", text):
+        return None
+    check = sum(weight * int(digit) for weight, digit in enumerate(text[1:10], start=1)) % 11
+    return text if text[10] == ("X" if check == 10 else str(check)) else None
+
+
+SCHEMES: dict[str, Callable[[object], str | None]] = {"pe.ruc": ruc, "co.nit": nit, "gh.tin": tin}
 
 
 def iso_date(raw: object, today: pd.Timestamp) -> tuple[object, bool]:
@@ -758,6 +779,27 @@ class CountryWave:
         return extract
 
     @cached_property
+    def sample_frame_rows(self) -> list[Row]:
+        """Contract 8.1 and 8.3: `muestra.csv` of the country's first wave, when its SHA256SUMS lists it. A row is
+        rejected for an invalid identifier, an identifier listed more than once (every row of it), a `grupo`
+        other than the two arms (any case and accent), or an identifier in no profile sheet of the country."""
+        path = self.folder / "muestra.csv"
+        first = self.folder == self.country.wave_folders[0]
+        if not first or not path.exists() or "muestra.csv" not in read_sha256sums(self.folder):
+            return []
+        _, rows, _ = read_lines(path, ";")
+        for row in rows:
+            if row.fate == "loaded":
+                row.ruc_n = self.country.identifier(row.cells.get("ruc"))
+                row.fate = "loaded" if row.ruc_n is not None else "rejected"
+        listed = [r.ruc_n for r in rows if r.fate == "loaded"]
+        for row in rows:
+            if row.fate == "loaded" and (listed.count(row.ruc_n) > 1 or row.ruc_n not in self.known
+                                         or fold(row.cells.get("grupo")) not in ARMS):
+                row.fate = "rejected"
+        return rows
+
+    @cached_property
     def case_study_rows(self) -> list[Row]:
         import yaml
 
@@ -844,8 +886,14 @@ class CountryWave:
         columns = {item: next(h for h in headers if h.startswith(prefix + " "))
                    for item, prefix in zip(items["item_id"], items["header_prefix"])}
         records, invalid = [], 0
-        for row in self.workers_extract.loaded():
-            record = {"ruc_n": row.ruc_n}
+        loaded = self.workers_extract.loaded()
+        # contract 8.2: a code trimmed, case-insensitive; used twice in an enterprise, invalid in both rows (8.3)
+        code_of = {id(row): str(row.cells.get(WORKER_CODE) or "").strip().upper() for row in loaded}
+        uses = Counter((row.ruc_n, code_of[id(row)]) for row in loaded if code_of[id(row)])
+        for row in loaded:
+            repeated = uses[(row.ruc_n, code_of[id(row)])] > 1
+            invalid += repeated
+            record = {"ruc_n": row.ruc_n, "code": None if repeated else code_of[id(row)] or None}
             for item, header in columns.items():
                 record[item], bad = label_cell(str(row.cells.get(header, "")))
                 invalid += bad
@@ -853,7 +901,7 @@ class CountryWave:
             invalid += sex != "" and sex not in SEXES
             records.append(record)
         self.workers_invalid = invalid
-        frame = pd.DataFrame.from_records(records, columns=["ruc_n", *columns])
+        frame = pd.DataFrame.from_records(records, columns=["ruc_n", "code", *columns])
         return frame.astype({item: float for item in columns})
 
     @cached_property
@@ -967,7 +1015,7 @@ class CountryReference:
             for ruc_n, s in self.scores[wave.key].iterrows():
                 rows.append({"ruc": ruc_n, "wave": wave.key, "global_score": s["global"],
                              **{f"score_m{i}": s[f"m{i}"] for i in range(1, 6)},
-                             "n_practices_scored": int(s["n_practices_scored"])})
+                             "n_practices_scored": int(s["n_practices_scored"]), "arm": self.arms.get(ruc_n)})
         return pd.DataFrame(rows)
 
     def category_scores(self) -> pd.DataFrame:
@@ -980,22 +1028,22 @@ class CountryReference:
                 module, category = code.split(".", 1)
                 for ruc_n, value in frame[code].items():
                     rows.append({"ruc": ruc_n, "wave": wave.key, "module": module, "category": category,
-                                 "score": value})
+                                 "score": value, "arm": self.arms.get(ruc_n)})
         return pd.DataFrame(rows)
 
     def wave_summary(self) -> pd.DataFrame:
         rows = []
         for wave in self.waves:
             for level, code in self.codes():
-                values = self.scores[wave.key][code].dropna()
+                values = self.participating(self.scores[wave.key][code]).dropna()
                 rows.append({"wave": wave.key, "level": level, "code": code, "n_enterprises": len(values),
                              "mean": mean_or_none(values), "sd": finite(values.std(ddof=1)) if len(values) > 1 else None,
                              "median": finite(values.median()) if len(values) else None})
         return pd.DataFrame(rows)
 
     def pairs(self, code: str) -> pd.DataFrame:
-        both = pd.DataFrame({"baseline": self.scores[self.baseline.key][code],
-                             "endline": self.scores[self.endline.key][code]}).dropna()
+        both = self.participating(pd.DataFrame({"baseline": self.scores[self.baseline.key][code],
+                                                "endline": self.scores[self.endline.key][code]})).dropna()
         return both.assign(change=both["endline"] - both["baseline"])
 
     def score_change(self) -> pd.DataFrame:
@@ -1035,13 +1083,14 @@ class CountryReference:
         frame = pd.DataFrame({"baseline": self.baseline.number(column), "endline": self.endline.number(column)})
         structure = self.baseline.profile["Estructura de costos"] if len(self.baseline.profile) else pd.Series(dtype=object)
         frame["cost_structure"] = structure
-        frame = frame.dropna(subset=["baseline", "endline"])
+        frame = self.participating(frame).dropna(subset=["baseline", "endline"])
         frame = frame[frame["baseline"] > 0]
         return frame.assign(pct_change=(frame["endline"] - frame["baseline"]) / frame["baseline"] * 100)
 
     def baseline_cost_structures(self) -> list[str]:
         """Contract 4: `all` or "the value written in the baseline profile sheet" (a valid one)."""
-        written = set(self.baseline.profile["Estructura de costos"].dropna()) if len(self.baseline.profile) else set()
+        profile = self.participating(self.baseline.profile)
+        written = set(profile["Estructura de costos"].dropna()) if len(profile) else set()
         return [structure for structure in COST_STRUCTURES if structure in written]
 
     def kpi_change(self) -> pd.DataFrame:
@@ -1058,15 +1107,20 @@ class CountryReference:
     def business_results(self) -> pd.DataFrame:
         rows = []
         for wave in self.waves:
-            sales, workers = mean_or_none(wave.number("Ventas anuales (S/.)")), mean_or_none(wave.number("N° trabajadores"))
-            answers = wave.profile["Usa indicadores de productividad"].dropna() if len(wave.profile) else pd.Series(dtype=object)
-            policy = wave.profile["Política de igualdad de género"] if len(wave.profile) else pd.Series(dtype=object)
-            women, staff = wave.number("N° trabajadoras"), wave.number("N° trabajadores")
+            profile = self.participating(wave.profile)
+
+            def number(column: str) -> pd.Series:
+                return self.participating(wave.number(column))
+
+            sales, workers = mean_or_none(number("Ventas anuales (S/.)")), mean_or_none(number("N° trabajadores"))
+            answers = profile["Usa indicadores de productividad"].dropna() if len(profile) else pd.Series(dtype=object)
+            policy = profile["Política de igualdad de género"] if len(profile) else pd.Series(dtype=object)
+            women, staff = number("N° trabajadoras"), number("N° trabajadores")
             shares = (women / staff.where(staff > 0) * 100)
-            rows.append({"wave": wave.key, "n_enterprises": len(wave.profile),
-                         "capacity_use_pct": mean_or_none(wave.number("Capacidad instalada utilizada (%)")),
+            rows.append({"wave": wave.key, "n_enterprises": len(profile),
+                         "capacity_use_pct": mean_or_none(number("Capacidad instalada utilizada (%)")),
                          "annual_sales_mean": sales, "workers_mean": workers,
-                         "monthly_payroll_mean": mean_or_none(wave.number("Planilla mensual (S/.)")),
+                         "monthly_payroll_mean": mean_or_none(number("Planilla mensual (S/.)")),
                          "sales_per_worker": ratio(sales, workers),
                          "pct_using_productivity_indicators": ratio(float((answers == "Sí").sum()), float(len(answers)), 100),
                          "female_share_pct": mean_or_none(shares), "n_gender_policy": int((policy == "Sí").sum())})
@@ -1086,7 +1140,7 @@ class CountryReference:
     def worker_satisfaction(self) -> pd.DataFrame:
         rows = []
         for wave in self.waves:
-            figures = self.worker_enterprise(wave)
+            figures = self.participating(self.worker_enterprise(wave))
             for item in [f"w{i:02d}" for i in range(1, 16)] + ["overall"]:
                 chosen = figures[figures[item].notna()]
                 rows.append({"wave": wave.key, "item": item, "n_enterprises": len(chosen),
@@ -1094,7 +1148,7 @@ class CountryReference:
         return pd.DataFrame(rows)
 
     def perceptions(self, wave: CountryWave) -> list[dict]:
-        frame = wave.self_assessment
+        frame = self.participating(wave.self_assessment)
         rows = []
         for column in [c for c in wave.self_assessment_extract.headers if c.startswith("efectos/")]:
             outcome = column.split("/", 1)[1]
@@ -1184,7 +1238,18 @@ class CountryReference:
                              "rows_rejected": fates.count("rejected"), "values_invalid": invalid,
                              "corrections_applied": statuses.count("applied"),
                              "corrections_not_applied": len(statuses) - statuses.count("applied")})
+            if wave.sample_frame_rows:  # contract 8.3: no duplicates removed, no invalid values, no corrections
+                fates = [r.fate for r in wave.sample_frame_rows]
+                rows.append({"wave": wave.key, "instrument": "muestra", "rows_received": len(fates),
+                             "rows_loaded": fates.count("loaded"), "duplicates_removed": 0,
+                             "rows_rejected": fates.count("rejected"), "values_invalid": 0,
+                             "corrections_applied": 0, "corrections_not_applied": 0})
         return pd.DataFrame(rows)
+
+    @cached_property
+    def arms(self) -> dict[str, str]:
+        """Contract 8.1: each enterprise of the frame's loaded rows -> its arm (`tratamiento`, `comparacion`)."""
+        return {row.ruc_n: fold(row.cells.get("grupo")) for row in self.baseline.sample_frame_rows if row.fate == "loaded"}
 
     def arrived(self, wave: CountryWave) -> dict[str, set[str]]:
         """The instruments of each enterprise that arrived (loaded rows) in a wave."""
@@ -1213,6 +1278,7 @@ class CountryReference:
             for name in wave_names:
                 row["wave_" + name.replace("-", "_")] = sorted(arrived.get(name, {}).get(ruc_n, set()))
             row["n_waves_complete"] = sum(set(SURVEY_INSTRUMENTS) <= arrived[w.key].get(ruc_n, set()) for w in self.waves)
+            row["arm"] = self.arms.get(ruc_n)
             rows.append(row)
         return pd.DataFrame(rows)
 
@@ -1231,7 +1297,8 @@ class CountryReference:
             per_module = {"Pequeña": 500, "Mediana": 1000}.get(size)
             rows.append({"ruc": ruc_n, "size": size, "modules_completed": modules,
                          "contribution_usd": float(mine["aporte_usd"].sum()),
-                         "contribution_by_rule_usd": None if per_module is None else modules * per_module})
+                         "contribution_by_rule_usd": None if per_module is None else modules * per_module,
+                         "arm": self.arms.get(ruc_n)})
         return pd.DataFrame(rows)
 
     def case_studies(self) -> pd.DataFrame:
@@ -1265,9 +1332,148 @@ class CountryReference:
                    "p_kruskal"]
         return pd.DataFrame(rows, columns=columns)
 
+    # -- contract 8: the evaluation design
+    @cached_property
+    def design_arms(self) -> dict[str, str]:
+        """8.1: the enterprises of the design marts: listed, and not a comparison enterprise with training records."""
+        trained = {ruc_n for wave in self.waves for ruc_n in wave.training["ruc_n"]}
+        return {ruc_n: arm for ruc_n, arm in self.arms.items() if not (arm == "comparacion" and ruc_n in trained)}
+
+    @cached_property
+    def participants(self) -> frozenset[str]:
+        """8.1: the participant marts' enterprises: every one without a frame, the treated ones with a frame."""
+        if not self.arms:
+            return self.known
+        return frozenset(ruc_n for ruc_n, arm in self.arms.items() if arm == "tratamiento")
+
+    def participating(self, frame: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
+        """The rows (indexed by identifier) of the participants."""
+        return frame[frame.index.isin(self.participants)]
+
+    def design_values(self, wave: CountryWave) -> pd.DataFrame:
+        """8.3's variables of each enterprise in the design at a wave, a column each, in the contract's order."""
+        scores = self.scores[wave.key]
+        workers = wave.number("N° trabajadores")
+        columns = {"global_score": scores.get("global"), **{f"score_m{i}": scores.get(f"m{i}") for i in range(1, 6)},
+                   "workers": workers,
+                   "female_share_pct": wave.number("N° trabajadoras") / workers.where(workers != 0) * 100,
+                   "annual_sales": wave.number("Ventas anuales (S/.)"),
+                   "monthly_payroll": wave.number("Planilla mensual (S/.)"),
+                   "capacity_use_pct": wave.number("Capacidad instalada utilizada (%)"),
+                   **{kpi: wave.number(KPI_COLUMNS[kpi]) for kpi in DESIGN_KPIS},
+                   "worker_satisfaction": self.worker_enterprise(wave)["overall"]}
+        frame = pd.DataFrame(index=sorted(self.design_arms))
+        for name, values in columns.items():
+            frame[name] = pd.to_numeric(values, errors="coerce") if values is not None else np.nan
+        return frame
+
+    def arm_values(self, values: pd.Series, arm: str) -> np.ndarray:
+        return values[[self.design_arms[r] == arm for r in values.index]].dropna().to_numpy(dtype=float)
+
+    def balance(self) -> pd.DataFrame:
+        values = self.design_values(self.baseline)
+        rows = []
+        for variable in values.columns if self.design_arms else []:
+            t, c = (self.arm_values(values[variable], arm) for arm in ARMS)
+            welch = welch_by_formula(t, c)
+            mean_t, mean_c = mean_or_none(t), mean_or_none(c)
+            difference = None if mean_t is None or mean_c is None else mean_t - mean_c
+            normalized = None
+            if welch is not None:
+                normalized = finite(difference / math.sqrt((t.var(ddof=1) + c.var(ddof=1)) / 2))
+            rows.append({"variable": variable, "n_treatment": len(t), "n_comparison": len(c), "mean_treatment": mean_t,
+                         "mean_comparison": mean_c, "difference": difference, "normalized_difference": normalized,
+                         "p_value": None if welch is None else welch["p"]})
+        return pd.DataFrame(rows, columns=BALANCE_COLUMNS)
+
+    def did(self) -> pd.DataFrame:
+        first, last = self.design_values(self.baseline), self.design_values(self.endline)
+        rows = []
+        for outcome in first.columns if self.design_arms else []:
+            t, c = (self.arm_values(last[outcome] - first[outcome], arm) for arm in ARMS)
+            change_t, change_c = mean_or_none(t), mean_or_none(c)
+            row = {"outcome": outcome, "n_treatment": len(t), "n_comparison": len(c), "change_treatment": change_t,
+                   "change_comparison": change_c,
+                   "did": None if change_t is None or change_c is None else change_t - change_c,
+                   "se": None, "df": None, "t_stat": None, "p_value": None, "ci_low": None, "ci_high": None}
+            welch = welch_by_formula(t, c)
+            if welch is not None:
+                from scipy import stats
+
+                half = stats.t.ppf(0.975, welch["df"]) * welch["se"]
+                row.update(se=welch["se"], df=welch["df"], t_stat=welch["t"], p_value=welch["p"],
+                           ci_low=row["did"] - half, ci_high=row["did"] + half)
+            rows.append(row)
+        adjusted = holm({r["outcome"]: r["p_value"] for r in rows})
+        for row in rows:
+            row["p_holm"] = adjusted[row["outcome"]]
+        return pd.DataFrame(rows, columns=DID_COLUMNS)
+
+    def attrition(self) -> pd.DataFrame:
+        if not self.design_arms:
+            return pd.DataFrame(columns=ATTRITION_COLUMNS)
+        first, last = self.scores[self.baseline.key]["global"], self.scores[self.endline.key]["global"]
+        at_first = {arm: [r for r, a in self.design_arms.items() if a == arm and pd.notna(first.get(r))]
+                    for arm in ARMS}
+        observed = {arm: [float(last[r]) for r in at_first[arm] if pd.notna(last.get(r))] for arm in ARMS}
+        n = {arm: len(at_first[arm]) for arm in ARMS}
+        p_difference = None
+        if all(n.values()):
+            p_difference = float(fisher_by_enumeration(
+                [[len(observed[arm]), n[arm] - len(observed[arm])] for arm in ARMS]))
+        lower, upper = lee_by_brute_force(observed, n)
+        return pd.DataFrame([{"arm": arm, "n_baseline": n[arm], "n_endline": len(observed[arm]),
+                              "attrition_pct": ratio(float(n[arm] - len(observed[arm])), float(n[arm]), 100),
+                              "p_difference": p_difference, "lee_lower": lower, "lee_upper": upper}
+                             for arm in ARMS], columns=ATTRITION_COLUMNS)
+
+    def panel_respondents(self, wave: CountryWave) -> pd.DataFrame:
+        """The scored respondents (2.4) of the panel's enterprises (the design's, every one without a frame)."""
+        answers = wave.worker_answers
+        items = [f"w{i:02d}" for i in range(1, 15)]
+        frame = pd.DataFrame({"ruc": answers["ruc_n"], "code": answers["code"],
+                              "score": answers[items].mean(axis=1).where(answers[items].notna().sum(axis=1) >= 10)})
+        enterprises = self.design_arms if self.arms else self.known
+        return frame[frame["score"].notna() & frame["ruc"].isin(list(enterprises))]
+
+    def worker_panel(self) -> pd.DataFrame:
+        first, last = self.panel_respondents(self.baseline), self.panel_respondents(self.endline)
+        if first["code"].isna().all() and last["code"].isna().all():
+            return pd.DataFrame(columns=WORKER_PANEL_COLUMNS)
+        keyed = {name: frame.dropna(subset=["code"]).set_index(["ruc", "code"])["score"]
+                 for name, frame in (("first", first), ("last", last))}
+        both = sorted(set(keyed["first"].index) & set(keyed["last"].index))
+        gone = sorted(set(keyed["first"].index) - set(keyed["last"].index))
+        came = sorted(set(keyed["last"].index) - set(keyed["first"].index))
+
+        def figure(values: pd.Series) -> float | None:
+            return mean_or_none(values) if len(values) >= 5 else None
+
+        rows = []
+        b, e = figure(first["score"]), figure(last["score"])
+        welch = welch_by_formula(last["score"].to_numpy(float), first["score"].to_numpy(float))
+        rows.append({"group": "all", "n_enterprises": len(set(first["ruc"]) | set(last["ruc"])),
+                     "n_baseline": len(first), "n_endline": len(last), "baseline_mean": b, "endline_mean": e,
+                     "change": None if b is None or e is None else e - b,
+                     "p_value": None if b is None or e is None or welch is None else welch["p"]})
+        before, after = keyed["first"].loc[both], keyed["last"].loc[both]
+        b, e = figure(before), figure(after)
+        rows.append({"group": "stayers", "n_enterprises": len({r for r, _ in both}), "n_baseline": len(both),
+                     "n_endline": len(both), "baseline_mean": b, "endline_mean": e,
+                     "change": None if b is None else float(np.mean(after.to_numpy() - before.to_numpy())),
+                     "p_value": None if b is None else paired_by_formula(before.to_numpy(), after.to_numpy())})
+        rows.append({"group": "leavers", "n_enterprises": len({r for r, _ in gone}), "n_baseline": len(gone),
+                     "n_endline": None, "baseline_mean": figure(keyed["first"].loc[gone]), "endline_mean": None,
+                     "change": None, "p_value": None})
+        rows.append({"group": "joiners", "n_enterprises": len({r for r, _ in came}), "n_baseline": None,
+                     "n_endline": len(came), "baseline_mean": None, "endline_mean": figure(keyed["last"].loc[came]),
+                     "change": None, "p_value": None})
+        return pd.DataFrame(rows, columns=WORKER_PANEL_COLUMNS)
+
     # -- contract 7: programme_summary's inputs for a set of countries
     def summary_inputs(self) -> dict[str, object]:
-        worker = {at: self.worker_enterprise(getattr(self, at))["overall"].dropna() for at in ("baseline", "endline")}
+        worker = {at: self.participating(self.worker_enterprise(getattr(self, at))["overall"]).dropna()
+                  for at in ("baseline", "endline")}
         return {"pairs": self.pairs("global"), "kpis": {k: self.kpi_changes(k)["pct_change"] for k in KPI_SHORT},
                 "worker": worker, "positive": self.positive_share(self.endline)}
 
@@ -1292,9 +1498,80 @@ def programme_summary_row(inputs: list[dict[str, object]]) -> dict[str, object]:
             "pct_positive_effects": ratio(float(positive[0]), float(positive[1]), 100)}
 
 
+DESIGN_KPIS = ("accidents", "absenteeism", "turnover", "defects", "raw_material_waste", "unit_cost")
+BALANCE_COLUMNS = ["variable", "n_treatment", "n_comparison", "mean_treatment", "mean_comparison", "difference",
+                   "normalized_difference", "p_value"]
+DID_COLUMNS = ["outcome", "n_treatment", "n_comparison", "change_treatment", "change_comparison", "did", "se", "df",
+               "t_stat", "p_value", "p_holm", "ci_low", "ci_high"]
+ATTRITION_COLUMNS = ["arm", "n_baseline", "n_endline", "attrition_pct", "p_difference", "lee_lower", "lee_upper"]
+WORKER_PANEL_COLUMNS = ["group", "n_enterprises", "n_baseline", "n_endline", "baseline_mean", "endline_mean",
+                        "change", "p_value"]
+
+
+def welch_by_formula(a: np.ndarray, b: np.ndarray) -> dict[str, float] | None:
+    """Welch's t of mean(a) - mean(b) from its formula: se, Welch-Satterthwaite df, t, two-sided p from t(df);
+    None with fewer than 2 values on a side or no spread on either (at 9 decimals)."""
+    from scipy import stats
+
+    if len(a) < 2 or len(b) < 2 or (len(set(rounded(a))) == 1 and len(set(rounded(b))) == 1):
+        return None
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    se = math.sqrt(va + vb)
+    df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
+    t = (a.mean() - b.mean()) / se
+    return {"se": se, "df": df, "t": t, "p": float(2 * stats.t.sf(abs(t), df))}
+
+
+def paired_by_formula(before: np.ndarray, after: np.ndarray) -> float | None:
+    """The paired t-test's two-sided p from t = mean change / (sd / sqrt n) with n - 1 df."""
+    from scipy import stats
+
+    changes = after - before
+    if len(changes) < 2 or len(set(rounded(changes))) == 1:
+        return None
+    t = changes.mean() / (changes.std(ddof=1) / math.sqrt(len(changes)))
+    return float(2 * stats.t.sf(abs(t), len(changes) - 1))
+
+
+def fisher_by_enumeration(table: list[list[int]]) -> Fraction:
+    """Fisher's two-sided p: the hypergeometric probabilities (exact fractions) of every table with the observed
+    margins that is no more likely than the observed one."""
+    (a, b), (c, d) = table
+    row, column, n = a + b, a + c, a + b + c + d
+
+    def probability(x: int) -> Fraction:
+        return Fraction(math.comb(row, x) * math.comb(n - row, column - x), math.comb(n, column))
+
+    observed = probability(a)
+    return sum((probability(x) for x in range(max(0, column - (n - row)), min(row, column) + 1)
+                if probability(x) <= observed), Fraction(0))
+
+
+def lee_by_brute_force(observed: dict[str, list[float]], n: dict[str, int]) -> tuple[float | None, float | None]:
+    """8.3's Lee bounds: the arm observed in the larger share loses k = floor(q m + 1/2) of its m sorted scores
+    (q in exact fractions); every run of m - k consecutive sorted scores is tried, the smallest and largest
+    treatment - comparison difference of means kept."""
+    if not observed["tratamiento"] or not observed["comparacion"]:
+        return None, None
+    share = {arm: Fraction(len(observed[arm]), n[arm]) for arm in ARMS}
+    trimmed = "tratamiento" if share["tratamiento"] >= share["comparacion"] else "comparacion"
+    other = "comparacion" if trimmed == "tratamiento" else "tratamiento"
+    scores = sorted(observed[trimmed])
+    m = len(scores)
+    k = math.floor((share[trimmed] - share[other]) / share[trimmed] * m + Fraction(1, 2))
+    if k >= m:
+        return None, None
+    kept_means = [float(np.mean(scores[start:start + m - k])) for start in range(k + 1)]
+    other_mean = float(np.mean(observed[other]))
+    differences = [mean - other_mean if trimmed == "tratamiento" else other_mean - mean for mean in kept_means]
+    return min(differences), max(differences)
+
+
+DESIGN_MARTS = ("balance", "did", "attrition", "worker_panel")
 PER_COUNTRY_MARTS = ("enterprise_scores", "category_scores", "wave_summary", "score_change", "kpi_change",
                      "business_results", "worker_satisfaction", "perceived_effects", "module_spillover",
-                     "headline_indicators", "data_quality", "participation", "case_studies", "evaluator_effects")
+                     "headline_indicators", "data_quality", "participation", "case_studies", "evaluator_effects",
+                     *DESIGN_MARTS)
 MART_KEYS = {
     "enterprise_scores": ["country", "ruc", "wave"], "category_scores": ["country", "ruc", "wave", "module", "category"],
     "wave_summary": ["country", "wave", "level", "code"], "score_change": ["country", "level", "code"],
@@ -1303,7 +1580,8 @@ MART_KEYS = {
     "module_spillover": ["country", "module"], "headline_indicators": ["country", "indicator"],
     "data_quality": ["country", "wave", "instrument"], "panel_coverage": ["country", "ruc"],
     "participation": ["country", "ruc"], "case_studies": ["country", "ruc"], "evaluator_effects": ["country", "wave", "evaluator"],
-    "programme_summary": ["country"],
+    "programme_summary": ["country"], "balance": ["country", "variable"], "did": ["country", "outcome"],
+    "attrition": ["country", "arm"], "worker_panel": ["country", "group"],
 }
 
 
@@ -1334,10 +1612,10 @@ class ProgrammeReference:
     def programme_summary(self) -> pd.DataFrame:
         rows = []
         for c in self.countries:
-            rows.append({"country": c.country.code, "name": c.country.name, "n_enterprises": len(c.known),
+            rows.append({"country": c.country.code, "name": c.country.name, "n_enterprises": len(c.participants),
                          "baseline_wave": c.baseline.key, "endline_wave": c.endline.key,
                          **programme_summary_row([c.summary_inputs()])})
-        rows.append({"country": "all", "name": "Programme", "n_enterprises": sum(len(c.known) for c in self.countries),
+        rows.append({"country": "all", "name": "Programme", "n_enterprises": sum(len(c.participants) for c in self.countries),
                      "baseline_wave": None, "endline_wave": None,
                      **programme_summary_row([c.summary_inputs() for c in self.countries])})
         return pd.DataFrame(rows)

@@ -196,9 +196,9 @@ def test_the_report_renders_its_charts_and_tables(browser, pipeline: PipelineRun
     assert set(titles) == {words["title"] for words in report_words("en")["sections"].values()}  # and no other
     programme = page.locator("#programme")  # the programme page first: the countries side by side
     side_by_side = programme.locator("section", has_text="Countries side by side").locator("table")
-    assert side_by_side.locator("th").all_inner_texts() == ["figure", "Colombia", "Peru", "Programme"]
+    assert side_by_side.locator("th").all_inner_texts() == ["figure", "Colombia", "Ghana", "Peru", "Programme"]
     pairs = side_by_side.locator("tr", has_text="n_pairs").first.locator("td").all_inner_texts()
-    assert pairs == ["n_pairs", "30", "52", "82"]
+    assert pairs == ["n_pairs", "30", "33", "52", "115"]  # Ghana: its treated enterprises scored at both ends (contract 8.1)
     assert programme.locator("section svg").count() == 2  # score change with its interval, KPI changes
     peru = page.locator("#pe")
     assert peru.locator("section svg").count() >= 5
@@ -249,8 +249,8 @@ def test_the_report_prints_to_pdf_with_every_table_on_the_page(browser, pipeline
     texts = [p.extract_text() for p in pages]
     assert texts[0].startswith("SCORE Training impact evaluation, the programme")
     starts = [number for number, text in enumerate(texts) if "SCORE Training impact evaluation, " in text]
-    assert len(starts) == 3 and starts[0] == 0  # the programme, then each country from a new page
-    peru = "\n".join(texts[starts[2]:])
+    assert len(starts) == 4 and starts[0] == 0  # the programme, then each country from a new page
+    peru = "\n".join(texts[starts[3]:])
     assert "PEN 7,050,000" in peru and "< 0.001" in peru and "-42.0 %" in peru
 
 
@@ -271,6 +271,7 @@ def test_the_spanish_report_has_spanish_titles_notes_and_codebook_names(browser,
     assert page.locator("h1").all_inner_texts() == [
         "Evaluación de impacto de la capacitación SCORE, el programa",
         "Evaluación de impacto de la capacitación SCORE, Colombia",
+        "Evaluación de impacto de la capacitación SCORE, Ghana",
         "Evaluación de impacto de la capacitación SCORE, Perú"]
     peru = page.locator("#pe")
     headline = peru.locator("section", has_text="Indicadores principales").locator("table")
@@ -282,7 +283,7 @@ def test_the_spanish_report_has_spanish_titles_notes_and_codebook_names(browser,
     module_1 = changes.locator("tr", has_text="Cooperación en el lugar de trabajo").first.locator("td").all_inner_texts()
     assert module_1[:2] == ["m1", "Cooperación en el lugar de trabajo"]
     side_by_side = page.locator("#programme").locator("table").first
-    assert side_by_side.locator("th").all_inner_texts() == ["cifra", "Colombia", "Perú", "Programa"]
+    assert side_by_side.locator("th").all_inner_texts() == ["cifra", "Colombia", "Ghana", "Perú", "Programa"]
     distributions = peru.locator("section", has_text="Distribución de los puntajes por ronda")
     assert distributions.locator("p.caption").inner_text() == report_words("es")["global_score_by_wave"]
     english = browser.new_page()
