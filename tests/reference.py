@@ -16,8 +16,10 @@ import io
 import math
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import cached_property
 from pathlib import Path
 
@@ -351,7 +353,19 @@ def pattern_scheme(pattern: str) -> Callable[[object], str | None]:
     return identifier
 
 
-SCHEMES: dict[str, Callable[[object], str | None]] = {"pe.ruc": ruc, "co.nit": nit}
+def gh_tin(raw: object) -> str | None:
+    """A Ghana TIN (the GRA's rule): a letter P, C, G, Q or V, `00`, eight more characters, the last a check digit:
+    the sum of the nine digits after the letter weighted 1..9, mod 11 (10 written X)."""
+    if not present(raw) or str(raw).strip() == "":
+        return None
+    text = compact(raw).upper()
+    if not re.fullmatch(r"[PCGQV]00\d{7}[\dX]", text):
+        return None
+    check = sum(weight * int(digit) for weight, digit in enumerate(text[1:10], start=1)) % 11
+    return text if text[10] == ("X" if check == 10 else str(check)) else None
+
+
+SCHEMES: dict[str, Callable[[object], str | None]] = {"pe.ruc": ruc, "co.nit": nit, "gh.tin": gh_tin}
 
 
 def iso_date(raw: object, today: pd.Timestamp) -> tuple[object, bool]:
@@ -857,6 +871,27 @@ class CountryWave:
         return frame.astype({item: float for item in columns})
 
     @cached_property
+    def code_uses(self) -> tuple[list[str | None], Counter]:
+        """Contract 8.2: each loaded respondent's `Código trabajador` (in worker_answers' order), trimmed and upper
+        case, None when empty or absent; and how many times each (enterprise, code) is used."""
+        header = next((h for h in self.workers_extract.headers if fold(h) == "codigo trabajador"), None)
+        rows = self.workers_extract.loaded()
+        codes = [str(row.cells.get(header, "")).strip().upper() or None if header else None for row in rows]
+        return codes, Counter((row.ruc_n, code) for row, code in zip(rows, codes) if code)
+
+    @property
+    def worker_codes(self) -> list[str | None]:
+        """The codes of worker_answers' respondents; a code used twice in the enterprise is None (anonymous)."""
+        codes, used = self.code_uses
+        return [code if code and used[(row.ruc_n, code)] == 1 else None
+                for row, code in zip(self.workers_extract.loaded(), codes)]
+
+    @property
+    def codes_used_twice(self) -> int:
+        """8.3: the respondents of a code used more than once, each an invalid value."""
+        return sum(times for times in self.code_uses[1].values() if times > 1)
+
+    @cached_property
     def training(self) -> pd.DataFrame:
         records, invalid = [], 0
         for row in self.training_extract.loaded():
@@ -967,7 +1002,7 @@ class CountryReference:
             for ruc_n, s in self.scores[wave.key].iterrows():
                 rows.append({"ruc": ruc_n, "wave": wave.key, "global_score": s["global"],
                              **{f"score_m{i}": s[f"m{i}"] for i in range(1, 6)},
-                             "n_practices_scored": int(s["n_practices_scored"])})
+                             "n_practices_scored": int(s["n_practices_scored"]), "arm": self.frame_arms.get(ruc_n)})
         return pd.DataFrame(rows)
 
     def category_scores(self) -> pd.DataFrame:
@@ -980,22 +1015,22 @@ class CountryReference:
                 module, category = code.split(".", 1)
                 for ruc_n, value in frame[code].items():
                     rows.append({"ruc": ruc_n, "wave": wave.key, "module": module, "category": category,
-                                 "score": value})
+                                 "score": value, "arm": self.frame_arms.get(ruc_n)})
         return pd.DataFrame(rows)
 
     def wave_summary(self) -> pd.DataFrame:
         rows = []
         for wave in self.waves:
             for level, code in self.codes():
-                values = self.scores[wave.key][code].dropna()
+                values = self.participating(self.scores[wave.key][code]).dropna()
                 rows.append({"wave": wave.key, "level": level, "code": code, "n_enterprises": len(values),
                              "mean": mean_or_none(values), "sd": finite(values.std(ddof=1)) if len(values) > 1 else None,
                              "median": finite(values.median()) if len(values) else None})
         return pd.DataFrame(rows)
 
     def pairs(self, code: str) -> pd.DataFrame:
-        both = pd.DataFrame({"baseline": self.scores[self.baseline.key][code],
-                             "endline": self.scores[self.endline.key][code]}).dropna()
+        both = self.participating(pd.DataFrame({"baseline": self.scores[self.baseline.key][code],
+                                                "endline": self.scores[self.endline.key][code]})).dropna()
         return both.assign(change=both["endline"] - both["baseline"])
 
     def score_change(self) -> pd.DataFrame:
@@ -1035,13 +1070,14 @@ class CountryReference:
         frame = pd.DataFrame({"baseline": self.baseline.number(column), "endline": self.endline.number(column)})
         structure = self.baseline.profile["Estructura de costos"] if len(self.baseline.profile) else pd.Series(dtype=object)
         frame["cost_structure"] = structure
-        frame = frame.dropna(subset=["baseline", "endline"])
+        frame = self.participating(frame).dropna(subset=["baseline", "endline"])
         frame = frame[frame["baseline"] > 0]
         return frame.assign(pct_change=(frame["endline"] - frame["baseline"]) / frame["baseline"] * 100)
 
     def baseline_cost_structures(self) -> list[str]:
         """Contract 4: `all` or "the value written in the baseline profile sheet" (a valid one)."""
-        written = set(self.baseline.profile["Estructura de costos"].dropna()) if len(self.baseline.profile) else set()
+        profile = self.participating(self.baseline.profile)
+        written = set(profile["Estructura de costos"].dropna()) if len(profile) else set()
         return [structure for structure in COST_STRUCTURES if structure in written]
 
     def kpi_change(self) -> pd.DataFrame:
@@ -1058,15 +1094,20 @@ class CountryReference:
     def business_results(self) -> pd.DataFrame:
         rows = []
         for wave in self.waves:
-            sales, workers = mean_or_none(wave.number("Ventas anuales (S/.)")), mean_or_none(wave.number("N° trabajadores"))
-            answers = wave.profile["Usa indicadores de productividad"].dropna() if len(wave.profile) else pd.Series(dtype=object)
-            policy = wave.profile["Política de igualdad de género"] if len(wave.profile) else pd.Series(dtype=object)
-            women, staff = wave.number("N° trabajadoras"), wave.number("N° trabajadores")
+            profile = self.participating(wave.profile)
+
+            def number(column: str) -> pd.Series:
+                return self.participating(wave.number(column))
+
+            sales, workers = mean_or_none(number("Ventas anuales (S/.)")), mean_or_none(number("N° trabajadores"))
+            answers = profile["Usa indicadores de productividad"].dropna() if len(profile) else pd.Series(dtype=object)
+            policy = profile["Política de igualdad de género"] if len(profile) else pd.Series(dtype=object)
+            women, staff = number("N° trabajadoras"), number("N° trabajadores")
             shares = (women / staff.where(staff > 0) * 100)
-            rows.append({"wave": wave.key, "n_enterprises": len(wave.profile),
-                         "capacity_use_pct": mean_or_none(wave.number("Capacidad instalada utilizada (%)")),
+            rows.append({"wave": wave.key, "n_enterprises": len(profile),
+                         "capacity_use_pct": mean_or_none(number("Capacidad instalada utilizada (%)")),
                          "annual_sales_mean": sales, "workers_mean": workers,
-                         "monthly_payroll_mean": mean_or_none(wave.number("Planilla mensual (S/.)")),
+                         "monthly_payroll_mean": mean_or_none(number("Planilla mensual (S/.)")),
                          "sales_per_worker": ratio(sales, workers),
                          "pct_using_productivity_indicators": ratio(float((answers == "Sí").sum()), float(len(answers)), 100),
                          "female_share_pct": mean_or_none(shares), "n_gender_policy": int((policy == "Sí").sum())})
@@ -1086,7 +1127,7 @@ class CountryReference:
     def worker_satisfaction(self) -> pd.DataFrame:
         rows = []
         for wave in self.waves:
-            figures = self.worker_enterprise(wave)
+            figures = self.participating(self.worker_enterprise(wave))
             for item in [f"w{i:02d}" for i in range(1, 16)] + ["overall"]:
                 chosen = figures[figures[item].notna()]
                 rows.append({"wave": wave.key, "item": item, "n_enterprises": len(chosen),
@@ -1094,7 +1135,7 @@ class CountryReference:
         return pd.DataFrame(rows)
 
     def perceptions(self, wave: CountryWave) -> list[dict]:
-        frame = wave.self_assessment
+        frame = self.participating(wave.self_assessment)
         rows = []
         for column in [c for c in wave.self_assessment_extract.headers if c.startswith("efectos/")]:
             outcome = column.split("/", 1)[1]
@@ -1169,7 +1210,8 @@ class CountryReference:
             extracts = {"practicas_gestion": (wave.practices_extract, lambda: wave.practices_invalid, wave.practices),
                         "perfil_empresa": (wave.profile_extract, lambda: wave.profile_invalid, wave.profile),
                         "autoevaluacion": (wave.self_assessment_extract, lambda: wave.self_assessment_invalid, wave.self_assessment),
-                        "encuesta_trabajadores": (wave.workers_extract, lambda: wave.workers_invalid, wave.worker_answers),
+                        "encuesta_trabajadores": (wave.workers_extract,
+                                                  lambda: wave.workers_invalid + wave.codes_used_twice, wave.worker_answers),
                         "registro_capacitacion": (wave.training_extract, lambda: wave.training_invalid, wave.training)}
             for instrument in INSTRUMENTS:
                 if instrument == "estudios_caso":
@@ -1184,6 +1226,12 @@ class CountryReference:
                              "rows_rejected": fates.count("rejected"), "values_invalid": invalid,
                              "corrections_applied": statuses.count("applied"),
                              "corrections_not_applied": len(statuses) - statuses.count("applied")})
+        if self.frame_rows is not None:  # 8.3: the frame's row, in the first wave, only rejects to count
+            rejected = sum(not kept for _, _, kept in self.frame_rows)
+            rows.append({"wave": self.baseline.key, "instrument": "muestra", "rows_received": len(self.frame_rows),
+                         "rows_loaded": len(self.frame_rows) - rejected, "duplicates_removed": 0,
+                         "rows_rejected": rejected, "values_invalid": 0, "corrections_applied": 0,
+                         "corrections_not_applied": 0})
         return pd.DataFrame(rows)
 
     def arrived(self, wave: CountryWave) -> dict[str, set[str]]:
@@ -1213,6 +1261,7 @@ class CountryReference:
             for name in wave_names:
                 row["wave_" + name.replace("-", "_")] = sorted(arrived.get(name, {}).get(ruc_n, set()))
             row["n_waves_complete"] = sum(set(SURVEY_INSTRUMENTS) <= arrived[w.key].get(ruc_n, set()) for w in self.waves)
+            row["arm"] = self.frame_arms.get(ruc_n)
             rows.append(row)
         return pd.DataFrame(rows)
 
@@ -1231,7 +1280,8 @@ class CountryReference:
             per_module = {"Pequeña": 500, "Mediana": 1000}.get(size)
             rows.append({"ruc": ruc_n, "size": size, "modules_completed": modules,
                          "contribution_usd": float(mine["aporte_usd"].sum()),
-                         "contribution_by_rule_usd": None if per_module is None else modules * per_module})
+                         "contribution_by_rule_usd": None if per_module is None else modules * per_module,
+                         "arm": self.frame_arms.get(ruc_n)})
         return pd.DataFrame(rows)
 
     def case_studies(self) -> pd.DataFrame:
@@ -1265,9 +1315,168 @@ class CountryReference:
                    "p_kruskal"]
         return pd.DataFrame(rows, columns=columns)
 
+    # -- contract 8: the evaluation design
+    @cached_property
+    def frame_rows(self) -> list[tuple[str | None, str, bool]] | None:
+        """8.1: the first wave's muestra.csv, read only when its SHA256SUMS lists it (None otherwise): each row's
+        identifier, arm and whether it is kept (a valid identifier of the profile sheets, listed once, a known
+        grupo)."""
+        folder = self.baseline.folder
+        if not (folder / "muestra.csv").exists() or "muestra.csv" not in read_sha256sums(folder):
+            return None
+        rows = read_csv(folder / "muestra.csv", ";")
+        rows = rows.rename(columns={c: fold(c) for c in rows.columns})
+        listed = [(self.country.identifier(row["ruc"]), fold(row["grupo"])) for _, row in rows.iterrows()]
+        times = Counter(identifier for identifier, _ in listed if identifier is not None)
+        return [(identifier, arm, identifier in self.known and times[identifier] == 1 and arm in DESIGN_ARMS)
+                for identifier, arm in listed]
+
+    @cached_property
+    def frame_arms(self) -> dict[str, str]:
+        """8.1: identifier -> arm, of the frame's rows kept."""
+        return {identifier: arm for identifier, arm, kept in self.frame_rows or [] if kept}
+
+    @cached_property
+    def design_arms(self) -> dict[str, str]:
+        """8.1: the enterprises of the design marts: listed, and not a comparison enterprise with training records."""
+        trained = {ruc_n for wave in self.waves for ruc_n in wave.training["ruc_n"]}
+        return {ruc_n: arm for ruc_n, arm in self.frame_arms.items() if not (arm == "comparacion" and ruc_n in trained)}
+
+    @cached_property
+    def participants(self) -> frozenset[str]:
+        """8.1: the participant marts' enterprises: every one without a frame, the treated ones with a frame."""
+        if not self.frame_arms:
+            return self.known
+        return frozenset(ruc_n for ruc_n, arm in self.frame_arms.items() if arm == "tratamiento")
+
+    def participating(self, frame: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
+        """The rows (indexed by identifier) of the participants."""
+        return frame[frame.index.isin(self.participants)]
+
+    def design_values(self, wave: CountryWave) -> pd.DataFrame:
+        """8.3's variables of each enterprise in the design at a wave, a column each, in the contract's order."""
+        scores = self.scores[wave.key]
+        workers = wave.number("N° trabajadores")
+        columns = {"global_score": scores.get("global"), **{f"score_m{i}": scores.get(f"m{i}") for i in range(1, 6)},
+                   "workers": workers,
+                   "female_share_pct": wave.number("N° trabajadoras") / workers.where(workers != 0) * 100,
+                   "annual_sales": wave.number("Ventas anuales (S/.)"),
+                   "monthly_payroll": wave.number("Planilla mensual (S/.)"),
+                   "capacity_use_pct": wave.number("Capacidad instalada utilizada (%)"),
+                   **{kpi: wave.number(KPI_COLUMNS[kpi]) for kpi in DESIGN_KPIS},
+                   "worker_satisfaction": self.worker_enterprise(wave)["overall"]}
+        frame = pd.DataFrame(index=sorted(self.design_arms))
+        for name, values in columns.items():
+            frame[name] = pd.to_numeric(values, errors="coerce") if values is not None else np.nan
+        return frame
+
+    def arm_values(self, values: pd.Series, arm: str) -> np.ndarray:
+        return values[[self.design_arms[r] == arm for r in values.index]].dropna().to_numpy(dtype=float)
+
+    def balance(self) -> pd.DataFrame:
+        values = self.design_values(self.baseline)
+        rows = []
+        for variable in values.columns if self.design_arms else []:
+            t, c = (self.arm_values(values[variable], arm) for arm in DESIGN_ARMS)
+            welch = welch_by_formula(t, c)
+            mean_t, mean_c = mean_or_none(t), mean_or_none(c)
+            difference = None if mean_t is None or mean_c is None else mean_t - mean_c
+            normalized = None
+            if welch is not None:
+                normalized = finite(difference / math.sqrt((t.var(ddof=1) + c.var(ddof=1)) / 2))
+            rows.append({"variable": variable, "n_treatment": len(t), "n_comparison": len(c), "mean_treatment": mean_t,
+                         "mean_comparison": mean_c, "difference": difference, "normalized_difference": normalized,
+                         "p_value": None if welch is None else welch["p"]})
+        return pd.DataFrame(rows, columns=BALANCE_COLUMNS)
+
+    def did(self) -> pd.DataFrame:
+        first, last = self.design_values(self.baseline), self.design_values(self.endline)
+        rows = []
+        for outcome in first.columns if self.design_arms else []:
+            t, c = (self.arm_values(last[outcome] - first[outcome], arm) for arm in DESIGN_ARMS)
+            change_t, change_c = mean_or_none(t), mean_or_none(c)
+            row = {"outcome": outcome, "n_treatment": len(t), "n_comparison": len(c), "change_treatment": change_t,
+                   "change_comparison": change_c,
+                   "did": None if change_t is None or change_c is None else change_t - change_c,
+                   "se": None, "df": None, "t_stat": None, "p_value": None, "ci_low": None, "ci_high": None}
+            welch = welch_by_formula(t, c)
+            if welch is not None:
+                from scipy import stats
+
+                half = stats.t.ppf(0.975, welch["df"]) * welch["se"]
+                row.update(se=welch["se"], df=welch["df"], t_stat=welch["t"], p_value=welch["p"],
+                           ci_low=row["did"] - half, ci_high=row["did"] + half)
+            rows.append(row)
+        adjusted = holm({r["outcome"]: r["p_value"] for r in rows})
+        for row in rows:
+            row["p_holm"] = adjusted[row["outcome"]]
+        return pd.DataFrame(rows, columns=DID_COLUMNS)
+
+    def attrition(self) -> pd.DataFrame:
+        if not self.design_arms:
+            return pd.DataFrame(columns=ATTRITION_COLUMNS)
+        first, last = self.scores[self.baseline.key]["global"], self.scores[self.endline.key]["global"]
+        at_first = {arm: [r for r, a in self.design_arms.items() if a == arm and pd.notna(first.get(r))]
+                    for arm in DESIGN_ARMS}
+        observed = {arm: [float(last[r]) for r in at_first[arm] if pd.notna(last.get(r))] for arm in DESIGN_ARMS}
+        n = {arm: len(at_first[arm]) for arm in DESIGN_ARMS}
+        p_difference = None
+        if all(n.values()):
+            p_difference = float(fisher_by_enumeration(
+                [[len(observed[arm]), n[arm] - len(observed[arm])] for arm in DESIGN_ARMS]))
+        lower, upper = lee_by_brute_force(observed, n)
+        return pd.DataFrame([{"arm": arm, "n_baseline": n[arm], "n_endline": len(observed[arm]),
+                              "attrition_pct": ratio(float(n[arm] - len(observed[arm])), float(n[arm]), 100),
+                              "p_difference": p_difference, "lee_lower": lower, "lee_upper": upper}
+                             for arm in DESIGN_ARMS], columns=ATTRITION_COLUMNS)
+
+    def panel_respondents(self, wave: CountryWave) -> pd.DataFrame:
+        """The scored respondents (2.4) of the panel's enterprises (the design's, every one without a frame)."""
+        answers = wave.worker_answers
+        items = [f"w{i:02d}" for i in range(1, 15)]
+        frame = pd.DataFrame({"ruc": answers["ruc_n"], "code": wave.worker_codes,
+                              "score": answers[items].mean(axis=1).where(answers[items].notna().sum(axis=1) >= 10)})
+        enterprises = self.design_arms if self.frame_arms else self.known
+        return frame[frame["score"].notna() & frame["ruc"].isin(list(enterprises))]
+
+    def worker_panel(self) -> pd.DataFrame:
+        first, last = self.panel_respondents(self.baseline), self.panel_respondents(self.endline)
+        if first["code"].isna().all() and last["code"].isna().all():
+            return pd.DataFrame(columns=WORKER_PANEL_COLUMNS)
+        keyed = {name: frame.dropna(subset=["code"]).set_index(["ruc", "code"])["score"]
+                 for name, frame in (("first", first), ("last", last))}
+        both = sorted(set(keyed["first"].index) & set(keyed["last"].index))
+        gone = sorted(set(keyed["first"].index) - set(keyed["last"].index))
+        came = sorted(set(keyed["last"].index) - set(keyed["first"].index))
+
+        def figure(values: pd.Series) -> float | None:
+            return mean_or_none(values) if len(values) >= 5 else None
+
+        rows = []
+        b, e = figure(first["score"]), figure(last["score"])
+        welch = welch_by_formula(last["score"].to_numpy(float), first["score"].to_numpy(float))
+        rows.append({"group": "all", "n_enterprises": len(set(first["ruc"]) | set(last["ruc"])),
+                     "n_baseline": len(first), "n_endline": len(last), "baseline_mean": b, "endline_mean": e,
+                     "change": None if b is None or e is None else e - b,
+                     "p_value": None if b is None or e is None or welch is None else welch["p"]})
+        before, after = keyed["first"].loc[both], keyed["last"].loc[both]
+        b, e = figure(before), figure(after)
+        rows.append({"group": "stayers", "n_enterprises": len({r for r, _ in both}), "n_baseline": len(both),
+                     "n_endline": len(both), "baseline_mean": b, "endline_mean": e,
+                     "change": None if b is None else float(np.mean(after.to_numpy() - before.to_numpy())),
+                     "p_value": None if b is None else paired_by_formula(before.to_numpy(), after.to_numpy())})
+        rows.append({"group": "leavers", "n_enterprises": len({r for r, _ in gone}), "n_baseline": len(gone),
+                     "n_endline": None, "baseline_mean": figure(keyed["first"].loc[gone]), "endline_mean": None,
+                     "change": None, "p_value": None})
+        rows.append({"group": "joiners", "n_enterprises": len({r for r, _ in came}), "n_baseline": None,
+                     "n_endline": len(came), "baseline_mean": None, "endline_mean": figure(keyed["last"].loc[came]),
+                     "change": None, "p_value": None})
+        return pd.DataFrame(rows, columns=WORKER_PANEL_COLUMNS)
+
     # -- contract 7: programme_summary's inputs for a set of countries
     def summary_inputs(self) -> dict[str, object]:
-        worker = {at: self.worker_enterprise(getattr(self, at))["overall"].dropna() for at in ("baseline", "endline")}
+        worker = {at: self.participating(self.worker_enterprise(getattr(self, at))["overall"]).dropna()
+                  for at in ("baseline", "endline")}
         return {"pairs": self.pairs("global"), "kpis": {k: self.kpi_changes(k)["pct_change"] for k in KPI_SHORT},
                 "worker": worker, "positive": self.positive_share(self.endline)}
 
@@ -1292,9 +1501,81 @@ def programme_summary_row(inputs: list[dict[str, object]]) -> dict[str, object]:
             "pct_positive_effects": ratio(float(positive[0]), float(positive[1]), 100)}
 
 
+DESIGN_ARMS = ("tratamiento", "comparacion")
+DESIGN_KPIS = ("accidents", "absenteeism", "turnover", "defects", "raw_material_waste", "unit_cost")
+BALANCE_COLUMNS = ["variable", "n_treatment", "n_comparison", "mean_treatment", "mean_comparison", "difference",
+                   "normalized_difference", "p_value"]
+DID_COLUMNS = ["outcome", "n_treatment", "n_comparison", "change_treatment", "change_comparison", "did", "se", "df",
+               "t_stat", "p_value", "p_holm", "ci_low", "ci_high"]
+ATTRITION_COLUMNS = ["arm", "n_baseline", "n_endline", "attrition_pct", "p_difference", "lee_lower", "lee_upper"]
+WORKER_PANEL_COLUMNS = ["group", "n_enterprises", "n_baseline", "n_endline", "baseline_mean", "endline_mean",
+                        "change", "p_value"]
+
+
+def welch_by_formula(a: np.ndarray, b: np.ndarray) -> dict[str, float] | None:
+    """Welch's t of mean(a) - mean(b) from its formula: se, Welch-Satterthwaite df, t, two-sided p from t(df);
+    None with fewer than 2 values on a side or no spread on either (at 9 decimals)."""
+    from scipy import stats
+
+    if len(a) < 2 or len(b) < 2 or (len(set(rounded(a))) == 1 and len(set(rounded(b))) == 1):
+        return None
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    se = math.sqrt(va + vb)
+    df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
+    t = (a.mean() - b.mean()) / se
+    return {"se": se, "df": df, "t": t, "p": float(2 * stats.t.sf(abs(t), df))}
+
+
+def paired_by_formula(before: np.ndarray, after: np.ndarray) -> float | None:
+    """The paired t-test's two-sided p from t = mean change / (sd / sqrt n) with n - 1 df."""
+    from scipy import stats
+
+    changes = after - before
+    if len(changes) < 2 or len(set(rounded(changes))) == 1:
+        return None
+    t = changes.mean() / (changes.std(ddof=1) / math.sqrt(len(changes)))
+    return float(2 * stats.t.sf(abs(t), len(changes) - 1))
+
+
+def fisher_by_enumeration(table: list[list[int]]) -> Fraction:
+    """Fisher's two-sided p: the hypergeometric probabilities (exact fractions) of every table with the observed
+    margins that is no more likely than the observed one."""
+    (a, b), (c, d) = table
+    row, column, n = a + b, a + c, a + b + c + d
+
+    def probability(x: int) -> Fraction:
+        return Fraction(math.comb(row, x) * math.comb(n - row, column - x), math.comb(n, column))
+
+    observed = probability(a)
+    return sum((probability(x) for x in range(max(0, column - (n - row)), min(row, column) + 1)
+                if probability(x) <= observed), Fraction(0))
+
+
+def lee_by_brute_force(observed: dict[str, list[float]], n: dict[str, int]) -> tuple[float | None, float | None]:
+    """8.3's Lee bounds: the arm observed in the larger share loses k = floor(q m + 1/2) of its m sorted scores
+    (q in exact fractions); every run of m - k consecutive sorted scores is tried, the smallest and largest
+    treatment - comparison difference of means kept."""
+    if not observed["tratamiento"] or not observed["comparacion"]:
+        return None, None
+    share = {arm: Fraction(len(observed[arm]), n[arm]) for arm in DESIGN_ARMS}
+    trimmed = "tratamiento" if share["tratamiento"] >= share["comparacion"] else "comparacion"
+    other = "comparacion" if trimmed == "tratamiento" else "tratamiento"
+    scores = sorted(observed[trimmed])
+    m = len(scores)
+    k = math.floor((share[trimmed] - share[other]) / share[trimmed] * m + Fraction(1, 2))
+    if k >= m:
+        return None, None
+    kept_means = [float(np.mean(scores[start:start + m - k])) for start in range(k + 1)]
+    other_mean = float(np.mean(observed[other]))
+    differences = [mean - other_mean if trimmed == "tratamiento" else other_mean - mean for mean in kept_means]
+    return min(differences), max(differences)
+
+
+DESIGN_MARTS = ("balance", "did", "attrition", "worker_panel")
 PER_COUNTRY_MARTS = ("enterprise_scores", "category_scores", "wave_summary", "score_change", "kpi_change",
                      "business_results", "worker_satisfaction", "perceived_effects", "module_spillover",
-                     "headline_indicators", "data_quality", "participation", "case_studies", "evaluator_effects")
+                     "headline_indicators", "data_quality", "participation", "case_studies", "evaluator_effects",
+                     *DESIGN_MARTS)
 MART_KEYS = {
     "enterprise_scores": ["country", "ruc", "wave"], "category_scores": ["country", "ruc", "wave", "module", "category"],
     "wave_summary": ["country", "wave", "level", "code"], "score_change": ["country", "level", "code"],
@@ -1303,7 +1584,8 @@ MART_KEYS = {
     "module_spillover": ["country", "module"], "headline_indicators": ["country", "indicator"],
     "data_quality": ["country", "wave", "instrument"], "panel_coverage": ["country", "ruc"],
     "participation": ["country", "ruc"], "case_studies": ["country", "ruc"], "evaluator_effects": ["country", "wave", "evaluator"],
-    "programme_summary": ["country"],
+    "programme_summary": ["country"], "balance": ["country", "variable"], "did": ["country", "outcome"],
+    "attrition": ["country", "arm"], "worker_panel": ["country", "group"],
 }
 
 
@@ -1334,10 +1616,10 @@ class ProgrammeReference:
     def programme_summary(self) -> pd.DataFrame:
         rows = []
         for c in self.countries:
-            rows.append({"country": c.country.code, "name": c.country.name, "n_enterprises": len(c.known),
+            rows.append({"country": c.country.code, "name": c.country.name, "n_enterprises": len(c.participants),
                          "baseline_wave": c.baseline.key, "endline_wave": c.endline.key,
                          **programme_summary_row([c.summary_inputs()])})
-        rows.append({"country": "all", "name": "Programme", "n_enterprises": sum(len(c.known) for c in self.countries),
+        rows.append({"country": "all", "name": "Programme", "n_enterprises": sum(len(c.participants) for c in self.countries),
                      "baseline_wave": None, "endline_wave": None,
                      **programme_summary_row([c.summary_inputs() for c in self.countries])})
         return pd.DataFrame(rows)

@@ -18,6 +18,9 @@ UNIT_TESTS = {  # unit test -> its model; each name says the edge case it pins d
     "change_pct_of_a_zero_baseline_is_null": "headline_indicators",
     "sales_per_worker_without_workers_is_null": "business_results",
     "an_influence_answered_beside_an_empty_effect_is_kept": "stg_raw__perceived_effects",
+    "a_trained_comparison_enterprise_is_contaminated_and_an_unlisted_one_has_no_arm": "int_enterprise_arms",
+    "design_variables_at_the_first_and_last_wave_and_a_share_of_zero_workers_is_null": "int_design_variables_compared",
+    "the_panel_keeps_scored_respondents_of_the_design_at_the_first_and_last_wave": "int_worker_panel_respondents",
 }
 
 

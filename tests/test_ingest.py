@@ -67,10 +67,11 @@ def test_a_wave_materializes_with_checks_passing_and_reruns_are_idempotent(isola
     warehouse = isolated / "warehouse" / "score.duckdb"
     result = materialize_ingest("2019-endline", warehouse)
     assert all(evaluation.passed for evaluation in result.get_asset_check_evaluations())
-    # structure, reconciliation, content x 6 instruments, corrections and volume x the 5 survey instruments
-    assert len(result.get_asset_check_evaluations()) == 28
+    # structure, reconciliation, content x 7 instruments (the sample frame's too: a wave without one has none),
+    # corrections and volume x the 5 survey instruments
+    assert len(result.get_asset_check_evaluations()) == 31
     first = table_counts(warehouse, "2019-endline")
-    assert first["company_profile"] == 52 and first["case_studies"] == 6 and first["ingest_log"] == 6
+    assert first["company_profile"] == 52 and first["case_studies"] == 6 and first["ingest_log"] == 6  # no muestra row
     metadata = {m.asset_key.path[-1]: m.metadata for m in result.get_asset_materialization_events()
                 for m in [m.event_specific_data.materialization]}
     assert metadata["management_practices"]["duplicates_removed"].value == first["superseded"] - 2  # 2 self-assessments

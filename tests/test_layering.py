@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "score_pipeline"
 
 # score_pipeline's first-level module or package -> its layer (a higher number is a higher layer)
 LAYERS = {
-    "core": 0, "settings": 0, "templates": 0, "stats": 0, "resources": 0, "run_workers": 0, "instance_storage": 0,
+    "core": 0, "settings": 0, "templates": 0, "stats": 0, "design_stats": 0, "resources": 0, "run_workers": 0, "instance_storage": 0,
     "ingest": 1,
     "lineage": 2,
     "quality": 3, "transform": 3,

@@ -4,6 +4,7 @@ swapped atomically and readable while the pipeline republishes (privacy: test_pr
 from __future__ import annotations
 
 import shutil
+from itertools import takewhile
 from pathlib import Path
 
 import duckdb
@@ -40,6 +41,14 @@ CONTRACT_MARTS = {  # contract section 4, with the columns it promises at least
                           "global_endline", "global_change", "p_value", "pct_gain_gt1", "accidents_pct_change",
                           "absenteeism_pct_change", "turnover_pct_change", "defects_pct_change", "waste_pct_change",
                           "worker_satisfaction_change", "pct_positive_effects"},  # contract 7 (v2)
+    # contract 8.3 (v3)
+    "balance": {"country", "variable", "n_treatment", "n_comparison", "mean_treatment", "mean_comparison", "difference",
+                "normalized_difference", "p_value"},
+    "did": {"country", "outcome", "n_treatment", "n_comparison", "change_treatment", "change_comparison", "did", "se",
+            "df", "t_stat", "p_value", "p_holm", "ci_low", "ci_high"},
+    "attrition": {"country", "arm", "n_baseline", "n_endline", "attrition_pct", "p_difference", "lee_lower", "lee_upper"},
+    "worker_panel": {"country", "group", "n_enterprises", "n_baseline", "n_endline", "baseline_mean", "endline_mean",
+                     "change", "p_value"},
 }
 
 
@@ -64,8 +73,28 @@ def test_the_headline_reads_in_the_contracts_order(pipeline: PipelineRun) -> Non
         for country in ("co", "pe"):
             assert [i for (i,) in connection.execute("select indicator from marts.headline_indicators where country = ?",
                                                      [country]).fetchall()] == contract_order
-    table_rows = [line.split()[0] for line in pipeline.output.splitlines() if line.split()]  # make run's tables
-    assert [row for row in table_rows if row in contract_order] == contract_order * 2  # one per country
+    assert headline_tables(pipeline.output) == {"Colombia": contract_order, "Ghana": contract_order, "Peru": contract_order}
+
+
+def test_make_run_prints_the_design_countrys_did_after_its_headline(pipeline: PipelineRun) -> None:
+    design_order = [  # contract 8.3, variables and outcomes
+        "global_score", "score_m1", "score_m2", "score_m3", "score_m4", "score_m5", "workers", "female_share_pct",
+        "annual_sales", "monthly_payroll", "capacity_use_pct", "accidents", "absenteeism", "turnover", "defects",
+        "raw_material_waste", "unit_cost", "worker_satisfaction"]
+    lines = pipeline.output.splitlines()
+    titles = [at for at, line in enumerate(lines) if line.startswith("Treated against comparison enterprises")]
+    assert len(titles) == 1  # Ghana only: Colombia and Peru have no sample frame
+    ghana, peru = (next(at for at, line in enumerate(lines) if line.startswith(name)) for name in ("Ghana (gh", "Peru (pe"))
+    assert ghana < titles[0] < peru
+    assert lines[titles[0] + 1].split()[:2] == ["outcome", "n_t"]
+    assert [row.split()[0] for row in takewhile(str.strip, lines[titles[0] + 3:])] == design_order
+
+
+def headline_tables(output: str) -> dict[str, list[str]]:
+    """`make run`'s headline tables: each country's name (the line above its table) -> the table's first column."""
+    lines = output.splitlines()
+    return {lines[at - 1].split(" (")[0]: [row.split()[0] for row in takewhile(str.strip, lines[at + 2:])]
+            for at, line in enumerate(lines) if line.startswith("indicator ")}
 
 
 def test_each_parquet_file_equals_its_mart(pipeline: PipelineRun) -> None:

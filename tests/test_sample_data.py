@@ -32,9 +32,9 @@ def tree_bytes(root: Path) -> dict[str, bytes]:
 
 
 def test_generator_is_deterministic_and_matches_the_committed_sample(tmp_path: Path) -> None:
-    """`score-pipeline sample-data --out DIR` writes the shipped programme root, byte for byte: Peru and Colombia."""
+    """`score-pipeline sample-data --out DIR` writes the shipped programme root, byte for byte: Peru, Colombia and Ghana."""
     assert main(["--out", str(tmp_path / "a")]) == 0
-    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["co", "pe"]
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["co", "gh", "pe"]
     assert tree_bytes(tmp_path / "a") == tree_bytes(SAMPLE_ROOT)
 
 

@@ -4,7 +4,10 @@ allows: identifiers spelt with separators or in scientific notation, money with 
 before or after it and a few foreign-currency cells, `ND` / `-`, percent text, practice cells NA / 99 / empty /
 invalid, resubmissions, worker labels in odd case and accents, a Windows-1252 worker file, a zero baseline KPI,
 a share that is 0 at the baseline, equal global scores reached along different float paths, evaluators, the
-perceptions block from the second wave, case studies and corrections logs."""
+perceptions block from the second wave, case studies and corrections logs. Ghana has an evaluation design
+(contract 8): a sample frame with rejected rows, an enterprise it does not list, a contaminated comparison
+enterprise, more attrition in the comparison arm, and worker codes with stayers, leavers, joiners, anonymous
+respondents and a code used twice."""
 
 from __future__ import annotations
 
@@ -58,6 +61,7 @@ class CountrySpec:
     foreign_money: tuple[str, ...]
     offset: str
     worker_encoding: str  # of the baseline worker file
+    design: bool = False  # contract 8: a sample frame and worker codes
 
 
 BOLIVIA = CountrySpec(
@@ -75,7 +79,12 @@ GHANA = CountrySpec(
     {"C0023456789": "C002-345-6789", "P0045678901": "P 0045678901", "C0067890123": "C0067890123 ",
      "G0078901234": "G.007.890.1234"},
     "X123", "P9999999999", ("GH₵ {}", "{} GHS", "ghs {}", "GH₵{}"), ("US$ {}", "€ {}", "{} USD", "COP {}"),
-    "+00:00", "utf-8")
+    "+00:00", "utf-8", design=True)
+# Ghana's design (contract 8), by the enterprise's position n: the arm of those the frame lists (grupo as typed),
+# the rows it rejects, and who drops out before the last wave's management practices questionnaire.
+FRAME_GRUPOS = ("Tratamiento", "comparacion", "TRATAMIENTO", "Comparación", "tratamiento", "COMPARACIÓN")
+NOT_IN_FRAME, OTHER_GRUPO, LISTED_TWICE, CONTAMINATED = 13, 10, 12, 1  # no arm, no arm, no arm, comparacion + training
+NOT_AT_LAST_WAVE = (7, 9, 4)  # two comparison enterprises and a treated one
 
 
 def codebook(name: str) -> list[dict[str, str]]:
@@ -121,6 +130,8 @@ class CountryWriter:
             self.write_self_assessment(folder, index, year)
             self.write_workers(folder, index, year)
             self.write_training(folder, index, year)
+            if self.spec.design and index == 0:
+                self.write_frame(folder)
             if index == len(self.spec.waves) - 1:
                 self.write_case_studies(folder)
             self.write_sums(folder)
@@ -172,6 +183,8 @@ class CountryWriter:
 
         for n, identifier in enumerate(self.spec.identifiers):
             answers = self.practice_answers(identifier, index)
+            if self.spec.design and index == len(self.spec.waves) - 1 and n in NOT_AT_LAST_WAVE:
+                continue  # attrition: not surveyed at the last wave
             visit = {3: "ayer", 4: "2099-01-01"}.get(n) if index == 1 else None  # invalid visit dates
             if n == 6:  # a resubmission listed first: the later submission time wins
                 rows.append(row(self.spelt(identifier), self.evaluator[identifier], answers, 20, 16))
@@ -269,22 +282,36 @@ class CountryWriter:
         text = LABELS[min(4, max(0, round(self.rng.gauss(level, 0.9)) - 1))]
         return self.rng.choice(LABEL_SPELLINGS[text] + (text, text)) if roll < 0.4 else text
 
+    def worker_code(self, n: int, index: int, position: int) -> str:
+        """Contract 8.2: the worker's code in its enterprise (`T-0003`, typed in odd case and spaces at times); the
+        workforce turns over by two codes a wave, so the first and the last wave share some workers; every
+        seventh respondent is anonymous; one code is used twice (both respondents anonymous)."""
+        if (n + position) % 7 == 6:
+            return ""
+        if n == 0 and index == 0 and position == 1:
+            position = 0  # the same code as the respondent before: used twice
+        code = f"T-{2 * index + position:04d}"
+        return code.lower() + " " if (n + position) % 5 == 4 else code
+
     def write_workers(self, folder: Path, index: int, year: int) -> None:
         header = ["ID encuesta", "RUC", "Sexo", "Edad", "Antigüedad", "Área"] + [
             f"{item['header_prefix']} {item['label_es']}" for item in self.items]
+        if self.spec.design:
+            header.insert(2, "Código trabajador")
         rows, count = [], 0
         for n, identifier in enumerate(self.spec.identifiers):
             if n == 12 and index == 1:
                 continue  # no worker survey from this enterprise in this wave
-            for _ in range(3 + (n + index) % 5):
+            for position in range(3 + (n + index) % 5 + 2 * self.spec.design):
                 count += 1
                 answers = [self.label(3.3 + 0.2 * index) for _ in self.items]
                 if count % 11 == 0:  # fewer than 10 valid answers: not scored
                     answers[:6] = ["NS/NR"] * 6
-                rows.append([f"{year}-{count:05d}", self.spelt(identifier), self.rng.choice(["F", "m", "Mujer", "HOMBRE"]),
-                             "26-35", "1-3", "Producción"] + answers)
-        rows.append([f"{year}-{count + 1:05d}", self.spec.invalid_identifier, "F", "18-25", "<1", "Ventas"] +
-                    ["Bueno"] * len(self.items))
+                code = [self.worker_code(n, index, position)] if self.spec.design else []
+                rows.append([f"{year}-{count:05d}", self.spelt(identifier), *code,
+                             self.rng.choice(["F", "m", "Mujer", "HOMBRE"]), "26-35", "1-3", "Producción"] + answers)
+        rows.append([f"{year}-{count + 1:05d}", self.spec.invalid_identifier, *([""] if self.spec.design else []),
+                     "F", "18-25", "<1", "Ventas"] + ["Bueno"] * len(self.items))
         encoding = self.spec.worker_encoding if index == 0 else "utf-8"
         write_csv(folder / "encuesta_trabajadores.csv", header, rows, ";", encoding=encoding)
 
@@ -293,6 +320,8 @@ class CountryWriter:
         header = ["ruc", "modulo", "fecha_inicio", "fecha_fin", "sesiones_aula", "visitas_consultoria", "aporte_usd"]
         rows = []
         for n, identifier in enumerate(self.spec.identifiers):
+            if self.spec.design and self.arm(n) == "comparacion" and n != CONTAMINATED:
+                continue  # the comparison arm is not trained
             for module in range(1, min(5, 1 + (index + 1) * 2 - n % 2) + 1):
                 contribution = 500 if self.size[identifier] == "Pequeña" else 1000
                 if n == 1 and module == 2:
@@ -302,6 +331,20 @@ class CountryWriter:
         rows.append([self.spec.identifiers[3], 6, f"{year - 1}-02-01", "", 1, 1, 500])  # module 6: rejected
         rows.append(list(rows[0]))  # the same (RUC, module) again: the earlier one is a duplicate
         write_csv(folder / "registro_capacitacion.csv", header, rows, ",")
+
+    # -- muestra.csv (contract 8.1), in the first wave
+    @staticmethod
+    def arm(n: int) -> str:
+        return "tratamiento" if n % 2 == 0 else "comparacion"
+
+    def write_frame(self, folder: Path) -> None:
+        rows = [[self.spelt(identifier), FRAME_GRUPOS[n % len(FRAME_GRUPOS)] if n != OTHER_GRUPO else "control",
+                 f"estrato {'AB'[n % 2]}{n % 3}" if n % 4 else ""]
+                for n, identifier in enumerate(self.spec.identifiers) if n != NOT_IN_FRAME]
+        rows.append([self.spec.identifiers[LISTED_TWICE], "comparacion", "estrato B0"])  # listed twice: both rejected
+        rows.append([self.spec.invalid_identifier, "tratamiento", ""])
+        rows.append([self.spec.unknown_identifier, "comparacion", ""])  # in no profile sheet: rejected
+        write_csv(folder / "muestra.csv", ["ruc", "grupo", "estrato"], rows, ";", bom=True)
 
     def write_case_studies(self, folder: Path) -> None:
         (folder / "estudios_caso").mkdir()

@@ -15,19 +15,26 @@ from score_pipeline.resources import WarehouseResource
 from score_pipeline.transform.metadata import Relation, relation_facts, source_relation
 from score_pipeline.transform.project import EVALUATOR_SCORES, dbt_project
 
-MODULE_SCORES_QUERY = """
+# Contract 8.1: score_change and module_spillover describe the programme's participants (every enterprise of a
+# country without a frame, the treated ones of a country with one).
+PARTICIPANT = "(country, ruc) in (select country, ruc from intermediate.int_enterprise_arms where is_participant)"
+MODULE_SCORES_QUERY = f"""
     select country, 'module' as level, unnest(['m1', 'm2', 'm3', 'm4', 'm5']) as code, ruc, wave,
            unnest([score_m1, score_m2, score_m3, score_m4, score_m5]) as score from marts.enterprise_scores
+    where {PARTICIPANT}
 """
 SCORES_QUERY = f"""
     select country, 'global' as level, 'global' as code, ruc, wave, global_score as score from marts.enterprise_scores
+    where {PARTICIPANT}
     union all
     {MODULE_SCORES_QUERY}
     union all
     select country, 'category', module || '.' || category, ruc, wave, score from marts.category_scores
+    where {PARTICIPANT}
 """
+ENTERPRISE_ARMS = AssetKey(["intermediate", "int_enterprise_arms"])
 SCORE_DEPS = [AssetKey(["marts", "enterprise_scores"]), AssetKey(["marts", "category_scores"]),
-              AssetKey(["intermediate", "int_waves_ordered"])]
+              AssetKey(["intermediate", "int_waves_ordered"]), ENTERPRISE_ARMS]
 
 
 def baselines_and_endlines(connection: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
@@ -124,7 +131,7 @@ def evaluator_effects_mart(warehouse: WarehouseResource) -> MaterializeResult:
     })
 
 
-PROGRAMME_DEPS = [AssetKey(["staging", "stg_raw__company_profile"]), AssetKey(["staging", "stg_raw__countries"]),
+PROGRAMME_DEPS = [ENTERPRISE_ARMS, AssetKey(["staging", "stg_raw__countries"]),
                   AssetKey(["intermediate", "int_global_scores_paired"]), AssetKey(["intermediate", "int_kpi_pairs_compared"]),
                   AssetKey(["intermediate", "int_worker_enterprises_summarised"]),
                   AssetKey(["intermediate", "int_waves_ordered"]), AssetKey(["marts", "perceived_effects"])]
@@ -144,4 +151,58 @@ def programme_summary_mart(warehouse: WarehouseResource) -> MaterializeResult:
                                        "table": MetadataValue.md(table.round(4).to_markdown(index=False))})
 
 
-analysis_assets = [score_change_mart, module_spillover_mart, evaluator_effects_mart, programme_summary_mart]
+# Contract 8.3's inputs, sorted (a float mean's last bit depends on the order it adds in): the variables in their
+# order (int_design_variables_compared.variable_order), the arms' enterprises, the panel's respondents.
+DESIGN_VARIABLES = "intermediate.int_design_variables_compared"
+DESIGN_QUERIES = {
+    "balance": f"select country, arm, variable, first_wave_value as value from {DESIGN_VARIABLES} "
+               "order by country, variable_order, arm, ruc",
+    "did": f"select country, arm, variable as outcome, change as value from {DESIGN_VARIABLES} "
+           "order by country, variable_order, arm, ruc",
+    "attrition": f"select country, arm, first_wave_value as baseline_score, last_wave_value as endline_score "
+                 f"from {DESIGN_VARIABLES} where variable = 'global_score' order by country, arm, ruc",
+    "worker_panel": "select country, ruc, is_endline, worker_code, score "
+                    "from intermediate.int_worker_panel_respondents order by all",
+}
+DESIGN_DEPS = {
+    "balance": [AssetKey(["intermediate", "int_design_variables_compared"])],
+    "did": [AssetKey(["intermediate", "int_design_variables_compared"])],
+    "attrition": [AssetKey(["intermediate", "int_design_variables_compared"])],
+    "worker_panel": [AssetKey(["intermediate", "int_worker_panel_respondents"])],
+}
+DESIGN_DESCRIPTIONS = {
+    "balance": "The arms at the first wave (contract 8.3): each variable's means, difference, normalized "
+               "difference and Welch p, per country with a sample frame.",
+    "did": "Difference in differences of each outcome (contract 8.3): the arms' mean changes first to last wave, "
+           "Welch standard error and df, t, p, Holm over the country's p's, 95 % interval.",
+    "attrition": "Enterprises scored at the first wave and still at the last, by arm (contract 8.3): Fisher's "
+                 "exact test of the difference, Lee bounds of the last wave's score difference.",
+    "worker_panel": "The workers who stayed (contract 8.3): all respondents, stayers (paired), leavers and joiners "
+                    "by their worker codes; no code is published.",
+}
+
+
+def design_mart(name: str):
+    """The asset writing one of contract 8.3's marts with its function of design_stats: empty where no country
+    has a frame (nor worker codes, for worker_panel)."""
+
+    @asset(key=["marts", name], deps=DESIGN_DEPS[name], group_name="marts",
+           kinds={"python", "scipy", "duckdb"}, pool=settings.WAREHOUSE_POOL, owners=["team:evaluation"],
+           description=DESIGN_DESCRIPTIONS[name])
+    def compute(warehouse: WarehouseResource) -> MaterializeResult:
+        from score_pipeline import design_stats  # scipy: imported by the step, not the code location
+
+        compute_one = getattr(design_stats, name)
+        with warehouse.connect() as connection:
+            inputs = connection.execute(DESIGN_QUERIES[name]).df()
+            table = by_country(inputs, lambda country, rows: compute_one(rows))
+            written = write_mart(connection, name, table)
+        return MaterializeResult(metadata={**written,
+                                           "table": MetadataValue.md(table.round(4).to_markdown(index=False))})
+
+    return compute
+
+
+design_assets = [design_mart(name) for name in DESIGN_QUERIES]
+analysis_assets = [score_change_mart, module_spillover_mart, evaluator_effects_mart, programme_summary_mart,
+                   *design_assets]

@@ -26,8 +26,10 @@ COLUMNS = ("country", "name", "n_enterprises", "baseline_wave", "endline_wave", 
 
 # What the figures are made of, each a frame with `country` first, read from the models that define them,
 # sorted: a float mean's last bit depends on the order it adds in, and a re-run may leave rows elsewhere.
+# Contract 8.1: over the participants (every enterprise of a country without a frame, the treated ones of a
+# country with one); the pairs, KPIs and perceptions models keep only them already.
 INPUT_QUERIES = {
-    "enterprises": "select distinct country, ruc from staging.stg_raw__company_profile order by all",
+    "enterprises": "select country, ruc from intermediate.int_enterprise_arms where is_participant order by all",
     "pairs": "select country, ruc, baseline_score, endline_score, gained_over_one "
              "from intermediate.int_global_scores_paired order by country, ruc",
     "kpis": "select country, ruc, kpi, pct_change from intermediate.int_kpi_pairs_compared "
@@ -36,6 +38,8 @@ INPUT_QUERIES = {
               "from intermediate.int_worker_enterprises_summarised as figures "
               "inner join intermediate.int_waves_ordered as waves "
               "on waves.country = figures.country and waves.wave = figures.wave "
+              "inner join intermediate.int_enterprise_arms as arms "
+              "on arms.country = figures.country and arms.ruc = figures.ruc and arms.is_participant "
               "where figures.item = 'overall' and figures.mean is not null and (waves.is_baseline or waves.is_endline) "
               "order by all",
     "effects": "select effects.country, effects.n_responses, effects.pct_positive from marts.perceived_effects as effects "

@@ -3,8 +3,8 @@
 -- pipeline's marts cost in DuckDB alone, so the pipeline's time over this one is its overhead.
 -- Every figure is computed within each country (contract 7).
 -- Left out: the p-values, the Wilcoxon test, Holm's adjustment and the t-based CI of score_change,
--- module_spillover, evaluator_effects and programme_summary (DuckDB has no t distribution; scipy does
--- them in the pipeline in under a second).
+-- module_spillover, evaluator_effects, programme_summary and the design marts, Fisher's test and the Lee
+-- bounds (DuckDB has no t distribution; scipy does them in the pipeline in under a second).
 -- The benchmark checks that every column computed here equals the pipeline's.
 
 create or replace schema baseline;
@@ -15,6 +15,20 @@ select country, wave, wave = min(wave) over (partition by country) as is_baselin
 from (select distinct country, wave from raw.ingest_log);
 
 create table baseline.known as select distinct country, ruc from raw.company_profile;
+
+-- The evaluation design (contract 8.1): the enterprises with an arm, contaminated comparison ones left out; the
+-- participants of the marts that describe the programme (every enterprise without a frame, the treated with one).
+create table baseline.frame as
+select country, ruc, arm from raw.sample_frame where (country, ruc) in (select country, ruc from baseline.known);
+
+create table baseline.design as
+select country, ruc, arm from baseline.frame
+where not (arm = 'comparacion' and (country, ruc) in (select country, ruc from raw.training_records));
+
+create table baseline.participants as
+select country, ruc from baseline.known
+where country not in (select country from baseline.frame)
+   or (country, ruc) in (select country, ruc from baseline.frame where arm = 'tratamiento');
 
 -- Scores (contract 2.1)
 create table baseline.category_scores as
@@ -51,13 +65,15 @@ group by modules.country, modules.ruc, modules.wave;
 
 create table baseline.scores_long as
 select country, 'global' as level, 'global' as code, ruc, wave, global_score as score from baseline.enterprise_scores
+where (country, ruc) in (select country, ruc from baseline.participants)
 union all
 select country, 'module', code, ruc, wave, score from (
     unpivot (select country, ruc, wave, score_m1 as m1, score_m2 as m2, score_m3 as m3, score_m4 as m4, score_m5 as m5
-             from baseline.enterprise_scores)
+             from baseline.enterprise_scores where (country, ruc) in (select country, ruc from baseline.participants))
     on m1, m2, m3, m4, m5 into name code value score)
 union all
-select country, 'category', module || '.' || category, ruc, wave, score from baseline.category_scores;
+select country, 'category', module || '.' || category, ruc, wave, score from baseline.category_scores
+where (country, ruc) in (select country, ruc from baseline.participants);
 
 create table baseline.wave_summary as
 select country, wave, level, code, count(score) as n_enterprises, avg(score) as mean, stddev_samp(score) as sd,
@@ -139,7 +155,7 @@ structure as (select country, ruc, cost_structure from raw.company_profile join 
 select first.country, first.ruc, first.kpi, structure.cost_structure, first.kpi_value as baseline_value,
        last.kpi_value as endline_value, (last.kpi_value - first.kpi_value) / first.kpi_value * 100 as pct_change
 from first join last using (country, ruc, kpi) left join structure using (country, ruc)
-where first.kpi_value > 0;
+where first.kpi_value > 0 and (first.country, first.ruc) in (select country, ruc from baseline.participants);
 
 create table baseline.kpi_change as
 select country, kpi, cost_structure, count(*) as n_enterprises, avg(pct_change) as mean_pct_change,
@@ -156,7 +172,7 @@ select country, wave, count(*) as n_enterprises, avg(capacity_use_pct) as capaci
            / nullif(count(uses_productivity_indicators), 0) as pct_using_productivity_indicators,
        avg(female_workers / workers * 100) filter (where workers > 0) as female_share_pct,
        count(*) filter (where gender_equality_policy) as n_gender_policy
-from raw.company_profile group by country, wave;
+from raw.company_profile where (country, ruc) in (select country, ruc from baseline.participants) group by country, wave;
 
 -- Worker satisfaction (contract 2.4 and 4)
 create table baseline.worker_figures as
@@ -179,7 +195,7 @@ select country, wave, ruc, 'overall', avg(list_avg(valid)), count(*) from scored
 
 create table baseline.worker_satisfaction as
 select country, wave, item, count(*) as n_enterprises, sum(n_respondents) as n_respondents, avg(mean) as mean
-from baseline.worker_figures group by all;
+from baseline.worker_figures where (country, ruc) in (select country, ruc from baseline.participants) group by all;
 
 -- Perceived effects (contract 2.3 and 4)
 create table baseline.perceived_effects as
@@ -197,7 +213,7 @@ perceptions as (
     left join influences on influences.country = effects.country and influences.wave = effects.wave
         and influences.ruc = effects.ruc
         and replace(influence_column, 'influence_', '') = replace(effect_column, 'effect_', '')
-    where (effects.country, effects.ruc) in (select country, ruc from baseline.known)
+    where (effects.country, effects.ruc) in (select country, ruc from baseline.participants)
 )
 select country, wave, outcome, count(effect) as n_responses,
        count(*) filter (where effect = 'positivo') * 100.0 / count(effect) as pct_positive,
@@ -254,6 +270,7 @@ worker as (
     select figures.country, waves.is_endline, figures.mean
     from baseline.worker_figures as figures join baseline.waves using (country, wave)
     where figures.item = 'overall' and (waves.is_baseline or waves.is_endline)
+      and (figures.country, figures.ruc) in (select country, ruc from baseline.participants)
 ),
 effects as (
     select effects.country, effects.n_responses, effects.pct_positive
@@ -261,7 +278,7 @@ effects as (
 ),
 per_country as (
     select country,
-        (select count(*) from baseline.known where known.country = countries.country) as n_enterprises,
+        (select count(*) from baseline.participants where participants.country = countries.country) as n_enterprises,
         (select count(*) from pairs where pairs.country = countries.country) as n_pairs,
         (select avg(baseline_score) from pairs where pairs.country = countries.country) as global_baseline,
         (select avg(endline_score) from pairs where pairs.country = countries.country) as global_endline,
@@ -281,7 +298,7 @@ per_country as (
 ),
 pooled as (
     select 'all' as country,
-        (select count(*) from baseline.known) as n_enterprises,
+        (select count(*) from baseline.participants) as n_enterprises,
         (select count(*) from pairs) as n_pairs,
         (select avg(baseline_score) from pairs) as global_baseline,
         (select avg(endline_score) from pairs) as global_endline,
@@ -364,3 +381,137 @@ group by latest_profile.country, latest_profile.ruc, latest_profile.size;
 create table baseline.case_studies as
 select country, ruc, title, modules, themes, word_count, wave
 from raw.case_studies where (country, ruc) in (select country, ruc from baseline.known);
+
+-- The evaluation design (contract 8.3), the p-values, intervals, Fisher's test and the Lee bounds left out
+create table baseline.design_values as
+with ends as (
+    select country, wave, false as is_last from baseline.waves where is_baseline
+    union all select country, wave, true from baseline.waves where is_endline
+),
+profile as (
+    select country, wave, ruc, workers, female_workers / nullif(workers, 0) * 100 as female_share_pct, annual_sales,
+           monthly_payroll, capacity_use_pct, work_accidents as accidents, absenteeism_pct as absenteeism,
+           staff_turnover_pct as turnover, defective_products_pct as defects, raw_material_waste_pct as raw_material_waste,
+           unit_cost
+    from raw.company_profile
+),
+worker as (
+    select country, wave, ruc, avg(list_avg(valid)) as worker_satisfaction
+    from (select country, wave, ruc, list_filter([w01, w02, w03, w04, w05, w06, w07, w08, w09, w10, w11, w12, w13, w14],
+                                                 lambda x: x is not null) as valid from raw.worker_survey)
+    where len(valid) >= 10 group by all
+),
+wide as (
+    select design.country, design.ruc, design.arm, ends.is_last,
+           scores.global_score::double as global_score, scores.score_m1::double as score_m1,
+           scores.score_m2::double as score_m2, scores.score_m3::double as score_m3, scores.score_m4::double as score_m4,
+           scores.score_m5::double as score_m5, profile.workers::double as workers,
+           profile.female_share_pct::double as female_share_pct, profile.annual_sales::double as annual_sales,
+           profile.monthly_payroll::double as monthly_payroll, profile.capacity_use_pct::double as capacity_use_pct,
+           profile.accidents::double as accidents, profile.absenteeism::double as absenteeism,
+           profile.turnover::double as turnover, profile.defects::double as defects,
+           profile.raw_material_waste::double as raw_material_waste, profile.unit_cost::double as unit_cost,
+           worker.worker_satisfaction::double as worker_satisfaction
+    from baseline.design as design
+    join ends on ends.country = design.country
+    left join baseline.enterprise_scores as scores
+        on scores.country = design.country and scores.ruc = design.ruc and scores.wave = ends.wave
+    left join profile on profile.country = design.country and profile.ruc = design.ruc and profile.wave = ends.wave
+    left join worker on worker.country = design.country and worker.ruc = design.ruc and worker.wave = ends.wave
+)
+select country, ruc, arm, variable, max(value) filter (where not is_last) as first_value,
+       max(value) filter (where is_last) as last_value
+from wide
+unpivot include nulls (value for variable in (global_score, score_m1, score_m2, score_m3, score_m4, score_m5, workers,
+    female_share_pct, annual_sales, monthly_payroll, capacity_use_pct, accidents, absenteeism, turnover, defects,
+    raw_material_waste, unit_cost, worker_satisfaction))
+group by all;
+
+create table baseline.balance as
+select country, variable,
+       count(first_value) filter (where arm = 'tratamiento') as n_treatment,
+       count(first_value) filter (where arm = 'comparacion') as n_comparison,
+       avg(first_value) filter (where arm = 'tratamiento') as mean_treatment,
+       avg(first_value) filter (where arm = 'comparacion') as mean_comparison,
+       mean_treatment - mean_comparison as difference,
+       case when n_treatment >= 2 and n_comparison >= 2
+                 and (count(distinct round(first_value, 9)) filter (where arm = 'tratamiento') > 1
+                      or count(distinct round(first_value, 9)) filter (where arm = 'comparacion') > 1)
+            then difference / sqrt((var_samp(first_value) filter (where arm = 'tratamiento')
+                                    + var_samp(first_value) filter (where arm = 'comparacion')) / 2) end
+           as normalized_difference
+from baseline.design_values group by country, variable;
+
+create table baseline.did as
+with changes as (select country, arm, variable as outcome, last_value - first_value as change from baseline.design_values),
+arms as (
+    select country, outcome,
+           count(change) filter (where arm = 'tratamiento') as n_treatment,
+           count(change) filter (where arm = 'comparacion') as n_comparison,
+           avg(change) filter (where arm = 'tratamiento') as change_treatment,
+           avg(change) filter (where arm = 'comparacion') as change_comparison,
+           var_samp(change) filter (where arm = 'tratamiento') / n_treatment as share_treatment,
+           var_samp(change) filter (where arm = 'comparacion') / n_comparison as share_comparison,
+           n_treatment >= 2 and n_comparison >= 2
+               and (count(distinct round(change, 9)) filter (where arm = 'tratamiento') > 1
+                    or count(distinct round(change, 9)) filter (where arm = 'comparacion') > 1) as has_spread
+    from changes group by country, outcome
+)
+select country, outcome, n_treatment, n_comparison, change_treatment, change_comparison,
+       change_treatment - change_comparison as did,
+       case when has_spread then sqrt(share_treatment + share_comparison) end as se,
+       case when has_spread then (share_treatment + share_comparison) ^ 2
+           / (share_treatment ^ 2 / (n_treatment - 1) + share_comparison ^ 2 / (n_comparison - 1)) end as df,
+       did / se as t_stat
+from arms;
+
+create table baseline.attrition as
+select country, arm, count(first_value) as n_baseline,
+       count(*) filter (where first_value is not null and last_value is not null) as n_endline,
+       (1 - n_endline / nullif(n_baseline, 0)) * 100 as attrition_pct
+from baseline.design_values where variable = 'global_score' group by country, arm;
+
+create table baseline.worker_panel as
+with ends as (
+    select country, wave, false as is_endline from baseline.waves where is_baseline
+    union all select country, wave, true from baseline.waves where is_endline
+),
+enterprises as (
+    select country, ruc from baseline.design
+    union all select country, ruc from baseline.known where country not in (select country from baseline.frame)
+),
+scored as (
+    select country, wave, ruc, worker_code, list_avg(valid) as score
+    from (select country, wave, ruc, worker_code,
+                 list_filter([w01, w02, w03, w04, w05, w06, w07, w08, w09, w10, w11, w12, w13, w14],
+                             lambda x: x is not null) as valid from raw.worker_survey)
+    where len(valid) >= 10
+),
+panel as (
+    select scored.country, scored.ruc, ends.is_endline, scored.worker_code, scored.score
+    from scored join ends on ends.country = scored.country and ends.wave = scored.wave
+    where (scored.country, scored.ruc) in (select country, ruc from enterprises)
+),
+coded as (
+    select *, count(*) over (partition by country, ruc, worker_code) = 2 as stays from panel where worker_code is not null
+),
+grouped as (
+    select country, ruc, is_endline, score, 'all' as panel_group from panel
+    union all
+    select country, ruc, is_endline, score,
+           case when stays then 'stayers' when is_endline then 'joiners' else 'leavers' end from coded
+),
+figures as (
+    select country, panel_group, count(distinct ruc) as n_enterprises,
+           count(*) filter (where not is_endline) as at_baseline, count(*) filter (where is_endline) as at_endline,
+           case when at_baseline >= 5 then avg(score) filter (where not is_endline) end as baseline_mean,
+           case when at_endline >= 5 then avg(score) filter (where is_endline) end as endline_mean
+    from grouped
+    where country in (select country from coded)
+    group by country, panel_group
+)
+select country, panel_group as "group", n_enterprises,
+       case when panel_group <> 'joiners' then at_baseline end as n_baseline,
+       case when panel_group <> 'leavers' then at_endline end as n_endline,
+       baseline_mean, endline_mean, endline_mean - baseline_mean as change
+from figures;

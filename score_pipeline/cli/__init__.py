@@ -19,6 +19,13 @@ HEADLINE_QUERY = """
            round(change, 2) as change, round(change_pct, 1) as change_pct
     from marts.headline_indicators where country = ?
 """
+# Contract 8.3: a country with a sample frame has its difference in differences (no rows without one).
+DID_QUERY = """
+    select outcome, n_treatment as n_t, n_comparison as n_c, round(change_treatment, 2) as change_t,
+           round(change_comparison, 2) as change_c, round(did, 2) as did, round(ci_low, 2) as ci_low,
+           round(ci_high, 2) as ci_high, round(p_holm, 4) as p_holm
+    from marts.did where country = ?
+"""
 PROGRAMME_QUERY = """
     select country, name, n_pairs as pairs, round(global_baseline, 2) as baseline, round(global_endline, 2) as endline,
            round(global_change, 2) as change, p_value, round(accidents_pct_change, 1) as "accidents %",
@@ -43,10 +50,21 @@ def print_data_quality(warnings: Sequence[tuple[str, str, str]], out: TextIO) ->
     print("\n".join(f"  {line}" for line in lines) if lines else "  nothing set aside, nothing to report", file=out)
 
 
+def print_design(country: str, out: TextIO) -> None:
+    """The country's difference in differences after its headline, when it has a sample frame."""
+    import json
+
+    if json.loads(query_published("select count(*) as n from marts.did where country = ?", "json", [country]))[0]["n"]:
+        print("Treated against comparison enterprises, first to last wave (marts.did; the headline above is the "
+              "treated enterprises')", file=out)
+        print(query_published(DID_QUERY, "table", [country]) + "\n", file=out)
+
+
 def run_all_waves(out: TextIO | None = None) -> int:
     """`score-pipeline run`: every complete wave of every country end to end, then the publication
     (running.run_programme), and what a reader needs after it: where the marts are, each country's headline
-    table, the programme summary and the data-quality lines."""
+    table (and its difference in differences when it has a sample frame), the programme summary and the
+    data-quality lines."""
     from score_pipeline.running import run_programme
 
     out = out or sys.stdout
@@ -62,6 +80,7 @@ def run_all_waves(out: TextIO | None = None) -> int:
     for country in outcome.countries:
         print(f"{country.name} ({country.code}, {country.currency})", file=out)
         print(query_published(HEADLINE_QUERY, "table", [country.code]) + "\n", file=out)
+        print_design(country.code, out)
     print("The programme (marts.programme_summary)", file=out)
     print(query_published(PROGRAMME_QUERY, "table"), file=out)
     print_data_quality(outcome.warnings, out)

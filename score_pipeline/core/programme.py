@@ -26,7 +26,9 @@ from stdnum.exceptions import ValidationError
 
 from score_pipeline.core.cells import Parsed, as_text, memoised
 from score_pipeline.core.identifiers import RUC_PREFIXES, compact_identifier, normalise_ruc
-from score_pipeline.core.waves import COUNTRY_CODE, DropStatus, drop_statuses, is_wave_name, orphan_logs, partition_key
+from score_pipeline.core.waves import (
+    COUNTRY_CODE, DropStatus, drop_statuses, first_wave_of, is_wave_name, orphan_logs, partition_key,
+)
 
 COUNTRY_FILE = "country.yaml"
 COUNTRY_ENV = "SCORE_COUNTRY"
@@ -137,7 +139,7 @@ class Country:
 
     def first_wave(self) -> str | None:
         """Its first wave folder in key order (contract 1: the baseline), complete or not."""
-        return min((p.name for p in self.folder.iterdir() if p.is_dir() and is_wave_name(p.name)), default=None)
+        return first_wave_of(self.folder)
 
     def drops(self, corrections_root: Path | None = None) -> list[DropStatus]:
         """Its wave folders, verified (with its corrections logs' versions when given their root)."""

@@ -12,7 +12,8 @@ SELF_ASSESSMENT = "autoevaluacion.csv"
 WORKER_SURVEY = "encuesta_trabajadores.csv"
 TRAINING = "registro_capacitacion.csv"
 CASE_STUDIES = "estudios_caso/"
+SAMPLE_FRAME = "muestra.csv"  # contract 8.1: the evaluation's sample frame, in a country's first wave only
 CASE_STUDY_FILE = r"estudios_caso/[^/]+\.md"  # the files of CASE_STUDIES the instrument reads
 
 READ_FILES = re.compile(r"^(" + "|".join(re.escape(name) for name in (PRACTICES, PROFILE, SELF_ASSESSMENT, WORKER_SURVEY,
-                                                                       TRAINING)) + r"|" + CASE_STUDY_FILE + r")$")
+                                                                       TRAINING, SAMPLE_FRAME)) + r"|" + CASE_STUDY_FILE + r")$")

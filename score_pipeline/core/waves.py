@@ -18,7 +18,7 @@ from pathlib import Path
 
 from dagster import BetaWarning, DynamicPartitionsDefinition
 
-from score_pipeline.core.wave_files import READ_FILES
+from score_pipeline.core.wave_files import READ_FILES, SAMPLE_FRAME
 
 WAVE_NAME = re.compile(r"^\d{4}-[a-z][a-z0-9_]*(-[a-z0-9_]+)*$")
 CHECKSUMS = "SHA256SUMS"
@@ -173,12 +173,33 @@ def orphan_logs(waves_folder: Path, corrections_dir: Path) -> list[str]:
             for log in sorted(corrections_dir.glob("*.csv")) if log.stem not in waves]
 
 
+def first_wave_of(waves_folder: Path) -> str | None:
+    """The first wave folder of a country's waves folder in key order (contract 1: the baseline), complete or not."""
+    return min((p.name for p in waves_folder.iterdir() if p.is_dir() and is_wave_name(p.name)), default=None)
+
+
+def reads_sample_frame(folder: Path, listed: dict[str, str]) -> bool:
+    """Contract 8.1: a wave's `muestra.csv` is read when the wave is its country's first and its SHA256SUMS lists
+    the file (docs/decisions.md: a frame elsewhere is an unread file, as an unlisted one is)."""
+    return SAMPLE_FRAME in listed and folder.name == first_wave_of(folder.parent)
+
+
+def listed_files(folder: Path) -> dict[str, str]:
+    """The files a wave folder's SHA256SUMS lists (name -> digest); none without a readable one."""
+    try:
+        return parse_checksums((folder / CHECKSUMS).read_text(encoding="utf-8", errors="replace"))
+    except (OSError, DropError):
+        return {}
+
+
 def unread_files(folder: Path, listed: dict[str, str]) -> list[str]:
-    """Files of a drop that no instrument reads: listed ones (a misnamed extract, a note) and, marked,
-    files present but not listed in SHA256SUMS (not verified, not read)."""
+    """Files of a drop that no instrument reads: listed ones (a misnamed extract, a note, a sample frame outside
+    the country's first wave) and, marked, files present but not listed in SHA256SUMS (not verified, not read)."""
     present = {p.relative_to(folder).as_posix() for p in folder.rglob("*")
                if p.is_file() and p.name != CHECKSUMS and not any(part.startswith(".") for part in p.relative_to(folder).parts)}
     unread = [name for name in sorted(listed) if not READ_FILES.match(name)]
+    if SAMPLE_FRAME in listed and not reads_sample_frame(folder, listed):
+        unread.append(f"{SAMPLE_FRAME} (not the first wave {first_wave_of(folder.parent)}: a sample frame is read there only)")
     return unread + [f"{name} (not in {CHECKSUMS})" for name in sorted(present - set(listed))]
 
 

@@ -78,6 +78,7 @@ def create_tables(connection: duckdb.DuckDBPyConnection, instrument: Instrument,
     for table, columns in ((instrument.table, instrument.columns), *BOOKKEEPING.items()):
         connection.execute(ddl(table, raw_columns(columns)))
         add_country_column(connection, table, country)
+        add_new_columns(connection, table, columns)
 
 
 def record_country(connection: duckdb.DuckDBPyConnection, code: str, name: str, currency: str, scheme: str) -> None:
@@ -95,6 +96,17 @@ def add_country_column(connection: duckdb.DuckDBPyConnection, table: str, countr
         connection.execute(f'update raw.{table} set "{COUNTRY_COLUMN}" = ?', [country])
 
 
+def add_new_columns(connection: duckdb.DuckDBPyConnection, table: str, columns: dict[str, str]) -> None:
+    """A column the instrument declares since the warehouse was written (contract 8's `worker_code`) is added,
+    null in the rows loaded before: a wave holds its values once it is ingested again."""
+    present = {name for (name,) in connection.execute(
+        "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ?",
+        [table]).fetchall()}
+    for name, kind in columns.items():
+        if name not in present:
+            connection.execute(f'alter table raw.{table} add column "{name}" {kind}')
+
+
 def stage_wave(connection: duckdb.DuckDBPyConnection, instrument: Instrument, country: str, wave: str,
                ingested: Ingested) -> None:
     """Replace exactly this country's wave's rows of the instrument (table, rejects, superseded, log). Run
@@ -109,6 +121,8 @@ def stage_wave(connection: duckdb.DuckDBPyConnection, instrument: Instrument, co
            pd.DataFrame(ingested.superseded, columns=list(SUPERSEDED_COLUMNS)), country)
     insert(connection, "corrections", CORRECTION_COLUMNS,
            pd.DataFrame(ingested.corrections, columns=list(CORRECTION_COLUMNS), dtype=object), country)
+    if not ingested.sent:  # no file of this instrument in the wave: nothing to count (no data_quality row)
+        return
     log = {
         "wave": wave, "instrument": instrument.name, "source_file": f"{wave}/{instrument.name}",
         "rows_received": ingested.rows_received, "rows_loaded": ingested.rows_loaded,

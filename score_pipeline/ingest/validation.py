@@ -62,8 +62,9 @@ def shared_values(identifier_shape: str | None = None) -> dict[str, Any]:
     refuses any other value, so the content checks test what ingest cannot (docs/decisions.md)."""
     from score_pipeline.core.programme import V1_SCHEME
     from score_pipeline.ingest.instruments.practices import practice_ids
+    from score_pipeline.ingest.instruments.sample_frame import ARMS
 
-    return {"ruc_pattern": identifier_shape or V1_SCHEME.shape, "practice_ids": practice_ids()}
+    return {"ruc_pattern": identifier_shape or V1_SCHEME.shape, "practice_ids": practice_ids(), "arms": list(ARMS)}
 
 
 def resolve(node: Any, values: dict[str, Any], suite: str) -> Any:

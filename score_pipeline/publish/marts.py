@@ -23,11 +23,13 @@ PUBLISHED_MARTS = (
     "enterprise_scores", "category_scores", "wave_summary", "score_change", "kpi_change", "business_results",
     "worker_satisfaction", "perceived_effects", "module_spillover", "headline_indicators", "data_quality",
     "panel_coverage", "participation", "case_studies", "evaluator_effects", "programme_summary",
+    "balance", "did", "attrition", "worker_panel",
 )
 # Published rows are sorted, so the same data gives byte-identical files whatever order the waves were
-# built in. The headline keeps the reading order its model gives it, and the programme summary its
-# countries then the pooled row (both rebuilt whole, so deterministic).
-KEEPS_MODEL_ORDER = {"headline_indicators", "programme_summary"}
+# built in. The headline keeps the reading order its model gives it, the programme summary its
+# countries then the pooled row, the design marts contract 8.3's order of their variables, arms and groups
+# (all rebuilt whole from sorted inputs, so deterministic).
+KEEPS_MODEL_ORDER = {"headline_indicators", "programme_summary", "balance", "did", "attrition", "worker_panel"}
 # DuckDB 2.x writes a storage format that the 1.x clients analysts use (the CLI, R, DBeaver, older
 # Python) cannot open; files written at this version open in DuckDB 1.4 and later.
 PUBLISHED_STORAGE_VERSION = "v1.4.0"

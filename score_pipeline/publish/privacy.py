@@ -14,9 +14,10 @@ import duckdb
 from score_pipeline.ingest.instruments.worker_survey import WORKER_ITEMS
 
 MIN_RESPONDENTS = 5
-# Columns that only a row per worker has (the raw survey, int_worker_respondents_scored).
+# Columns that only a row per worker has (the raw survey, int_worker_respondents_scored); the worker's code
+# (contract 8.2) is never published.
 RESPONDENT_COLUMNS = {"response_id", "respondent_row", "respondent_score", "sex", "age_band", "tenure_band",
-                      "work_area", "n_no_answer", *WORKER_ITEMS}
+                      "work_area", "n_no_answer", "worker_code", *WORKER_ITEMS}
 # A figure drawn from the worker survey: an item, a satisfaction score, a respondent count.
 WORKER_FIGURE = re.compile(r"^(w\d{2}|overall|n_respondents|.*satisfaction.*|.*respondent.*)$")
 

@@ -17,6 +17,9 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 
+from score_pipeline.core.wave_files import SAMPLE_FRAME
+from score_pipeline.ingest.instruments.sample_frame import COMPARISON
+from score_pipeline.ingest.instruments.worker_survey import WORKER_CODE
 from score_pipeline.sample_data.countries import SampleCountry
 from score_pipeline.sample_data.model import PERCEIVED_OUTCOMES, Sample, WaveData
 
@@ -74,6 +77,8 @@ def write_sample(sample: Sample, out_dir: Path, seed: int) -> list[Path]:
         _write_training_records(staging / "registro_capacitacion.csv", sample, wave, rng)
         if wave == sample.country.waves[-1]:
             _write_case_studies(staging / "estudios_caso", sample, rng)
+        if wave == sample.country.waves[0] and sample.country.design is not None:
+            _write_sample_frame(staging / SAMPLE_FRAME, sample, rng)
         write_sha256sums(staging)
         final = out_dir / wave
         shutil.rmtree(final, ignore_errors=True)
@@ -99,7 +104,7 @@ def spell_ruc(country: SampleCountry, ruc: str, rng: np.random.Generator, scient
         return country.identifiers.dashed(ruc)
     if draw < 0.16:
         return f" {ruc} "
-    if scientific and draw < 0.24:
+    if scientific and country.identifiers.numeric and draw < 0.24:
         return f"{ruc[0]}.{ruc[1:]}E{len(ruc) - 1}"
     return ruc
 
@@ -154,6 +159,21 @@ def spell_sex(sex: str, rng: np.random.Generator) -> str:
     return str(rng.choice(options))
 
 
+def spell_worker_code(code: str, rng: np.random.Generator) -> str:
+    """A worker code as typed from the staff list: mostly as listed, now and then in lower case or with spaces."""
+    draw = rng.random()
+    if not code or draw >= 0.15:
+        return code
+    return code.lower() if draw < 0.08 else f" {code} "
+
+
+def spell_arm(arm: str, rng: np.random.Generator) -> str:
+    """A frame's `grupo` as typed: any case, `comparación` with or without its accent."""
+    label = "comparación" if arm == COMPARISON and rng.random() < 0.5 else arm
+    draw = rng.random()
+    return label.capitalize() if draw < 0.3 else label.upper() if draw < 0.4 else label
+
+
 def submission_time(day: date, rng: np.random.Generator) -> datetime:
     return datetime(day.year, day.month, day.day, 9, 0) + timedelta(seconds=int(rng.integers(0, 9 * 3600)))
 
@@ -168,7 +188,8 @@ def visit_day(wave: str, rng: np.random.Generator) -> date:
 
 def invalid_ruc(country: SampleCountry, rng: np.random.Generator) -> str:
     ruc = country.identifiers.make_again(rng)
-    return ruc[:-1] + str((int(ruc[-1]) + 3) % 10)
+    check = int(ruc[-1]) if ruc[-1].isdigit() else 7  # a TIN's check digit may be X (10)
+    return ruc[:-1] + str((check + 3) % 10)
 
 
 # -- instruments -------------------------------------------------------------------------------
@@ -198,6 +219,8 @@ def _write_practices(path: Path, sample: Sample, wave: str, data: WaveData, rng:
     resubmitted = set(rng.choice(len(sample.firms), size=min(RESUBMITTED_FIRMS_PER_WAVE, len(sample.firms)), replace=False).tolist())
     highest = highest_answering(data.practice_codes) if wave == sample.country.flagged_evaluator_wave else None
     for e, firm in enumerate(sample.firms):
+        if e in data.attrited:
+            continue
         day = visit_day(wave, rng)
         evaluator = f"EV{int(rng.integers(1, 5)):02d}"
         if highest is not None:
@@ -235,6 +258,8 @@ def _write_profile(path: Path, sample: Sample, wave: str, data: WaveData, rng: n
     sheet.append(list(PROFILE_HEADERS))
     p = data.profile
     for e, firm in enumerate(firms):
+        if e in data.attrited:
+            continue
         kpi_cells = []
         for kpi, kind in PROFILE_KPI_COLUMNS:
             value = p[kpi][e]
@@ -246,7 +271,8 @@ def _write_profile(path: Path, sample: Sample, wave: str, data: WaveData, rng: n
                 kpi_cells.append(spell_percent(value, rng))
             else:
                 kpi_cells.append(spell_money(country, value, rng, 2))
-        ruc_cell: object = int(firm.ruc) if rng.random() < 0.4 else spell_ruc(country, firm.ruc, rng)
+        as_number = rng.random() < 0.4 and country.identifiers.numeric
+        ruc_cell: object = int(firm.ruc) if as_number else spell_ruc(country, firm.ruc, rng)
         workers = int(p["workers"][e])
         sheet.append([
             ruc_cell, firm.name, firm.region, firm.sector, firm.size, firm.cost_structure,
@@ -288,12 +314,16 @@ def _write_self_assessment(path: Path, sample: Sample, wave: str, data: WaveData
     entries: list[tuple[datetime, list[object]]] = []
     resubmitted = set(rng.choice(len(firms), size=min(2, len(firms)), replace=False).tolist())
     for e, firm in enumerate(firms):
+        if e in data.attrited:
+            continue
         moment = submission_time(visit_day(wave, rng), rng)
         ratings = [int(x) for x in data.self_assessment[e]]
         perceptions: list[object] = []
         if data.perceptions is not None:
             answers = data.perceptions[e]
             perceptions = [answers[o][0] for o in PERCEIVED_OUTCOMES] + [answers[o][1] for o in PERCEIVED_OUTCOMES]
+            if firm.arm == COMPARISON:  # contract 8.1: the comparison arm answers no perceptions block
+                perceptions = [""] * len(perceptions)
         entries.append((moment, [firm.ruc, str(rng.choice(RESPONDENT_ROLES)), *ratings, *perceptions]))
         if e in resubmitted:
             draft = [int(rng.integers(1, 6)) for _ in ratings]
@@ -306,20 +336,25 @@ def _write_self_assessment(path: Path, sample: Sample, wave: str, data: WaveData
 def _write_worker_survey(path: Path, sample: Sample, wave: str, data: WaveData, rng: np.random.Generator) -> None:
     firms, country = sample.firms, sample.country
     header = ["ID encuesta", "RUC", "Sexo", "Edad", "Antigüedad", "Área"]
+    coded = data.worker_codes is not None
+    if coded:
+        header.append(WORKER_CODE.header)
     header += [f"P{i}. {label}" for i, label in enumerate(WORKER_ITEM_LABELS, start=1)]
-    respondents: list[tuple[str, np.ndarray]] = []
+    respondents: list[tuple[str, np.ndarray, str]] = []
     for e, firm in enumerate(firms):
-        if e not in data.missing_worker_survey:
-            respondents += [(firm.ruc, answers) for answers in data.worker_answers[e]]
+        if e not in data.missing_worker_survey and e not in data.attrited:
+            codes = data.worker_codes[e] if coded else [""] * len(data.worker_answers[e])
+            respondents += [(firm.ruc, answers, code) for answers, code in zip(data.worker_answers[e], codes)]
     stray = np.array([float(rng.integers(2, 6)) for _ in WORKER_ITEM_LABELS])
-    respondents.append((invalid_ruc(country, rng) if wave == country.waves[0] else country.identifiers.make_again(rng), stray))  # a bad or unknown RUC
+    respondents.append((invalid_ruc(country, rng) if wave == country.waves[0] else country.identifiers.make_again(rng), stray, ""))  # a bad or unknown RUC
     rows = []
-    for n, (ruc, answers) in enumerate(respondents, start=1):
+    for n, (ruc, answers, code) in enumerate(respondents, start=1):
         rows.append([
             f"{wave[:4]}-{n:05d}", spell_ruc(country, ruc, rng, scientific=True),
             spell_sex("F" if rng.random() < 0.35 else "M", rng),
             str(rng.choice(["18-25", "26-35", "36-45", "46+"])), str(rng.choice(["<1", "1-3", "3-5", ">5"])),
-            str(rng.choice(AREAS)), *[spell_satisfaction(a, rng) for a in answers],
+            str(rng.choice(AREAS)), *([spell_worker_code(code, rng)] if coded else []),
+            *[spell_satisfaction(a, rng) for a in answers],
         ])
     _write_csv(path, header, rows, WORKER_ENCODINGS[country.waves.index(wave)], ";")
 
@@ -372,3 +407,10 @@ def _write_case_studies(folder: Path, sample: Sample, rng: np.random.Generator) 
         ])
         body = "\n\n".join(paragraphs)
         (folder / f"{firm.ruc}.md").write_text(f"{front_matter}\n\n# {firm.name}\n\n{body}\n", encoding="utf-8")
+
+
+def _write_sample_frame(path: Path, sample: Sample, rng: np.random.Generator) -> None:
+    """Contract 8.1's `muestra.csv`: the framed firms in identifier order, each with its arm and stratum."""
+    framed = sorted((f for f in sample.firms if f.arm is not None), key=lambda f: f.ruc)
+    rows = [[spell_ruc(sample.country, f.ruc, rng), spell_arm(f.arm, rng), f.stratum] for f in framed]
+    _write_csv(path, ["ruc", "grupo", "estrato"], rows, "utf-8-sig", ";")

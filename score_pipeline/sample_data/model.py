@@ -17,7 +17,8 @@ import numpy as np
 
 from score_pipeline.ingest.instruments.profile import COST_STRUCTURES, SIZES
 from score_pipeline.ingest.instruments.self_assessment import PERCEIVED_OUTCOMES
-from score_pipeline.sample_data.countries import PERU, SampleCountry
+from score_pipeline.ingest.instruments.sample_frame import COMPARISON, TREATMENT
+from score_pipeline.sample_data.countries import PERU, Design, SampleCountry
 from score_pipeline.settings import CODEBOOK_PRACTICES, CODEBOOK_WORKER_ITEMS
 
 SMALL, MEDIUM = SIZES
@@ -65,6 +66,8 @@ class Firm:
     size: str  # one of SIZES, as written in the profile sheet
     cost_structure: str
     registered: str  # ISO date the firm joined the evaluation
+    arm: str | None = None  # contract 8: its arm in the sample frame (None: no design, or not in the frame)
+    stratum: str | None = None  # the frame's randomisation stratum
 
 
 @dataclass
@@ -79,6 +82,8 @@ class WaveData:
     self_assessment: np.ndarray  # (firms, 5) ratings 1..5
     perceptions: list[dict[str, tuple[str, str]]] | None  # per firm: outcome -> (efecto, influencia)
     missing_worker_survey: set[int] = field(default_factory=set)
+    attrited: set[int] = field(default_factory=set)  # firms that sent no practices, profile, self-assessment or survey
+    worker_codes: list[list[str]] | None = None  # per firm, per respondent: its code ("" anonymous); None: no column
 
 
 @dataclass
@@ -154,10 +159,16 @@ def build_sample(seed: int, n_firms: int, country: SampleCountry = PERU) -> Samp
     practices = load_practices()
     worker_items = load_worker_items()
     firms = _make_firms(rng, n_firms, country)
+    design_rng = np.random.default_rng([seed, 8])
+    if country.design is not None:
+        assign_arms(firms, country.design, design_rng)
     codes = _practice_codes(rng, firms, practices, country)
     workers = _calibrated_workers(rng, firms, country)
     profiles = _profiles(rng, firms, workers, country)
     answers = _worker_answers(rng, firms, workers, worker_items, country)
+    attrited = _attrited(firms, country.design, design_rng) if country.design is not None else set()
+    worker_codes = (_worker_codes(answers, country.design, design_rng, attrited) if country.design is not None
+                    else [None] * len(country.waves))
     waves = {}
     for w, wave in enumerate(country.waves):
         waves[wave] = WaveData(
@@ -169,9 +180,80 @@ def build_sample(seed: int, n_firms: int, country: SampleCountry = PERU) -> Samp
             self_assessment=_self_assessment(rng, codes[w]),
             perceptions=_perceptions(rng, n_firms, country.targets.share_positive_effects[w]) if w > 0 else None,
             missing_worker_survey={NO_WORKER_SURVEY_FIRM} if w == NO_WORKER_SURVEY_WAVE and n_firms > 30 else set(),
+            attrited=attrited if w == len(country.waves) - 1 else set(),
+            worker_codes=worker_codes[w],
         )
     modules_completed = [int(rng.choice([5, 4, 3], p=[0.75, 0.15, 0.10])) for _ in firms]
+    if country.design is not None:
+        modules_completed = _uptake(firms, modules_completed, country.design)
     return Sample(country, firms, practices, worker_items, waves, modules_completed)
+
+
+def assign_arms(firms: list[Firm], design: Design, rng: np.random.Generator) -> None:
+    """Contract 8.1's frame: every firm but the last `outside_frame` ones, randomised within its stratum (its region):
+    half of each stratum treated (the odd one by a coin), the other half the comparison arm."""
+    framed = firms[:len(firms) - design.outside_frame]
+    for stratum in sorted({f.region for f in framed}):
+        members = [f for f in framed if f.region == stratum]
+        order = rng.permutation(len(members))
+        n_treated = len(members) // 2 + int(len(members) % 2 == 1 and rng.random() < 0.5)
+        for rank, index in enumerate(order):
+            members[index].arm = TREATMENT if rank < n_treated else COMPARISON
+            members[index].stratum = stratum
+
+
+def change_shares(firms: list[Firm], country: SampleCountry) -> np.ndarray:
+    """Each firm's share of the programme's change: 1 for a treated firm (and any firm without a design or outside
+    the frame), the design's `comparison_change` for a comparison firm."""
+    design = country.design
+    return np.array([design.comparison_change if design is not None and f.arm == COMPARISON else 1.0 for f in firms])
+
+
+def _attrited(firms: list[Firm], design: Design, rng: np.random.Generator) -> set[int]:
+    """The firms of each arm (by the design's share) that sent no endline files: attrition, more in one arm."""
+    lost: set[int] = set()
+    for arm, share in design.endline_attrition.items():
+        members = [e for e, f in enumerate(firms) if f.arm == arm]
+        lost.update(int(e) for e in rng.choice(members, size=round(share * len(members)), replace=False))
+    return lost
+
+
+def _uptake(firms: list[Firm], modules_completed: list[int], design: Design) -> list[int]:
+    """Comparison firms take no training, except the first of them (contaminated: it took some modules anyway)."""
+    contaminated = next(e for e, f in enumerate(firms) if f.arm == COMPARISON)
+    return [design.contaminated_modules if e == contaminated else 0 if f.arm == COMPARISON else modules
+            for e, (f, modules) in enumerate(zip(firms, modules_completed))]
+
+
+WORKER_CODE_FIRST = 100  # a firm's staff codes count up from T-0100
+
+
+def _worker_codes(answers: list[list[np.ndarray]], design: Design, rng: np.random.Generator,
+                  attrited: set[int]) -> list[list[list[str]]]:
+    """Per wave, per firm, each respondent's code (contract 8.2): at each wave after the first, a coded respondent
+    of the previous wave answers again with the design's `stayers` share (the others left), and newcomers get the
+    firm's next codes (joiners); some respondents leave the code empty. The first firm's baseline repeats a code
+    (two respondents typed the same): both rows count as anonymous."""
+    per_wave: list[list[list[str]]] = []
+    next_code = [WORKER_CODE_FIRST + int(rng.integers(0, 800)) for _ in answers[0]]
+    previous: list[list[str]] = [[] for _ in answers[0]]
+    for w, firms_answers in enumerate(answers):
+        wave_codes = []
+        for e, respondents in enumerate(firms_answers):
+            returning = [c for c in previous[e] if rng.random() < design.stayers] if w else []
+            codes = list(rng.permutation(returning))[:len(respondents)]
+            while len(codes) < len(respondents):
+                codes.append(f"T-{next_code[e]:04d}")
+                next_code[e] += 1
+            codes = [str(c) if rng.random() >= design.anonymous else "" for c in codes]
+            if w == 0 and e == 0 and len(codes) > 1:
+                codes[1] = codes[0] = codes[0] or f"T-{WORKER_CODE_FIRST:04d}"
+            wave_codes.append(codes)
+        if w == len(answers) - 1:
+            wave_codes = [[] if e in attrited else codes for e, codes in enumerate(wave_codes)]
+        previous = [list(dict.fromkeys(c for c in codes if c)) for codes in wave_codes]
+        per_wave.append(wave_codes)
+    return per_wave
 
 
 def _make_firms(rng: np.random.Generator, n_firms: int, country: SampleCountry) -> list[Firm]:
@@ -205,7 +287,7 @@ def _practice_codes(rng: np.random.Generator, firms: list[Firm], practices: list
     """Per wave, the (firms, practices) cell codes, calibrated to the target global scores."""
     n_firms, n_practices = len(firms), len(practices)
     base = rng.normal(0.0, 0.35, n_firms)
-    gain = np.clip(rng.normal(1.0, 0.30, n_firms), 0.45, 1.9)
+    gain = np.clip(rng.normal(1.0, 0.30, n_firms), 0.45, 1.9) * change_shares(firms, country)
     module_gain = {m: np.clip(gain + rng.normal(0, 0.2, n_firms), 0.2, None) for m in MODULES}
     category_offset = {c: rng.normal(0, 0.15) for c in sorted({p.category for p in practices})}
     structure = np.array([MODULE_OFFSET[p.module] + category_offset[p.category] for p in practices])
@@ -370,8 +452,10 @@ def _kpis(rng: np.random.Generator, firms: list[Firm], workers: np.ndarray,
 
 def _kpi_targets(kpi: str, firms: list[Firm], country: SampleCountry) -> np.ndarray:
     if kpi == "unit_cost":
-        return np.array([country.targets.unit_cost_pct_change_by_cost_structure[f.cost_structure] for f in firms])
-    return np.full(len(firms), country.targets.kpi_mean_pct_change[kpi])
+        targets = np.array([country.targets.unit_cost_pct_change_by_cost_structure[f.cost_structure] for f in firms])
+    else:
+        targets = np.full(len(firms), country.targets.kpi_mean_pct_change[kpi])
+    return targets * change_shares(firms, country)
 
 
 def _nested_yes(n_firms: int, counts: tuple[int, ...], wave: int, seed: int) -> list[bool]:
@@ -387,7 +471,7 @@ def _worker_answers(rng: np.random.Generator, firms: list[Firm], workers: list[n
     """Per wave, per firm, a (respondents, items) array: 1..5, NaN for no answer, -1 for an invalid label."""
     n = len(firms)
     firm_effect = rng.normal(0, 0.25, n)
-    firm_gain = np.clip(rng.normal(1.0, 0.3, n), 0.2, None)
+    firm_gain = np.clip(rng.normal(1.0, 0.3, n), 0.2, None) * change_shares(firms, country)
     item_offset = np.array([WORKER_ITEM_OFFSET[i] for i in items])
     item_gain = np.array([WORKER_ITEM_GAIN[i] for i in items])
     scored_items = np.array([i != "w15" for i in items])
@@ -395,7 +479,7 @@ def _worker_answers(rng: np.random.Generator, firms: list[Firm], workers: list[n
     for w, progress in enumerate(WAVE_PROGRESS):
         latents, masks = [], []
         for e in range(n):
-            n_resp = int(min(workers[w][e], rng.integers(26, 35)))
+            n_resp = int(min(workers[w][e], rng.integers(*country.respondents)))
             if w == FEW_RESPONDENTS_WAVE and e == FEW_RESPONDENTS_FIRM:
                 n_resp = 4
             respondent = rng.normal(0, 0.4, (n_resp, 1))

@@ -1,8 +1,8 @@
 """The figures each country's sample is calibrated to (per wave: baseline, midterm, endline).
 
 Peru's are the evaluation summary's (its midterm values are not in the summary; they sit between
-baseline and endline). Colombia's are invented, clearly synthetic: a smaller programme with effects
-of its own, in pesos.
+baseline and endline). Colombia's and Ghana's are invented, clearly synthetic: programmes with effects
+of their own, in pesos and cedis (Ghana's are over both arms of its evaluation: the treated change more).
 """
 
 from __future__ import annotations
@@ -63,4 +63,22 @@ COLOMBIA = Targets(
                                             "Insumos importados": 4.0},
     share_positive_effects=(None, 0.68, 0.78),
     unit_cost_typical=30_000.0,
+)
+
+GHANA = Targets(
+    global_score=(2.20, 2.50, 2.80),
+    worker_satisfaction=(3.40, 3.50, 3.62),
+    capacity_use_pct=(55.0, 59.0, 63.0),
+    annual_sales=(3_200_000.0, 3_500_000.0, 3_900_000.0),
+    workers=(30.0, 32.0, 34.5),
+    monthly_payroll=(65_000.0, 70_000.0, 76_000.0),
+    female_share_pct=(41.0, 42.0, 43.5),
+    n_using_productivity_indicators=(6, 8, 11),
+    n_gender_policy=(9, 12, 16),
+    kpi_mean_pct_change={"accidents": -35.0, "absenteeism": -25.0, "turnover": -15.0, "defects": -28.0,
+                         "raw_material_waste": -20.0},
+    unit_cost_pct_change_by_cost_structure={"Mano de obra": -6.0, "Insumos nacionales": -4.0,
+                                            "Insumos importados": 3.0},
+    share_positive_effects=(None, 0.70, 0.80),
+    unit_cost_typical=45.0,
 )

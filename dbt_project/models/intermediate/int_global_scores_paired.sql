@@ -1,9 +1,10 @@
 -- Contract 4 (score_change, headline pct_enterprises_gain_gt1) and contract 7 (programme_summary): the
 -- enterprises with a global score at their country's baseline and endline, and whether it rose by more
--- than one point.
+-- than one point. Contract 8.1: the participants only (the treated enterprises of a country with a frame).
 
 with scores as (
     select * from {{ ref('enterprise_scores') }}
+    where (country, ruc) in {{ participants() }}
 ),
 
 waves as (

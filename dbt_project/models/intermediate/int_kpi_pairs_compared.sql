@@ -1,5 +1,6 @@
 -- Contract 4 (kpi_change): an enterprise counts for a KPI when it reported it at
--- the baseline and the endline and the baseline value is above zero.
+-- the baseline and the endline and the baseline value is above zero. Contract 8.1: a participant (a treated
+-- enterprise of a country with a frame; kpi_change, headline_indicators and programme_summary are theirs).
 
 with kpi_values as (
     select * from {{ ref('int_kpi_values_unpivoted') }}
@@ -38,7 +39,7 @@ final as (
     inner join endline
         on endline.country = baseline.country and endline.ruc = baseline.ruc and endline.kpi = baseline.kpi
     left join baseline_profile on baseline_profile.country = baseline.country and baseline_profile.ruc = baseline.ruc
-    where baseline.kpi_value > 0
+    where baseline.kpi_value > 0 and (baseline.country, baseline.ruc) in {{ participants() }}
 )
 
 select * from final

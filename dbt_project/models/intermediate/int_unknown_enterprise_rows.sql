@@ -15,6 +15,8 @@ rows_with_ruc as (
     select country, wave, 'registro_capacitacion', ruc, source_row from {{ source('raw', 'training_records') }}
     union all
     select country, wave, 'estudios_caso', ruc, null from {{ source('raw', 'case_studies') }}
+    union all
+    select country, wave, 'muestra', ruc, source_row from {{ source('raw', 'sample_frame') }}
 ),
 
 final as (

@@ -1,7 +1,9 @@
--- Contract 4: every mean over the enterprises that reported the value.
+-- Contract 4: every mean over the enterprises that reported the value. Contract 8.1: over the participants (the
+-- treated enterprises of a country with a frame).
 
 with profile as (
     select * from {{ ref('stg_raw__company_profile') }}
+    where (country, ruc) in {{ participants() }}
 ),
 
 final as (

@@ -1,4 +1,7 @@
 {{ wave_incremental_config() }}
+{{ config(post_hook="{{ refresh_arms() }}") }}
+
+-- Contract 8.1: every enterprise, with its arm.
 
 with categories as (
     select * from {{ ref('int_category_scores_averaged') }}
@@ -12,7 +15,8 @@ final as (
         wave,
         module,
         category,
-        score
+        score,
+        {{ arm_of('categories') }} as arm
     from categories
 )
 

@@ -1,7 +1,9 @@
 {{ wave_incremental_config() }}
+{{ config(post_hook="{{ refresh_arms() }}") }}
 
 -- Contract 2.1: global score = mean of the non-null module scores, null when
--- fewer than four of the five modules have a score.
+-- fewer than four of the five modules have a score. Contract 8.1: every
+-- enterprise, with its arm.
 
 with modules as (
     select * from {{ ref('int_module_scores_averaged') }}
@@ -42,7 +44,8 @@ final as (
         pivoted.score_m3,
         pivoted.score_m4,
         pivoted.score_m5,
-        practices_scored.n_practices_scored
+        practices_scored.n_practices_scored,
+        {{ arm_of('pivoted') }} as arm
     from pivoted
     inner join practices_scored
         on practices_scored.country = pivoted.country

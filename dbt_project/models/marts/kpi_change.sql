@@ -1,6 +1,6 @@
 -- Every KPI x (`all` and each cost structure written in the country's baseline profile sheet): a group that
 -- no enterprise counts for has its row, with n_enterprises 0 and null figures (contract 4: a mean of nothing
--- is null).
+-- is null). Contract 8.1: over the participants (the treated enterprises of a country with a frame).
 
 with pairs as (
     select * from {{ ref('int_kpi_pairs_compared') }}
@@ -18,7 +18,7 @@ baseline_structures as (
     select distinct profile.country, profile.cost_structure
     from {{ ref('stg_raw__company_profile') }} as profile
     inner join waves on waves.country = profile.country and waves.wave = profile.wave and waves.is_baseline
-    where profile.cost_structure is not null
+    where profile.cost_structure is not null and (profile.country, profile.ruc) in {{ participants() }}
 ),
 
 groups as (

@@ -1,12 +1,16 @@
 -- One row per enterprise of each country; per wave (one column `wave_<key>` for every wave key found in the
--- warehouse when the model is built) the instruments that arrived for it.
+-- warehouse when the model is built) the instruments that arrived for it. Contract 8.1: with its arm.
 
 {%- set waves_query %}select distinct wave from {{ ref('stg_raw__ingest_log') }} order by wave{% endset %}
 {%- set waves = run_query(waves_query).columns[0].values() if execute else [] %}
 {#- The survey instruments; training records exist for a firm only once it finished a module. -#}
 {%- set required = ['autoevaluacion', 'encuesta_trabajadores', 'perfil_empresa', 'practicas_gestion'] %}
 
-with enterprises as (
+with arms as (
+    select country, ruc, arm from {{ ref('int_enterprise_arms') }}
+),
+
+enterprises as (
     select country, ruc, arg_max(business_name, wave) as business_name
     from {{ ref('stg_raw__company_profile') }}
     group by country, ruc
@@ -41,10 +45,12 @@ final as (
         coalesce(max(per_wave.instruments) filter (where per_wave.wave = '{{ wave }}'), []::varchar[])
             as "wave_{{ wave | replace('-', '_') }}",
         {%- endfor %}
-        count(*) filter (where list_has_all(per_wave.instruments, {{ required }})) as n_waves_complete
+        count(*) filter (where list_has_all(per_wave.instruments, {{ required }})) as n_waves_complete,
+        arms.arm
     from enterprises
+    inner join arms on arms.country = enterprises.country and arms.ruc = enterprises.ruc
     left join per_wave on per_wave.country = enterprises.country and per_wave.ruc = enterprises.ruc
-    group by enterprises.country, enterprises.ruc, enterprises.business_name
+    group by enterprises.country, enterprises.ruc, enterprises.business_name, arms.arm
 )
 
 select * from final

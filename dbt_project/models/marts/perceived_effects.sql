@@ -1,6 +1,9 @@
+-- Contract 8.1: over the participants (the treated enterprises of a country with a frame), who are
+-- enterprises of the profile sheets.
+
 with perceptions as (
     select * from {{ ref('stg_raw__perceived_effects') }}
-    where (country, ruc) in {{ known_enterprises() }}
+    where (country, ruc) in {{ participants() }}
 ),
 
 final as (

@@ -1,7 +1,9 @@
--- Contract 4: over the enterprises with a non-null score in the wave; sd is the sample sd (n - 1).
+-- Contract 4: over the enterprises with a non-null score in the wave; sd is the sample sd (n - 1). Contract 8.1:
+-- over the participants (the treated enterprises of a country with a frame).
 
 with enterprise_scores as (
     select * from {{ ref('enterprise_scores') }}
+    where (country, ruc) in {{ participants() }}
 ),
 
 global_and_modules as (
@@ -13,7 +15,7 @@ global_and_modules as (
 categories as (
     select country, wave, ruc, module || '.' || category as code, score
     from {{ ref('category_scores') }}
-    where score is not null
+    where score is not null and (country, ruc) in {{ participants() }}
 ),
 
 scores as (

@@ -1,8 +1,10 @@
 -- Contract 4: the wave figure is the mean of the enterprise figures over every
--- enterprise that has one (the 5-respondent rule is for per-enterprise figures).
+-- enterprise that has one (the 5-respondent rule is for per-enterprise figures). Contract 8.1: over the
+-- participants (the treated enterprises of a country with a frame).
 
 with enterprise_figures as (
     select * from {{ ref('int_worker_enterprises_summarised') }}
+    where (country, ruc) in {{ participants() }}
 ),
 
 final as (

@@ -13,6 +13,7 @@ renamed as (
         sex,
         age_band,
         tenure_band,
+        worker_code,
         columns('^w[0-9]{2}$')  -- the items, w01..w15 (codebook_worker_items)
     from source
 )

@@ -12,7 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from score_pipeline.ingest.instruments import case_studies, practices, profile, self_assessment, training, worker_survey
+from score_pipeline.ingest.instruments import (
+    case_studies, practices, profile, sample_frame, self_assessment, training, worker_survey,
+)
 from score_pipeline.ingest.instruments.common import (
     FOLDER_COLUMNS, REJECT_COLUMNS, SUPERSEDED_COLUMNS, CountryRules, Ingested, Source,
 )
@@ -65,6 +67,10 @@ INSTRUMENTS = (
     Instrument("estudios_caso", case_studies.SOURCE, "case_studies", "Case studies (markdown with front matter)",
                case_studies.COLUMNS, case_studies.ingest, case_studies.count, case_studies.headers, ("ruc",),
                row_id="source_file", correctable=False, every_wave=False),
+    Instrument("muestra", sample_frame.SOURCE, "sample_frame",
+               "Sample frame of the evaluation: each enterprise's arm (first wave only)", sample_frame.COLUMNS,
+               sample_frame.ingest, sample_frame.count, sample_frame.headers, ("ruc",), correctable=False,
+               every_wave=False),
 )
 INSTRUMENTS_BY_NAME = {instrument.name: instrument for instrument in INSTRUMENTS}
 CORRECTABLE = tuple(instrument.name for instrument in INSTRUMENTS if instrument.correctable)

@@ -40,6 +40,7 @@ class Ingested:
     rejects: list[dict[str, object]] = field(default_factory=list)
     superseded: list[dict[str, object]] = field(default_factory=list)
     corrections: list[dict[str, object]] = field(default_factory=list)  # the log's lines, with their status
+    sent: bool = True  # False: the wave has no such file to read (a sample frame outside the first wave): no log row
 
     @property
     def rows_rejected(self) -> int:
@@ -130,13 +131,19 @@ ParserFor = Callable[[Source, Table], Parser]  # a column's parser in one file: 
 class Field:
     """One column of an extract: the header it is read from, the warehouse column and type it is loaded into,
     and how a cell is parsed (None: the text as written, empty as null). A column is required (contract 3)
-    unless it is `informational`: a missing informational column is said, and its values are null."""
+    unless it is `informational` (a missing one is said, and its values are null) or `optional` (contract 8: a
+    missing one is read as null without a word)."""
 
     header: str
     column: str
     kind: str
     parser: ParserFor | None = None
     informational: bool = False
+    optional: bool = False
+
+    @property
+    def required(self) -> bool:
+        return not (self.informational or self.optional)
 
 
 def fixed(parse: Parser) -> ParserFor:
@@ -200,7 +207,7 @@ def rating(raw: object) -> Parsed[int]:
 
 def required_headers(fields: Iterable[Field]) -> list[str]:
     """The headers a file must have (contract 3): every declared field's but the informational ones."""
-    return [f.header for f in fields if not f.informational]
+    return [f.header for f in fields if f.required]
 
 
 def columns_of(fields: Iterable[Field]) -> dict[str, str]:
@@ -223,11 +230,12 @@ FOLDER_COLUMNS = {
 def field_reader(fields: Iterable[Field], source: Source, table: Table,
                  problems: Problems) -> Callable[[int, dict[str, object], str], dict[str, object]]:
     """A function reading the fields of one row into a record, with this file's parsers. A missing
-    informational column is said once (a note in the rejects) and read as null."""
+    informational column is said once (a note in the rejects) and read as null; a missing optional one is null."""
     bound = []
     for f in fields:
-        if f.header not in table.header:  # only an informational one: read_* refused the file for a required one
-            problems.missing_column(f.header)
+        if f.header not in table.header:  # not a required one: read_* refused the file for a required one
+            if f.informational:
+                problems.missing_column(f.header)
             continue
         bound.append((f, f.parser(source, table) if f.parser else None))
     absent = {f.column: None for f in fields if f.header not in table.header}

@@ -4,7 +4,9 @@ their hand-written labels under headers that start with the codebook's prefix.""
 from __future__ import annotations
 
 import csv
+from collections import Counter
 
+from score_pipeline.core.cells import Parsed, as_text
 from score_pipeline.core.wave_files import WORKER_SURVEY as SOURCE
 from score_pipeline.ingest.corrections import by_column
 from score_pipeline.ingest.instruments.common import (
@@ -20,13 +22,22 @@ WORKER_ITEMS = tuple(f"w{i:02d}" for i in range(1, 16))
 AGE_BANDS = ("18-25", "26-35", "36-45", "46+")
 TENURE_BANDS = ("<1", "1-3", "3-5", ">5")  # years; a spreadsheet may have turned `1-3` into a date: invalid
 
+
+def parse_worker_code(raw: object) -> Parsed[str]:
+    """Contract 8.2: a worker's pseudonymous code, compared trimmed and case-insensitively: stored trimmed in
+    upper case (`t-0123 ` is `T-0123`); empty is an anonymous respondent."""
+    return Parsed(as_text(raw).upper() or None)
+
+
 FIELDS = (
     text("ID encuesta", "response_id"),
     Field("Sexo", "sex", "VARCHAR", fixed(parse_sex)),
     coded("Edad", "age_band", AGE_BANDS),
     coded("Antigüedad", "tenure_band", TENURE_BANDS),
     text("Área", "work_area"),
+    Field("Código trabajador", "worker_code", "VARCHAR", fixed(parse_worker_code), optional=True),
 )
+WORKER_CODE = FIELDS[-1]
 COLUMNS = {"wave": "VARCHAR", "ruc": "VARCHAR", **columns_of(FIELDS), **{item: "INTEGER" for item in WORKER_ITEMS},
            "n_no_answer": "INTEGER", "source_row": "INTEGER"}
 
@@ -42,6 +53,19 @@ def headers() -> dict[str, str]:
             "n_no_answer": "the items' columns: how many are empty or 'NS/NR'"}
 
 
+def drop_repeated_codes(records: list[dict[str, object]], problems: Problems, raw_codes: dict[int, object]) -> None:
+    """A code used twice in one enterprise and wave is an invalid value in every row of it (contract 8.2): those
+    respondents count as anonymous."""
+    uses = Counter((r["ruc"], r["worker_code"]) for r in records if r["worker_code"] is not None)
+    for record in records:
+        times = uses.get((record["ruc"], record["worker_code"]), 0)
+        if times > 1:
+            problems.invalid_value(record["source_row"], WORKER_CODE.header, raw_codes[record["source_row"]],
+                                   f"worker code used {times} times in enterprise {record['ruc']}: "
+                                   "those respondents count as anonymous", record["ruc"])
+            record["worker_code"] = None
+
+
 def ingest(source: Source) -> Ingested:
     path = source.folder / SOURCE
     table = read_delimited(path, ";", ["RUC", *required_headers(FIELDS)])
@@ -53,8 +77,9 @@ def ingest(source: Source) -> Ingested:
     corrections = corrected(source, "encuesta_trabajadores", table, by_column("ID encuesta"))
     problems = Problems(source.wave, "encuesta_trabajadores", path)
     read = field_reader(FIELDS, source, table, problems)
-    records = []
+    records, raw_codes = [], {}
     for number, row, ruc in rows_with_valid_ruc(problems, table, "RUC", source.rules.identifier):
+        raw_codes[number] = row.get(WORKER_CODE.header)
         record = {"wave": source.wave, "ruc": ruc, **read(number, row, ruc), "source_row": number}
         no_answer = 0
         for item, column in item_column.items():
@@ -63,4 +88,5 @@ def ingest(source: Source) -> Ingested:
             record[item] = problems.value(parsed, number, column, row[column], ruc)
         record["n_no_answer"] = no_answer
         records.append(record)
+    drop_repeated_codes(records, problems, raw_codes)
     return Ingested(frame_of(records, COLUMNS), table.rows_received, problems.rejects, corrections=corrections)
