@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
+import duckdb
 import pytest
 import yaml
 from conftest import PipelineRun
@@ -198,9 +199,9 @@ def test_the_report_renders_its_charts_and_tables(browser, pipeline: PipelineRun
     assert set(titles) == {words["title"] for words in report_words("en")["sections"].values()}  # and no other
     programme = page.locator("#programme")  # the programme page first: the countries side by side
     side_by_side = programme.locator("section", has_text="Countries side by side").locator("table")
-    assert side_by_side.locator("th").all_inner_texts() == ["Figure", "Colombia", "Peru", "Programme"]
+    assert side_by_side.locator("th").all_inner_texts() == ["Figure", "Colombia", "Ghana", "Peru", "Programme"]
     pairs = side_by_side.locator("tr", has_text="Enterprises paired").first.locator("td")
-    assert pairs.all_inner_texts() == ["Enterprises paired", "30", "52", "82"]
+    assert pairs.all_inner_texts() == ["Enterprises paired", "30", "33", "52", "115"]  # Ghana: its treated arm
     assert pairs.first.locator("span").get_attribute("title") == "n_pairs"  # the mart's column, for analysts
     assert programme.locator("section svg").count() == 2  # score change with its interval, KPI changes
     peru = page.locator("#pe")
@@ -253,8 +254,8 @@ def test_the_report_prints_to_pdf_with_every_table_on_the_page(browser, pipeline
     texts = [p.extract_text() for p in pages]
     assert texts[0].startswith("SCORE Training impact evaluation, the programme")
     starts = [number for number, text in enumerate(texts) if "SCORE Training impact evaluation, " in text]
-    assert len(starts) == 3 and starts[0] == 0  # the programme, then each country from a new page
-    peru = "\n".join(texts[starts[2]:])
+    assert len(starts) == 4 and starts[0] == 0  # the programme, then each country from a new page
+    peru = "\n".join(texts[starts[3]:])
     assert "PEN 7,050,000" in peru and "< 0.001" in peru and "-42.0 %" in peru
 
 
@@ -275,6 +276,7 @@ def test_the_spanish_report_has_spanish_titles_notes_and_codebook_names(browser,
     assert page.locator("h1").all_inner_texts() == [
         "Evaluación de impacto de la capacitación SCORE, el programa",
         "Evaluación de impacto de la capacitación SCORE, Colombia",
+        "Evaluación de impacto de la capacitación SCORE, Ghana",
         "Evaluación de impacto de la capacitación SCORE, Perú"]
     peru = page.locator("#pe")
     headline = peru.locator("section", has_text="Indicadores principales").locator("table")
@@ -286,7 +288,7 @@ def test_the_spanish_report_has_spanish_titles_notes_and_codebook_names(browser,
     module_1 = changes.locator("tr", has_text="Cooperación en el lugar de trabajo").first.locator("td").all_inner_texts()
     assert module_1[:2] == ["Cooperación en el lugar de trabajo", "m1"]
     side_by_side = page.locator("#programme").locator("table").first
-    assert side_by_side.locator("th").all_inner_texts() == ["Cifra", "Colombia", "Perú", "Programa"]
+    assert side_by_side.locator("th").all_inner_texts() == ["Cifra", "Colombia", "Ghana", "Perú", "Programa"]
     distributions = peru.locator("section", has_text="Distribución de los puntajes por ronda")
     assert distributions.locator("p.caption").inner_text() == report_words("es")["global_score_by_wave"]
     english = browser.new_page()
@@ -420,10 +422,10 @@ def test_the_report_is_stamped_with_its_time_code_version_and_each_drop(browser,
     assert f"Computed on {today}" in stamp.inner_text()
     assert f"score-pipeline {version('score-pipeline')}" in stamp.inner_text()
     rows = [row.locator("td").all_inner_texts() for row in stamp.locator("tbody tr").all()]
-    expected = [[name, wave.name, hashlib.sha256((wave / "SHA256SUMS").read_bytes()).hexdigest()]
-                for name, country in (("Colombia", "co"), ("Peru", "pe"))
-                for wave in sorted((PROJECT_ROOT / "data" / "raw" / country).glob("20*"))]
-    assert rows == expected and len(rows) == 6
+    expected = [[yaml.safe_load((country / "country.yaml").read_text(encoding="utf-8"))["name"], wave.name,
+                 hashlib.sha256((wave / "SHA256SUMS").read_bytes()).hexdigest()]
+                for country in sorted((PROJECT_ROOT / "data" / "raw").iterdir()) for wave in sorted(country.glob("20*"))]
+    assert rows == expected and len(rows) == 9
     page.goto((pipeline.publish_dir / "report.es.html").as_uri())
     assert "Calculado el" in page.locator("footer#stamp").inner_text()
 
@@ -436,6 +438,81 @@ def test_peru_s_positive_effects_baseline_says_it_is_the_midterm(browser, pipeli
     row = headline.locator("tr", has_text="Perceived effects that are positive").locator("td").all_inner_texts()
     assert row[headline.locator("th").all_inner_texts().index("Baseline")] == "73.2 % (2018-midterm)"
     assert "2018-midterm" in headline.locator("p.note").inner_text()
+
+
+# Contract 8.3's variables and outcomes, in its order.
+DESIGN_VARIABLES = ["global_score", "score_m1", "score_m2", "score_m3", "score_m4", "score_m5", "workers", "female_share_pct",
+                    "annual_sales", "monthly_payroll", "capacity_use_pct", "accidents", "absenteeism", "turnover",
+                    "defects", "raw_material_waste", "unit_cost", "worker_satisfaction"]
+
+
+def three_decimals(value: float | None) -> str:
+    """A figure as the report prints it with 3 decimals: a whole number, or one of a thousand or more, without."""
+    if value is None:
+        return ""
+    return f"{value:,.0f}" if float(value).is_integer() or abs(value) >= 1000 else f"{value:,.3f}"
+
+
+@pytest.mark.parametrize("file, language", [("report.html", "en"), ("report.es.html", "es")])
+def test_a_country_with_a_frame_has_its_design_in_both_languages(browser, pipeline: PipelineRun, file: str,
+                                                                 language: str) -> None:
+    """Issue 29: Ghana's design (contract 8.3) after its headline, each part with its method note: the balance
+    table with the variables beyond |0.25| flagged, the difference in differences as a chart of its estimates
+    with their intervals and a table, attrition by arm with the Lee bounds, the worker panel (stayers beside
+    all respondents); the figures those of the published marts; Peru and Colombia (no frame) have none."""
+    sections = report_words(language)["sections"]
+    keys = ["design_balance", "design_did", "design_attrition", "design_worker_panel"]
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto((pipeline.publish_dir / file).as_uri())
+    ghana = page.locator("#gh")
+    assert ghana.locator("section h2").all_inner_texts()[1:5] == [sections[key]["title"] for key in keys]
+    assert [ghana.locator(f"section#gh-{key} p.method").inner_text() for key in keys] == [
+        sections[key]["note"] for key in keys]
+    for country in ("pe", "co"):
+        assert page.locator(f"#{country} section[id*=design]").count() == 0
+    with duckdb.connect(str(pipeline.database), read_only=True) as connection:
+        def mart(sql: str) -> list[tuple]:
+            return connection.execute(sql).fetchall()
+        normalized = dict(mart("select variable, normalized_difference from marts.balance where country = 'gh'"))
+        did = {outcome: rest for outcome, *rest in mart("select outcome, did, ci_low, ci_high from marts.did "
+                                                        "where country = 'gh'")}
+        attrition = dict(mart("select arm, attrition_pct from marts.attrition where country = 'gh'"))
+        lee = mart("select distinct lee_lower, lee_upper from marts.attrition where country = 'gh'")
+        changes = dict(mart('select "group", change from marts.worker_panel where country = \'gh\''))
+    balance = ghana.locator("section#gh-design_balance table")
+    rows = balance.locator("tbody tr").all()
+    assert len(rows) == len(DESIGN_VARIABLES)
+    header = balance.locator("th").all_inner_texts()
+    assert [row.locator("td").nth(len(header) - 2).inner_text() for row in rows] == [
+        three_decimals(normalized[variable]) for variable in DESIGN_VARIABLES]
+    assert [row.get_attribute("class") == "flag" for row in rows] == [
+        abs(normalized[variable]) > 0.25 for variable in DESIGN_VARIABLES]
+    assert any(row.get_attribute("class") == "flag" for row in rows)  # the synthetic sample has some
+    module_1 = "M1 Workplace cooperation" if language == "en" else "M1 Cooperación en el lugar de trabajo"
+    assert rows[1].locator("td").first.inner_text() == module_1
+    estimates = ghana.locator("section#gh-design_did")
+    assert estimates.locator("svg").count() == 1
+    drawn = estimates.locator("svg").evaluate(
+        "svg => { const w = document.createTreeWalker(svg, NodeFilter.SHOW_COMMENT), t = [];"
+        " for (let n = w.nextNode(); n; n = w.nextNode()) t.push(n.textContent.trim()); return t; }")
+    labels = column_texts(estimates.locator("table"), estimates.locator("th").first.inner_text())
+    assert set(labels) <= set(drawn) and len(labels) == len(DESIGN_VARIABLES)  # every outcome's estimate, labelled
+    header = estimates.locator("th").all_inner_texts()
+    for position, name in ((5, "did"), (len(header) - 2, "ci_low"), (len(header) - 1, "ci_high")):
+        assert [row.locator("td").nth(position).inner_text() for row in estimates.locator("tbody tr").all()] == [
+            three_decimals(did[outcome][("did", "ci_low", "ci_high").index(name)]) for outcome in DESIGN_VARIABLES]
+    arms = ghana.locator("section#gh-design_attrition table tbody tr").all()
+    assert [row.locator("td").first.inner_text() for row in arms] == (
+        ["Treatment", "Comparison"] if language == "en" else ["Tratamiento", "Comparación"])
+    assert [row.locator("td").nth(3).inner_text() for row in arms] == [
+        f"{attrition[arm]:.1f} %" for arm in ("tratamiento", "comparacion")]
+    assert len(lee) == 1 and [row.locator("td").all_inner_texts()[-2:] for row in arms] == [
+        [three_decimals(bound) for bound in lee[0]]] * 2
+    panel = ghana.locator("section#gh-design_worker_panel table tbody tr").all()
+    assert [row.locator("td").nth(6).inner_text() for row in panel] == [
+        three_decimals(changes[group]) for group in ("all", "stayers", "leavers", "joiners")]
+    assert panel[1].locator("td").first.inner_text().startswith("Stayers" if language == "en" else "Permanecen")
+    page.screenshot(path=ARTIFACTS / f"design_{language}.png", full_page=True)
 
 
 def test_a_headline_figure_of_the_report_links_to_its_trace(browser, pipeline: PipelineRun) -> None:

@@ -13,12 +13,14 @@ from pathlib import Path
 import matplotlib
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from score_pipeline.stats import FLAG_LEVEL, mean_interval
 
 NOTHING_TO_DRAW = ""  # a chart of no figure (a country's first wave has no change, no perceptions yet)
 BAR_HEIGHT_INCHES = 0.16  # one bar of a group of horizontal bars
 LABEL_ROW_INCHES = 0.3  # one row of a chart with a label per row
+PANEL_ROW_INCHES = 0.6  # one row of a chart with an axis per row
 SCORE_UNIT = "1-5"  # the scores' axis: its meaning is in the caption
 
 
@@ -155,4 +157,30 @@ def interval_chart(changes: pd.DataFrame, pooled: str) -> str:
     axis.set_yticks(range(len(groups)), [name for name, _ in reversed(groups)])
     axis.set_ylim(-0.6, len(groups) - 0.4)
     axis.axvline(0, color="#000", linewidth=0.8)
+    return svg(figure)
+
+
+def estimates_chart(estimates: pd.DataFrame) -> str:
+    """Each row's estimate (`label`, `estimate`) with its 95 % interval (`ci_low`, `ci_high`), top to bottom in the
+    frame's order, each on an axis of its own: outcomes in different units (scores, percent, money) are not put
+    on one scale. Green: Holm p (`p_holm`) < FLAG_LEVEL; rows without an estimate are left out."""
+    rows = estimates.dropna(subset=["estimate"]).reset_index(drop=True)
+    if rows.empty:
+        return NOTHING_TO_DRAW
+    figure = Figure(figsize=(8, PANEL_ROW_INCHES * len(rows)))
+    axes = figure.subplots(len(rows), 1, squeeze=False)[:, 0]
+    figure.subplots_adjust(hspace=1.4)
+    for axis, row in zip(axes, rows.itertuples()):
+        flagged = pd.notna(row.p_holm) and row.p_holm < FLAG_LEVEL
+        low = row.estimate - row.ci_low if pd.notna(row.ci_low) else 0
+        high = row.ci_high - row.estimate if pd.notna(row.ci_high) else 0
+        axis.errorbar(row.estimate, 0, xerr=[[low], [high]], fmt="o", color="#2a7" if flagged else "#777", capsize=3)
+        axis.axvline(0, color="#000", linewidth=0.8)
+        axis.set_yticks([0], [row.label])
+        axis.tick_params(axis="x", labelsize=7)
+        axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,g}"))  # 400,000, not 400000
+        for side in ("top", "right", "left"):
+            axis.spines[side].set_visible(False)
+        span = max(abs(value) for value in (row.ci_low, row.ci_high, row.estimate) if pd.notna(value)) or 1
+        axis.set_xlim(-1.1 * span, 1.1 * span)  # zero in the middle: the sign reads at a glance
     return svg(figure)

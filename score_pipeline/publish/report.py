@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,8 +22,10 @@ from pandas.api.types import is_numeric_dtype
 from score_pipeline.analysis.pooled import KPI_COLUMNS, POOLED_CODE
 from score_pipeline.core.programme import DEFAULT_COUNTRY as SUMMARY_COUNTRY
 from score_pipeline.core.waves import split_partition_key
+from score_pipeline.design_stats import ARMS, PANEL_GROUPS
 from score_pipeline.publish.charts import (
-    NOTHING_TO_DRAW, Charts, change_chart, evaluator_chart, grouped_bars, interval_chart, score_distribution_chart,
+    NOTHING_TO_DRAW, Charts, change_chart, estimates_chart, evaluator_chart, grouped_bars, interval_chart,
+    score_distribution_chart,
 )
 from score_pipeline.publish.formatting import column_formatter, for_report, headline_row, percent
 from score_pipeline.publish.stamp import Stamp
@@ -95,16 +97,17 @@ class Column:
         return "number" if self.numeric else "code" if self.name in CODE_COLUMNS else "words"
 
 
-def html_table(columns: Sequence[Column], rows: Iterable[Sequence[str]]) -> str:
-    """A table of the report (templates/report_table.html.j2); a cell is text, or Markup for a link."""
-    return render("report_table.html.j2", columns=columns, rows=rows)
+def html_table(columns: Sequence[Column], rows: Iterable[Sequence[str]], flagged: Sequence[bool] = ()) -> str:
+    """A table of the report (templates/report_table.html.j2); a cell is text, or Markup for a link; a row whose
+    `flagged` is true is highlighted."""
+    return render("report_table.html.j2", columns=columns, rows=rows, flagged=flagged)
 
 
-def table(frame: pd.DataFrame, currency: str, text: Language, digits: int = 2) -> str:
+def table(frame: pd.DataFrame, currency: str, text: Language, digits: int = 2, flagged: Sequence[bool] = ()) -> str:
     """A mart's rows in the frame's order, every number formatted for reading (publish/formatting.py), every
     header in the report's language."""
     columns = [Column(name, text.label("columns", name), is_numeric_dtype(frame[name])) for name in frame.columns]
-    return html_table(columns, for_report(frame, currency, digits).itertuples(index=False, name=None))
+    return html_table(columns, for_report(frame, currency, digits).itertuples(index=False, name=None), flagged)
 
 
 def labelled(frame: pd.DataFrame, column: str, section: str, text: Language) -> pd.DataFrame:
@@ -233,6 +236,54 @@ def score_label(code: str, name: str) -> str:
 
 
 LEVEL_ORDER = "case level when 'global' then 0 when 'module' then 1 else 2 end"  # score_change's rows, top down
+BALANCE_FLAG = 0.25  # |normalized difference| beyond which the arms are flagged as unbalanced on a variable
+
+
+def in_variable_order(mart: str, column: str) -> str:
+    """A query of a design mart's rows of the country, in contract 8.3's order of its variables (the order of the
+    model that lists them)."""
+    return (f"select mart.* exclude (country) from marts.{mart} as mart left join (select distinct variable, "
+            f"variable_order from intermediate.int_design_variables_compared) as listed on listed.variable = "
+            f"mart.{column} where mart.country = $country order by listed.variable_order")
+
+
+def variable_names(connection: duckdb.DuckDBPyConnection, text: Language) -> dict[str, str]:
+    """The design variables' names (contract 8.3) in the report's language: the headline catalog's indicators,
+    the codebook's modules (`score_m1`)."""
+    modules = connection.execute(f"select distinct module, {text.words['codebook']['module']} "
+                                 "from reference.codebook_practices").fetchall()
+    return {**headline_labels(connection, text), **{f"score_{module}": score_label(module, name) for module, name in modules}}
+
+
+def design_sections(connection: duckdb.DuckDBPyConnection, read: Callable[..., pd.DataFrame], currency: str,
+                    text: Language, charts: Charts) -> list[tuple[str, str]]:
+    """A country's evaluation design (contract 8.3), for a country with a sample frame (rows in marts.balance):
+    the arms' balance at the baseline (flagged beyond BALANCE_FLAG), the difference in differences (its
+    estimates with their intervals, and the table), attrition by arm with the Lee bounds, and the worker panel
+    (the stayers' change beside all respondents'); none for a country without a frame."""
+    balance = read(in_variable_order("balance", "variable"))
+    if balance.empty:
+        return []
+    names = variable_names(connection, text)
+    balance["variable"] = balance["variable"].map(names)
+    did = read(in_variable_order("did", "outcome"))
+    did["outcome"] = did["outcome"].map(names)
+    estimates = did.rename(columns={"outcome": "label", "did": "estimate"})[["label", "estimate", "ci_low", "ci_high",
+                                                                             "p_holm"]]
+    attrition = labelled(read("select * exclude (country) from marts.attrition where country = $country "
+                              "order by list_position($arms, arm)", arms=list(ARMS)), "arm", "arms", text)
+    panel = labelled(read('select * exclude (country) from marts.worker_panel where country = $country '
+                          'order by list_position($groups, "group")', groups=list(PANEL_GROUPS)),
+                     "group", "panel_groups", text)
+    flagged = (balance["normalized_difference"].abs() > BALANCE_FLAG).tolist()
+    return [
+        ("design_balance", table(balance, currency, text, 3, flagged)
+            + f'<p class="note">{html.escape(text("balance_flag", threshold=BALANCE_FLAG))}</p>'),
+        ("design_did", captioned(charts.draw(estimates_chart, estimates), text("did_axis", flag=FLAG_LEVEL))
+            + table(did, currency, text, 3)),
+        ("design_attrition", table(attrition, currency, text, 3)),
+        ("design_worker_panel", table(panel, currency, text, 3)),
+    ]
 
 
 def country_part(connection: duckdb.DuckDBPyConnection, country: str, name: str, currency: str,
@@ -276,6 +327,7 @@ def country_part(connection: duckdb.DuckDBPyConnection, country: str, name: str,
     # The catalog's summary figures are those of Peru's published evaluation summary.
     sections = [
         ("headline", headline_table(headline, currency, text, later_baseline, with_summary=country == SUMMARY_COUNTRY)),
+        *design_sections(connection, read, currency, text, charts),
         ("distributions", captioned(charts.draw(score_distribution_chart, read(
             f"select wave, global_score from marts.enterprise_scores where {mine} order by wave, ruc")),
             text("global_score_by_wave"))),
