@@ -328,12 +328,15 @@ BROKEN_ACROSS_LINES = """() => {
 def test_no_header_word_nor_figure_is_broken_across_lines_on_screen_or_printed(browser, pipeline: PipelineRun,
                                                                                 file: str) -> None:
     """Issue 28: headers were mart columns broken mid-word (`change_p ct`) and `< 0.001` wrapped. Measured on the
-    text's own line boxes at 1400 px and at the printed page's width, with figures right-aligned and words left."""
+    text's own line boxes at 1400 px and at the printed page's width, with figures right-aligned and words left,
+    and every table as wide as its place at most."""
     for width, media in ((1400, "screen"), (1031, "print")):
         page = browser.new_page(viewport={"width": width, "height": 900})
         page.emulate_media(media=media)
         page.goto((pipeline.publish_dir / file).as_uri())
         assert page.evaluate(BROKEN_ACROSS_LINES) == [], (width, media)
+        assert page.evaluate("() => [...document.querySelectorAll('table')].filter(table => table.getBoundingClientRect()"
+                             ".width > table.parentElement.getBoundingClientRect().width + 1).length") == 0  # no scrolling
         alignments = page.evaluate("() => [...document.querySelectorAll('td')].map(cell => "
                                    "[cell.className, getComputedStyle(cell).textAlign])")
         assert {kind: {align for other, align in alignments if other == kind} for kind, _ in alignments} == {

@@ -11,7 +11,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.transforms import Bbox
 
-from score_pipeline.publish.charts import Charts, grouped_bars_figure
+from score_pipeline.publish.charts import Charts, estimates_figure, grouped_bars_figure
 
 
 def test_a_chart_is_drawn_once_for_the_same_data_and_again_when_its_data_changes(tmp_path: Path) -> None:
@@ -75,3 +75,19 @@ def test_bars_are_horizontal_with_the_first_row_and_bar_on_top_and_labels_as_giv
     top_down_values = [patch.get_width() for patch in sorted(patches, key=lambda patch: -patch.get_y())]
     assert top_down_values == [3.4, 3.8, 3.6, 3.9]  # each item's baseline bar above its endline bar
     assert axis.get_xlabel() == "score 1-5" and [bar for bar in bars if legend.overlaps(bar)] == []
+
+
+def test_estimates_in_different_units_each_get_an_axis_with_zero_in_its_middle() -> None:
+    """The design's DiD chart (contract 8.3): a score's 0.6 and annual sales' 77,803 on one axis would flatten
+    the score; an outcome without an estimate (no enterprise at both waves) is left out; green: Holm p < 0.05."""
+    estimates = pd.DataFrame({"label": ["Global score", "Annual sales", "Unit cost"], "estimate": [0.6, 77803.0, None],
+                              "ci_low": [0.46, -281289.0, None], "ci_high": [0.74, 436894.0, None],
+                              "p_holm": [1e-6, 1.0, None]})
+    figure = estimates_figure(estimates)
+    assert [axis.get_yticklabels()[0].get_text() for axis in figure.axes] == ["Global score", "Annual sales"]
+    for axis, (low, high) in zip(figure.axes, [(0.46, 0.74), (-281289.0, 436894.0)]):
+        left, right = axis.get_xlim()
+        assert left == -right and left < low and high < right  # the interval inside, zero in the middle
+    score_colour = figure.axes[0].lines[0].get_color()
+    assert (score_colour, figure.axes[1].lines[0].get_color()) == ("#2a7", "#777")
+    assert estimates_figure(estimates.iloc[2:]) is None

@@ -13,14 +13,14 @@ from pathlib import Path
 import matplotlib
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from score_pipeline.stats import FLAG_LEVEL, mean_interval
 
 NOTHING_TO_DRAW = ""  # a chart of no figure (a country's first wave has no change, no perceptions yet)
 BAR_HEIGHT_INCHES = 0.16  # one bar of a group of horizontal bars
 LABEL_ROW_INCHES = 0.3  # one row of a chart with a label per row
-PANEL_ROW_INCHES = 0.6  # one row of a chart with an axis per row
+PANEL_ROW_INCHES = 0.5  # one row of a chart with an axis per row
 SCORE_UNIT = "1-5"  # the scores' axis: its meaning is in the caption
 
 
@@ -160,16 +160,17 @@ def interval_chart(changes: pd.DataFrame, pooled: str) -> str:
     return svg(figure)
 
 
-def estimates_chart(estimates: pd.DataFrame) -> str:
+def estimates_figure(estimates: pd.DataFrame) -> Figure | None:
     """Each row's estimate (`label`, `estimate`) with its 95 % interval (`ci_low`, `ci_high`), top to bottom in the
-    frame's order, each on an axis of its own: outcomes in different units (scores, percent, money) are not put
-    on one scale. Green: Holm p (`p_holm`) < FLAG_LEVEL; rows without an estimate are left out."""
+    frame's order, each on an axis of its own with zero in its middle: outcomes in different units (scores,
+    percent, money) are not put on one scale. Green: Holm p (`p_holm`) < FLAG_LEVEL; rows without an estimate
+    are left out (None when no row has one)."""
     rows = estimates.dropna(subset=["estimate"]).reset_index(drop=True)
     if rows.empty:
-        return NOTHING_TO_DRAW
+        return None
     figure = Figure(figsize=(8, PANEL_ROW_INCHES * len(rows)))
     axes = figure.subplots(len(rows), 1, squeeze=False)[:, 0]
-    figure.subplots_adjust(hspace=1.4)
+    figure.subplots_adjust(hspace=1.3)
     for axis, row in zip(axes, rows.itertuples()):
         flagged = pd.notna(row.p_holm) and row.p_holm < FLAG_LEVEL
         low = row.estimate - row.ci_low if pd.notna(row.ci_low) else 0
@@ -178,9 +179,15 @@ def estimates_chart(estimates: pd.DataFrame) -> str:
         axis.axvline(0, color="#000", linewidth=0.8)
         axis.set_yticks([0], [row.label])
         axis.tick_params(axis="x", labelsize=7)
+        axis.xaxis.set_major_locator(MaxNLocator(nbins=6, symmetric=True))
         axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,g}"))  # 400,000, not 400000
         for side in ("top", "right", "left"):
             axis.spines[side].set_visible(False)
         span = max(abs(value) for value in (row.ci_low, row.ci_high, row.estimate) if pd.notna(value)) or 1
         axis.set_xlim(-1.1 * span, 1.1 * span)  # zero in the middle: the sign reads at a glance
-    return svg(figure)
+    return figure
+
+
+def estimates_chart(estimates: pd.DataFrame) -> str:
+    figure = estimates_figure(estimates)
+    return NOTHING_TO_DRAW if figure is None else svg(figure)

@@ -280,7 +280,7 @@ def design_sections(connection: duckdb.DuckDBPyConnection, read: Callable[..., p
         ("design_balance", table(balance, currency, text, 3, flagged)
             + f'<p class="note">{html.escape(text("balance_flag", threshold=BALANCE_FLAG))}</p>'),
         ("design_did", captioned(charts.draw(estimates_chart, estimates), text("did_axis", flag=FLAG_LEVEL))
-            + table(did, currency, text, 3)),
+            + table(did.drop(columns=["t_stat", "df"]), currency, text, 3)),  # in the mart; the interval says more
         ("design_attrition", table(attrition, currency, text, 3)),
         ("design_worker_panel", table(panel, currency, text, 3)),
     ]
