@@ -26,7 +26,15 @@ DID_COLUMNS = ["outcome", "n_treatment", "n_comparison", "change_treatment", "ch
 ATTRITION_COLUMNS = ["arm", "n_baseline", "n_endline", "attrition_pct", "p_difference", "lee_lower", "lee_upper"]
 WORKER_PANEL_COLUMNS = ["group", "n_enterprises", "n_baseline", "n_endline", "baseline_mean", "endline_mean",
                         "change", "p_value"]
-PANEL_GROUPS = ("all", "stayers", "leavers", "joiners")
+LABEL_COLUMNS = {"variable", "outcome", "arm", "group"}
+COUNT_COLUMNS = {"n_treatment", "n_comparison", "n_baseline", "n_endline", "n_enterprises"}
+
+
+def typed(rows: list[dict[str, object]], columns: list[str]) -> pd.DataFrame:
+    """A mart's rows with its columns' types, the same with no row: text labels, counts (nullable), figures."""
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.astype({column: "string" if column in LABEL_COLUMNS else "Int64" if column in COUNT_COLUMNS
+                         else "float64" for column in columns})
 
 
 def mean_or_nan(values: np.ndarray) -> float:
@@ -90,16 +98,14 @@ def by_variable(values: pd.DataFrame, name: str,
 
 def balance(values: pd.DataFrame) -> pd.DataFrame:
     """`balance` of one country from its first wave's values (arm, variable, value), variables in their order."""
-    table = pd.DataFrame(by_variable(values, "variable", balance_row), columns=BALANCE_COLUMNS)
-    return table.astype({"n_treatment": "int64", "n_comparison": "int64"})
+    return typed(by_variable(values, "variable", balance_row), BALANCE_COLUMNS)
 
 
 def did(changes: pd.DataFrame) -> pd.DataFrame:
     """`did` of one country from its enterprises' changes (arm, outcome, value), Holm over its non-null p's."""
-    table = pd.DataFrame(by_variable(changes, "outcome", did_row),
-                         columns=[column for column in DID_COLUMNS if column != "p_holm"])
+    table = typed(by_variable(changes, "outcome", did_row), DID_COLUMNS)
     table["p_holm"] = holm(table["p_value"])
-    return table[DID_COLUMNS].astype({"n_treatment": "int64", "n_comparison": "int64"})
+    return table
 
 
 def fisher_p(observed: dict[str, int], not_observed: dict[str, int]) -> float:
@@ -141,7 +147,7 @@ def attrition(scores: pd.DataFrame) -> pd.DataFrame:
     """`attrition` of one country from its enterprises' global scores (arm, baseline_score, endline_score: at the
     first and the last wave): one row per arm; no rows without enterprises (no frame)."""
     if scores.empty:
-        return pd.DataFrame(columns=ATTRITION_COLUMNS)
+        return typed([], ATTRITION_COLUMNS)
     at_baseline = scores[scores["baseline_score"].notna()]
     n_baseline = {arm: int((at_baseline["arm"] == arm).sum()) for arm in ARMS}
     observed = {arm: arm_values(at_baseline, arm, "endline_score") for arm in ARMS}
@@ -151,7 +157,7 @@ def attrition(scores: pd.DataFrame) -> pd.DataFrame:
     rows = [{"arm": arm, "n_baseline": n_baseline[arm], "n_endline": len(observed[arm]),
              "attrition_pct": (1 - len(observed[arm]) / n_baseline[arm]) * 100 if n_baseline[arm] else NAN,
              "p_difference": p_difference, "lee_lower": lee_lower, "lee_upper": lee_upper} for arm in ARMS]
-    return pd.DataFrame(rows, columns=ATTRITION_COLUMNS).astype({"n_baseline": "int64", "n_endline": "int64"})
+    return typed(rows, ATTRITION_COLUMNS)
 
 
 def published_mean(values: np.ndarray) -> float:
@@ -172,7 +178,7 @@ def worker_panel(respondents: pd.DataFrame) -> pd.DataFrame:
     worker_code: null for an anonymous one, score): the groups all, stayers, leavers, joiners; no rows when no
     respondent has a code."""
     if respondents["worker_code"].isna().all():
-        return pd.DataFrame(columns=WORKER_PANEL_COLUMNS)
+        return typed([], WORKER_PANEL_COLUMNS)
     baseline, endline = (respondents[respondents["is_endline"] == at] for at in (False, True))
     coded = {"baseline": baseline.dropna(subset=["worker_code"]).set_index(["ruc", "worker_code"]),
              "endline": endline.dropna(subset=["worker_code"]).set_index(["ruc", "worker_code"])}
@@ -191,6 +197,5 @@ def worker_panel(respondents: pd.DataFrame) -> pd.DataFrame:
         same_workers.update(change=float((after - before).mean()), p_value=paired_change(before, after)["p_value"])
     leaving = {**panel_group("leavers", leavers, leavers.iloc[0:0]), "n_endline": None}
     joining = {**panel_group("joiners", joiners.iloc[0:0], joiners), "n_baseline": None}
-    table = pd.DataFrame([every, same_workers, leaving, joining], columns=WORKER_PANEL_COLUMNS)
-    return table.astype({"n_enterprises": "int64", "n_baseline": "Int64", "n_endline": "Int64"})
+    return typed([every, same_workers, leaving, joining], WORKER_PANEL_COLUMNS)
 

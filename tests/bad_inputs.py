@@ -999,7 +999,102 @@ CORRECTION_CASES: tuple[Case, ...] = tuple(Case(name, instrument, damage, unchan
     ("log_for_a_wave_that_does_not_exist", "perfil_empresa", "the log is saved as `2019-endine.csv` (a typo)",
      profile_log({}), Unapplied("2019-endine.csv: no wave folder '2019-endine'"), "2019-endine"),
 ))
-CASES = CASES + CORRECTION_CASES + ISSUE_26_CASES
+
+
+# Issue 29 (contract v3, section 8): the sample frame `muestra.csv` of a country's first wave, and worker codes.
+FRAME = Delimited("muestra.csv", "utf-8-sig", ";")
+PROFILE_ENTERPRISES = 52  # the rows of Peru's profile sheets, each an enterprise of the frame written below
+
+
+def frame_of_the_profile(folder: Path) -> list[list[str]]:
+    """A clean frame of the wave's profile enterprises: alternately treated and comparison, in two strata."""
+    sheet = openpyxl.load_workbook(folder / "perfil_empresa.xlsx", read_only=True)["perfil"]
+    identifiers = [ruc(row[0]) for row in sheet.iter_rows(min_row=4, values_only=True) if ruc(row[0])]
+    return [["ruc", "grupo", "estrato"]] + [[identifier, ("tratamiento", "comparacion")[i % 2], "Lima" if i < 20 else "Provincias"]
+                                            for i, identifier in enumerate(identifiers)]
+
+
+def with_frame(edit: Callable[[list[list[str]]], list[list[str]] | None] = lambda rows: None) -> Callable[[Path], Path]:
+    """The wave given a frame of its profile enterprises, changed by `edit`, listed in SHA256SUMS (the reseal)."""
+    def make(folder: Path) -> Path:
+        rows = frame_of_the_profile(folder)
+        write_rows(folder, FRAME, edit(rows) or rows)
+        return folder
+    return make
+
+
+def comparison_in_every_spelling(rows: list[list[str]]) -> None:
+    spellings = ("Comparación", "COMPARACIÓN", "comparación", "Comparacion", " comparacion ", "COMPARACION")
+    for n, row in enumerate(r for r in rows[1:] if r[1] == "comparacion"):
+        row[1] = spellings[n % len(spellings)]
+    rows[1][1] = "Tratamiento"
+
+
+def frame_bad_check_digit(rows: list[list[str]]) -> None:
+    rows[3][0] = bad_check_digit(rows[3][0])
+
+
+def frame_another_group(rows: list[list[str]]) -> None:
+    rows[4][1] = "control"
+
+
+def frame_listed_twice(rows: list[list[str]]) -> list[list[str]]:
+    """The fifth enterprise listed again (dashed), in the other arm."""
+    again = [f"{rows[5][0][:2]}-{rows[5][0][2:10]}-{rows[5][0][10]}", "comparacion" if rows[5][1] == "tratamiento" else "tratamiento", ""]
+    return [*rows, again]
+
+
+def frame_unknown_enterprise(rows: list[list[str]]) -> list[list[str]]:
+    return [*rows, [UNKNOWN_VALID_RUC, "tratamiento", "Lima"]]
+
+
+def frame_outside_the_first_wave(folder: Path) -> Path:
+    return with_baseline(with_frame())(folder)
+
+
+def frame_not_listed(folder: Path) -> Path:
+    """The frame copied into the folder after its SHA256SUMS was written."""
+    return with_frame()(folder)
+
+
+def with_worker_codes(rows: list[list[str]]) -> list[list[str]]:
+    """A `Código trabajador` column: each respondent its own code, but the 2nd respondent of the first row's
+    enterprise typed with the 1st one's code (in lower case, with spaces: the same code, contract 8.2)."""
+    header = rows[0]
+    column = header.index("Área") + 1
+    first = rows[1][1].strip()
+    same_enterprise = next(i for i, row in enumerate(rows) if i > 1 and row[1].strip() == first)
+    codes = [f"T-{n:04d}" for n in range(len(rows))]
+    codes[same_enterprise] = f"  {codes[1].lower()} "
+    return [row[:column] + [("Código trabajador" if i == 0 else codes[i])] + row[column:] for i, row in enumerate(rows)]
+
+
+ISSUE_29_CASES: tuple[Case, ...] = (
+    Case("frame_comparison_in_any_case_and_accent", "muestra",
+         "a frame whose `grupo` writes `Comparación`, `COMPARACIÓN`, ` comparacion `, `Tratamiento`...",
+         with_frame(comparison_in_every_spelling), Loaded(rows_received=PROFILE_ENTERPRISES), wave=BASELINE),
+    Case("frame_bad_check_digit", "muestra", "a frame row's RUC with its check digit changed",
+         with_frame(frame_bad_check_digit),
+         Loaded(rows_received=PROFILE_ENTERPRISES, rows_rejected=1, reason="fails its check digit"), wave=BASELINE),
+    Case("frame_unknown_group", "muestra", "a frame row's `grupo` is `control`",
+         with_frame(frame_another_group),
+         Loaded(rows_received=PROFILE_ENTERPRISES, rows_rejected=1, reason="grupo 'control' is not tratamiento or comparacion"),
+         wave=BASELINE),
+    Case("frame_enterprise_listed_twice", "muestra", "an enterprise listed again (RUC with dashes), in the other arm",
+         with_frame(frame_listed_twice),
+         Loaded(rows_received=PROFILE_ENTERPRISES + 1, rows_rejected=2, reason="is listed 2 times"), wave=BASELINE),
+    Case("frame_unknown_enterprise", "muestra", "a frame row with a valid RUC of no enterprise of the profile sheets",
+         with_frame(frame_unknown_enterprise), Loaded(rows_received=PROFILE_ENTERPRISES + 1, unknown_enterprises=1),
+         wave=BASELINE),
+    Case("frame_outside_the_first_wave", "drop", "a frame (listed in SHA256SUMS) in the midterm, not the first wave",
+         frame_outside_the_first_wave, Accepted("muestra.csv (not the first wave 2017-baseline")),
+    Case("frame_not_in_sha256sums", "drop", "a frame in the first wave that SHA256SUMS does not list",
+         frame_not_listed, Accepted("muestra.csv (not in SHA256SUMS)"), wave=BASELINE, reseal=False),
+    Case("workers_code_used_twice", "encuesta_trabajadores",
+         "a `Código trabajador` column, one code typed for two respondents of one enterprise (`T-0001`, `  t-0001 `)",
+         edit_rows(WORKERS, with_worker_codes), Loaded(values_invalid=2, reason="worker code used 2 times")),
+)
+CASES = CASES + CORRECTION_CASES + ISSUE_26_CASES + ISSUE_29_CASES
 CASES_BY_NAME = {case.name: case for case in CASES}
 
 

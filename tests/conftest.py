@@ -22,12 +22,14 @@ import pytest
 from score_pipeline.resources import RawRootResource, WarehouseResource
 from score_pipeline.settings import DBT_PROJECT_DIR, LOCAL_INSTANCE_CONFIG, PROJECT_ROOT
 
-SAMPLE_ROOT = PROJECT_ROOT / "data" / "raw"  # the shipped programme root: pe and co
+SAMPLE_ROOT = PROJECT_ROOT / "data" / "raw"  # the shipped programme root: pe, co and gh
 SAMPLE_RAW = SAMPLE_ROOT / "pe"  # Peru's waves, the calibrated sample the evaluation summary describes
 SAMPLE_CORRECTIONS = PROJECT_ROOT / "data" / "corrections" / "pe"
 SAMPLE_WAVES = ("2017-baseline", "2018-midterm", "2019-endline")
 COLOMBIA_RAW = SAMPLE_ROOT / "co"
 COLOMBIA_WAVES = ("2019-baseline", "2020-midterm", "2021-endline")
+GHANA_RAW = SAMPLE_ROOT / "gh"  # synthetic, with an evaluation design (contract 8): a sample frame and worker codes
+GHANA_WAVES = ("2022-baseline", "2023-midterm", "2024-endline")
 
 
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="score_pipeline_tests_"))

@@ -230,10 +230,14 @@ class Wave:
 class Reference:
     """The figures of the evaluation computed from a raw root."""
 
-    def __init__(self, raw_root: Path, identifier: Callable[[object], str | None] = ruc):
+    def __init__(self, raw_root: Path, identifier: Callable[[object], str | None] = ruc,
+                 enterprises: frozenset[str] | None = None):
+        """`enterprises`: those the figures describe (the treated ones of a country with a sample frame, contract
+        8.1); by default every enterprise of the profile sheets."""
         folders = sorted(p for p in raw_root.iterdir() if p.is_dir() and re.fullmatch(r"\d{4}-[a-z0-9_-]+", p.name))
         profiles = [pd.read_excel(f / "perfil_empresa.xlsx", sheet_name="perfil", header=2, dtype=object) for f in folders]
-        known = frozenset(r for frame in profiles for r in frame["RUC"].map(identifier) if isinstance(r, str))
+        known = enterprises if enterprises is not None else frozenset(
+            r for frame in profiles for r in frame["RUC"].map(identifier) if isinstance(r, str))
         self.waves = [Wave(f.name, f, known, identifier) for f in folders]
         self.baseline, self.endline = self.waves[0], self.waves[-1]
 
@@ -317,6 +321,8 @@ COST_STRUCTURES = ("Mano de obra", "Insumos nacionales", "Insumos importados")
 EFFECTS = ("positivo", "ninguno", "negativo", "no_sabe")
 INFLUENCE = ("mucho", "algo", "nada", "no_sabe")
 SEXES = ("f", "m", "mujer", "hombre")
+ARMS = ("tratamiento", "comparacion")  # contract 8.1's grupo, folded (any case, `comparación` too)
+WORKER_CODE = "Código trabajador"  # contract 8.2: optional
 NOT_AVAILABLE = ("", "ND", "-")
 PLAIN_NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")  # decisions: a comma only between thousands
 KPI_SHORT = {"accidents": "accidents", "absenteeism": "absenteeism", "turnover": "turnover", "defects": "defects",
@@ -353,9 +359,10 @@ def pattern_scheme(pattern: str) -> Callable[[object], str | None]:
     return identifier
 
 
-def gh_tin(raw: object) -> str | None:
-    """A Ghana TIN (the GRA's rule): a letter P, C, G, Q or V, `00`, eight more characters, the last a check digit:
-    the sum of the nine digits after the letter weighted 1..9, mod 11 (10 written X)."""
+def tin(raw: object) -> str | None:
+    """A Ghanaian TIN (Ghana Revenue Authority) from its spellings: eleven characters, a letter P, C, G, Q or V, then
+    `00`, seven digits and a check character: the sum of the 2nd to the 10th characters' digits weighted 1 to 9,
+    mod 11, written X for 10. Written from the GRA's rule, not python-stdnum's code."""
     if not present(raw) or str(raw).strip() == "":
         return None
     text = compact(raw).upper()
@@ -365,7 +372,7 @@ def gh_tin(raw: object) -> str | None:
     return text if text[10] == ("X" if check == 10 else str(check)) else None
 
 
-SCHEMES: dict[str, Callable[[object], str | None]] = {"pe.ruc": ruc, "co.nit": nit, "gh.tin": gh_tin}
+SCHEMES: dict[str, Callable[[object], str | None]] = {"pe.ruc": ruc, "co.nit": nit, "gh.tin": tin}
 
 
 def iso_date(raw: object, today: pd.Timestamp) -> tuple[object, bool]:
@@ -772,6 +779,27 @@ class CountryWave:
         return extract
 
     @cached_property
+    def sample_frame_rows(self) -> list[Row]:
+        """Contract 8.1 and 8.3: `muestra.csv` of the country's first wave, when its SHA256SUMS lists it. A row is
+        rejected for an invalid identifier, an identifier listed more than once (every row of it), a `grupo`
+        other than the two arms (any case and accent), or an identifier in no profile sheet of the country."""
+        path = self.folder / "muestra.csv"
+        first = self.folder == self.country.wave_folders[0]
+        if not first or not path.exists() or "muestra.csv" not in read_sha256sums(self.folder):
+            return []
+        _, rows, _ = read_lines(path, ";")
+        for row in rows:
+            if row.fate == "loaded":
+                row.ruc_n = self.country.identifier(row.cells.get("ruc"))
+                row.fate = "loaded" if row.ruc_n is not None else "rejected"
+        listed = [r.ruc_n for r in rows if r.fate == "loaded"]
+        for row in rows:
+            if row.fate == "loaded" and (listed.count(row.ruc_n) > 1 or row.ruc_n not in self.known
+                                         or fold(row.cells.get("grupo")) not in ARMS):
+                row.fate = "rejected"
+        return rows
+
+    @cached_property
     def case_study_rows(self) -> list[Row]:
         import yaml
 
@@ -858,8 +886,14 @@ class CountryWave:
         columns = {item: next(h for h in headers if h.startswith(prefix + " "))
                    for item, prefix in zip(items["item_id"], items["header_prefix"])}
         records, invalid = [], 0
-        for row in self.workers_extract.loaded():
-            record = {"ruc_n": row.ruc_n}
+        loaded = self.workers_extract.loaded()
+        # contract 8.2: a code trimmed, case-insensitive; used twice in an enterprise, invalid in both rows (8.3)
+        code_of = {id(row): str(row.cells.get(WORKER_CODE) or "").strip().upper() for row in loaded}
+        uses = Counter((row.ruc_n, code_of[id(row)]) for row in loaded if code_of[id(row)])
+        for row in loaded:
+            repeated = uses[(row.ruc_n, code_of[id(row)])] > 1
+            invalid += repeated
+            record = {"ruc_n": row.ruc_n, "code": None if repeated else code_of[id(row)] or None}
             for item, header in columns.items():
                 record[item], bad = label_cell(str(row.cells.get(header, "")))
                 invalid += bad
@@ -867,29 +901,8 @@ class CountryWave:
             invalid += sex != "" and sex not in SEXES
             records.append(record)
         self.workers_invalid = invalid
-        frame = pd.DataFrame.from_records(records, columns=["ruc_n", *columns])
+        frame = pd.DataFrame.from_records(records, columns=["ruc_n", "code", *columns])
         return frame.astype({item: float for item in columns})
-
-    @cached_property
-    def code_uses(self) -> tuple[list[str | None], Counter]:
-        """Contract 8.2: each loaded respondent's `Código trabajador` (in worker_answers' order), trimmed and upper
-        case, None when empty or absent; and how many times each (enterprise, code) is used."""
-        header = next((h for h in self.workers_extract.headers if fold(h) == "codigo trabajador"), None)
-        rows = self.workers_extract.loaded()
-        codes = [str(row.cells.get(header, "")).strip().upper() or None if header else None for row in rows]
-        return codes, Counter((row.ruc_n, code) for row, code in zip(rows, codes) if code)
-
-    @property
-    def worker_codes(self) -> list[str | None]:
-        """The codes of worker_answers' respondents; a code used twice in the enterprise is None (anonymous)."""
-        codes, used = self.code_uses
-        return [code if code and used[(row.ruc_n, code)] == 1 else None
-                for row, code in zip(self.workers_extract.loaded(), codes)]
-
-    @property
-    def codes_used_twice(self) -> int:
-        """8.3: the respondents of a code used more than once, each an invalid value."""
-        return sum(times for times in self.code_uses[1].values() if times > 1)
 
     @cached_property
     def training(self) -> pd.DataFrame:
@@ -1002,7 +1015,7 @@ class CountryReference:
             for ruc_n, s in self.scores[wave.key].iterrows():
                 rows.append({"ruc": ruc_n, "wave": wave.key, "global_score": s["global"],
                              **{f"score_m{i}": s[f"m{i}"] for i in range(1, 6)},
-                             "n_practices_scored": int(s["n_practices_scored"]), "arm": self.frame_arms.get(ruc_n)})
+                             "n_practices_scored": int(s["n_practices_scored"]), "arm": self.arms.get(ruc_n)})
         return pd.DataFrame(rows)
 
     def category_scores(self) -> pd.DataFrame:
@@ -1015,7 +1028,7 @@ class CountryReference:
                 module, category = code.split(".", 1)
                 for ruc_n, value in frame[code].items():
                     rows.append({"ruc": ruc_n, "wave": wave.key, "module": module, "category": category,
-                                 "score": value, "arm": self.frame_arms.get(ruc_n)})
+                                 "score": value, "arm": self.arms.get(ruc_n)})
         return pd.DataFrame(rows)
 
     def wave_summary(self) -> pd.DataFrame:
@@ -1210,8 +1223,7 @@ class CountryReference:
             extracts = {"practicas_gestion": (wave.practices_extract, lambda: wave.practices_invalid, wave.practices),
                         "perfil_empresa": (wave.profile_extract, lambda: wave.profile_invalid, wave.profile),
                         "autoevaluacion": (wave.self_assessment_extract, lambda: wave.self_assessment_invalid, wave.self_assessment),
-                        "encuesta_trabajadores": (wave.workers_extract,
-                                                  lambda: wave.workers_invalid + wave.codes_used_twice, wave.worker_answers),
+                        "encuesta_trabajadores": (wave.workers_extract, lambda: wave.workers_invalid, wave.worker_answers),
                         "registro_capacitacion": (wave.training_extract, lambda: wave.training_invalid, wave.training)}
             for instrument in INSTRUMENTS:
                 if instrument == "estudios_caso":
@@ -1226,13 +1238,18 @@ class CountryReference:
                              "rows_rejected": fates.count("rejected"), "values_invalid": invalid,
                              "corrections_applied": statuses.count("applied"),
                              "corrections_not_applied": len(statuses) - statuses.count("applied")})
-        if self.frame_rows is not None:  # 8.3: the frame's row, in the first wave, only rejects to count
-            rejected = sum(not kept for _, _, kept in self.frame_rows)
-            rows.append({"wave": self.baseline.key, "instrument": "muestra", "rows_received": len(self.frame_rows),
-                         "rows_loaded": len(self.frame_rows) - rejected, "duplicates_removed": 0,
-                         "rows_rejected": rejected, "values_invalid": 0, "corrections_applied": 0,
-                         "corrections_not_applied": 0})
+            if wave.sample_frame_rows:  # contract 8.3: no duplicates removed, no invalid values, no corrections
+                fates = [r.fate for r in wave.sample_frame_rows]
+                rows.append({"wave": wave.key, "instrument": "muestra", "rows_received": len(fates),
+                             "rows_loaded": fates.count("loaded"), "duplicates_removed": 0,
+                             "rows_rejected": fates.count("rejected"), "values_invalid": 0,
+                             "corrections_applied": 0, "corrections_not_applied": 0})
         return pd.DataFrame(rows)
+
+    @cached_property
+    def arms(self) -> dict[str, str]:
+        """Contract 8.1: each enterprise of the frame's loaded rows -> its arm (`tratamiento`, `comparacion`)."""
+        return {row.ruc_n: fold(row.cells.get("grupo")) for row in self.baseline.sample_frame_rows if row.fate == "loaded"}
 
     def arrived(self, wave: CountryWave) -> dict[str, set[str]]:
         """The instruments of each enterprise that arrived (loaded rows) in a wave."""
@@ -1261,7 +1278,7 @@ class CountryReference:
             for name in wave_names:
                 row["wave_" + name.replace("-", "_")] = sorted(arrived.get(name, {}).get(ruc_n, set()))
             row["n_waves_complete"] = sum(set(SURVEY_INSTRUMENTS) <= arrived[w.key].get(ruc_n, set()) for w in self.waves)
-            row["arm"] = self.frame_arms.get(ruc_n)
+            row["arm"] = self.arms.get(ruc_n)
             rows.append(row)
         return pd.DataFrame(rows)
 
@@ -1281,7 +1298,7 @@ class CountryReference:
             rows.append({"ruc": ruc_n, "size": size, "modules_completed": modules,
                          "contribution_usd": float(mine["aporte_usd"].sum()),
                          "contribution_by_rule_usd": None if per_module is None else modules * per_module,
-                         "arm": self.frame_arms.get(ruc_n)})
+                         "arm": self.arms.get(ruc_n)})
         return pd.DataFrame(rows)
 
     def case_studies(self) -> pd.DataFrame:
@@ -1317,37 +1334,17 @@ class CountryReference:
 
     # -- contract 8: the evaluation design
     @cached_property
-    def frame_rows(self) -> list[tuple[str | None, str, bool]] | None:
-        """8.1: the first wave's muestra.csv, read only when its SHA256SUMS lists it (None otherwise): each row's
-        identifier, arm and whether it is kept (a valid identifier of the profile sheets, listed once, a known
-        grupo)."""
-        folder = self.baseline.folder
-        if not (folder / "muestra.csv").exists() or "muestra.csv" not in read_sha256sums(folder):
-            return None
-        rows = read_csv(folder / "muestra.csv", ";")
-        rows = rows.rename(columns={c: fold(c) for c in rows.columns})
-        listed = [(self.country.identifier(row["ruc"]), fold(row["grupo"])) for _, row in rows.iterrows()]
-        times = Counter(identifier for identifier, _ in listed if identifier is not None)
-        return [(identifier, arm, identifier in self.known and times[identifier] == 1 and arm in DESIGN_ARMS)
-                for identifier, arm in listed]
-
-    @cached_property
-    def frame_arms(self) -> dict[str, str]:
-        """8.1: identifier -> arm, of the frame's rows kept."""
-        return {identifier: arm for identifier, arm, kept in self.frame_rows or [] if kept}
-
-    @cached_property
     def design_arms(self) -> dict[str, str]:
         """8.1: the enterprises of the design marts: listed, and not a comparison enterprise with training records."""
         trained = {ruc_n for wave in self.waves for ruc_n in wave.training["ruc_n"]}
-        return {ruc_n: arm for ruc_n, arm in self.frame_arms.items() if not (arm == "comparacion" and ruc_n in trained)}
+        return {ruc_n: arm for ruc_n, arm in self.arms.items() if not (arm == "comparacion" and ruc_n in trained)}
 
     @cached_property
     def participants(self) -> frozenset[str]:
         """8.1: the participant marts' enterprises: every one without a frame, the treated ones with a frame."""
-        if not self.frame_arms:
+        if not self.arms:
             return self.known
-        return frozenset(ruc_n for ruc_n, arm in self.frame_arms.items() if arm == "tratamiento")
+        return frozenset(ruc_n for ruc_n, arm in self.arms.items() if arm == "tratamiento")
 
     def participating(self, frame: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
         """The rows (indexed by identifier) of the participants."""
@@ -1377,7 +1374,7 @@ class CountryReference:
         values = self.design_values(self.baseline)
         rows = []
         for variable in values.columns if self.design_arms else []:
-            t, c = (self.arm_values(values[variable], arm) for arm in DESIGN_ARMS)
+            t, c = (self.arm_values(values[variable], arm) for arm in ARMS)
             welch = welch_by_formula(t, c)
             mean_t, mean_c = mean_or_none(t), mean_or_none(c)
             difference = None if mean_t is None or mean_c is None else mean_t - mean_c
@@ -1393,7 +1390,7 @@ class CountryReference:
         first, last = self.design_values(self.baseline), self.design_values(self.endline)
         rows = []
         for outcome in first.columns if self.design_arms else []:
-            t, c = (self.arm_values(last[outcome] - first[outcome], arm) for arm in DESIGN_ARMS)
+            t, c = (self.arm_values(last[outcome] - first[outcome], arm) for arm in ARMS)
             change_t, change_c = mean_or_none(t), mean_or_none(c)
             row = {"outcome": outcome, "n_treatment": len(t), "n_comparison": len(c), "change_treatment": change_t,
                    "change_comparison": change_c,
@@ -1417,26 +1414,26 @@ class CountryReference:
             return pd.DataFrame(columns=ATTRITION_COLUMNS)
         first, last = self.scores[self.baseline.key]["global"], self.scores[self.endline.key]["global"]
         at_first = {arm: [r for r, a in self.design_arms.items() if a == arm and pd.notna(first.get(r))]
-                    for arm in DESIGN_ARMS}
-        observed = {arm: [float(last[r]) for r in at_first[arm] if pd.notna(last.get(r))] for arm in DESIGN_ARMS}
-        n = {arm: len(at_first[arm]) for arm in DESIGN_ARMS}
+                    for arm in ARMS}
+        observed = {arm: [float(last[r]) for r in at_first[arm] if pd.notna(last.get(r))] for arm in ARMS}
+        n = {arm: len(at_first[arm]) for arm in ARMS}
         p_difference = None
         if all(n.values()):
             p_difference = float(fisher_by_enumeration(
-                [[len(observed[arm]), n[arm] - len(observed[arm])] for arm in DESIGN_ARMS]))
+                [[len(observed[arm]), n[arm] - len(observed[arm])] for arm in ARMS]))
         lower, upper = lee_by_brute_force(observed, n)
         return pd.DataFrame([{"arm": arm, "n_baseline": n[arm], "n_endline": len(observed[arm]),
                               "attrition_pct": ratio(float(n[arm] - len(observed[arm])), float(n[arm]), 100),
                               "p_difference": p_difference, "lee_lower": lower, "lee_upper": upper}
-                             for arm in DESIGN_ARMS], columns=ATTRITION_COLUMNS)
+                             for arm in ARMS], columns=ATTRITION_COLUMNS)
 
     def panel_respondents(self, wave: CountryWave) -> pd.DataFrame:
         """The scored respondents (2.4) of the panel's enterprises (the design's, every one without a frame)."""
         answers = wave.worker_answers
         items = [f"w{i:02d}" for i in range(1, 15)]
-        frame = pd.DataFrame({"ruc": answers["ruc_n"], "code": wave.worker_codes,
+        frame = pd.DataFrame({"ruc": answers["ruc_n"], "code": answers["code"],
                               "score": answers[items].mean(axis=1).where(answers[items].notna().sum(axis=1) >= 10)})
-        enterprises = self.design_arms if self.frame_arms else self.known
+        enterprises = self.design_arms if self.arms else self.known
         return frame[frame["score"].notna() & frame["ruc"].isin(list(enterprises))]
 
     def worker_panel(self) -> pd.DataFrame:
@@ -1501,7 +1498,6 @@ def programme_summary_row(inputs: list[dict[str, object]]) -> dict[str, object]:
             "pct_positive_effects": ratio(float(positive[0]), float(positive[1]), 100)}
 
 
-DESIGN_ARMS = ("tratamiento", "comparacion")
 DESIGN_KPIS = ("accidents", "absenteeism", "turnover", "defects", "raw_material_waste", "unit_cost")
 BALANCE_COLUMNS = ["variable", "n_treatment", "n_comparison", "mean_treatment", "mean_comparison", "difference",
                    "normalized_difference", "p_value"]
@@ -1557,7 +1553,7 @@ def lee_by_brute_force(observed: dict[str, list[float]], n: dict[str, int]) -> t
     treatment - comparison difference of means kept."""
     if not observed["tratamiento"] or not observed["comparacion"]:
         return None, None
-    share = {arm: Fraction(len(observed[arm]), n[arm]) for arm in DESIGN_ARMS}
+    share = {arm: Fraction(len(observed[arm]), n[arm]) for arm in ARMS}
     trimmed = "tratamiento" if share["tratamiento"] >= share["comparacion"] else "comparacion"
     other = "comparacion" if trimmed == "tratamiento" else "tratamiento"
     scores = sorted(observed[trimmed])

@@ -75,7 +75,7 @@ def test_sql_reads_the_published_marts_and_nothing_else(pipeline: PipelineRun, t
         assert reason in printed.err, printed.err
     assert digests(pipeline.publish_dir) == published
     assert main(["sql", "select count(*) as n from marts.programme_summary", "--format", "csv"]) == 0
-    assert capsys.readouterr().out.split() == ["n", "3"]  # pe, co and the programme
+    assert capsys.readouterr().out.split() == ["n", "4"]  # co, gh, pe and the programme
 
 
 def test_sql_without_a_publication_says_what_to_do(isolated: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -212,8 +212,8 @@ def test_sql_without_a_query_reads_statements_and_goes_on_after_a_failing_one(pi
                           capture_output=True, text=True, timeout=120, env=os.environ.copy())
     assert done.returncode == 1, done.stderr
     lines = [line for line in done.stdout.splitlines() if line]
-    assert lines[:4] == ["country,n_pairs", "all,82", "co,30", "pe,52"]
-    assert lines[4].startswith("query failed: Catalog Error: Table with name nowhere does not exist")
+    assert lines[:5] == ["country,n_pairs", "all,115", "co,30", "gh,33", "pe,52"]  # Ghana's treated enterprises
+    assert lines[5].startswith("query failed: Catalog Error: Table with name nowhere does not exist")
     assert lines[-2:] == ["peru_rows", "156"]  # 52 firms x 3 waves
 
 

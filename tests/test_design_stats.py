@@ -227,3 +227,17 @@ def test_worker_panel_under_five_at_one_wave_and_without_codes() -> None:
     assert pd.isna(every["change"]) and pd.isna(every["p_value"])
     anonymous = respondents([("A", at, None, 3.0) for at in (False, True) for _ in range(6)])
     assert worker_panel(anonymous).empty
+
+
+@pytest.mark.parametrize(("compute", "columns"), [
+    (balance, ["arm", "variable", "value"]), (did, ["arm", "outcome", "value"]),
+    (attrition, ["arm", "baseline_score", "endline_score"]),
+    (worker_panel, ["ruc", "is_endline", "worker_code", "score"]),
+])
+def test_a_country_without_a_design_has_no_rows_and_typed_columns(compute, columns: list[str]) -> None:
+    """8.3: the marts are published empty where no country has a frame: their columns keep text, count and
+    figure types (a column of no value would otherwise have no type in DuckDB or Parquet)."""
+    table = compute(pd.DataFrame(columns=columns))
+    assert table.empty
+    kinds = {str(dtype) for dtype in table.dtypes}
+    assert kinds == {"string", "Int64", "float64"}

@@ -9,12 +9,13 @@ from html.parser import HTMLParser
 import duckdb
 import pandas as pd
 import pytest
-from conftest import COLOMBIA_WAVES, SAMPLE_WAVES, PipelineRun
-from reference import Reference, number
+from conftest import COLOMBIA_WAVES, GHANA_RAW, GHANA_WAVES, SAMPLE_WAVES, PipelineRun
+from reference import Country, CountryReference, Reference, number, read_csv
 
 from score_pipeline.core.identifiers import normalise_ruc
 from score_pipeline.quality.field_checks import (
-    PANEL_INSTRUMENTS, PROFILE_NUMBERS, confirmed_cells, missing_instruments, outliers,
+    PANEL_INSTRUMENTS, PROFILE_NUMBERS, attrition_so_far, confirmed_cells, contaminated, missing_instruments, outliers,
+    without_arm,
 )
 
 
@@ -92,9 +93,9 @@ class Tables(HTMLParser):
             self.cell = None
 
 
-def page(pipeline: PipelineRun, wave: str) -> Tables:
+def page(pipeline: PipelineRun, wave: str, country: str = "pe") -> Tables:
     parsed = Tables()
-    parsed.feed((pipeline.warehouse.parent / "field_checks" / "pe" / f"{wave}.html").read_text(encoding="utf-8"))
+    parsed.feed((pipeline.warehouse.parent / "field_checks" / country / f"{wave}.html").read_text(encoding="utf-8"))
     return parsed
 
 
@@ -137,4 +138,73 @@ def test_the_waves_run_links_its_page(pipeline: PipelineRun) -> None:
     records = DagsterInstance.get().fetch_materializations(AssetKey(["quality", "field_checks"]), limit=20).records
     linked = {r.partition_key: r.asset_materialization.metadata["field_checks"].value for r in reversed(records)}
     assert linked == {f"{country}/{wave}": str(pipeline.warehouse.parent / "field_checks" / country / f"{wave}.html")
-                      for country, waves in (("pe", SAMPLE_WAVES), ("co", COLOMBIA_WAVES)) for wave in waves}
+                      for country, waves in (("pe", SAMPLE_WAVES), ("co", COLOMBIA_WAVES), ("gh", GHANA_WAVES))
+                      for wave in waves}
+
+
+# -- contract 8: the design's checks --------------------------------------------------------------------------
+
+ARMS_BY_HAND = pd.DataFrame({"ruc": ["t1", "t2", "t3", "c1", "c2", "c3", "c4"],
+                             "arm": ["tratamiento"] * 3 + ["comparacion"] * 4})
+
+
+def test_an_enterprise_the_frame_does_not_list_has_no_arm() -> None:
+    panel = pd.DataFrame({"ruc": ["t1", "c1", "x"], "business_name": ["T1", "C1", "X"]})
+    assert without_arm(panel, ARMS_BY_HAND).to_dict("records") == [{"ruc": "x", "business_name": "X"}]
+
+
+def test_a_comparison_enterprise_with_training_records_is_contaminated() -> None:
+    panel = pd.DataFrame({"ruc": ["t1", "c1", "c2"], "business_name": ["T1", "C1", "C2"]})
+    training = pd.DataFrame({"ruc": ["t1", "c2", "c2", "c4"], "module": [1, 2, 1, 1]})  # t1 treated: not contaminated
+    found = contaminated(panel, ARMS_BY_HAND, training)
+    assert found.to_dict("records") == [{"ruc": "c2", "business_name": "C2", "modules": "1, 2"},
+                                        {"ruc": "c4", "business_name": None, "modules": "1"}]  # c4 not in this sheet
+    assert contaminated(panel, ARMS_BY_HAND.iloc[0:0], training).empty  # no frame, no arm
+
+
+def test_attrition_so_far_follows_the_arms_scored_at_the_first_wave() -> None:
+    # treated: t1, t2 scored first, t1 now: 1 - 1/2 = 50 %; comparison: c1, c2, c3 first (c4 contaminated aside),
+    # c1, c2, c3 now: 0 %; t3 scored now only: not followed
+    found = attrition_so_far(ARMS_BY_HAND, {"c4"}, {"t1", "t2", "c1", "c2", "c3", "c4"}, {"t1", "t3", "c1", "c2", "c3"})
+    assert found.to_dict("records") == [
+        {"arm": "tratamiento", "n_first_wave": 2, "n_this_wave": 1, "attrition_pct": 50.0},
+        {"arm": "comparacion", "n_first_wave": 3, "n_this_wave": 3, "attrition_pct": 0.0}]
+    nobody = attrition_so_far(ARMS_BY_HAND, set(), set(), set())
+    assert nobody["n_first_wave"].tolist() == [0, 0] and nobody["attrition_pct"].isna().all()
+
+
+@pytest.fixture(scope="module")
+def ghana() -> CountryReference:
+    return CountryReference(Country.read(GHANA_RAW), None)
+
+
+@pytest.mark.parametrize("wave", GHANA_WAVES)
+def test_ghanas_pages_show_its_design_from_the_raw_files(pipeline: PipelineRun, ghana: CountryReference, wave: str) -> None:
+    tables = page(pipeline, wave, "gh")
+    data = next(w for w in ghana.waves if w.key == wave)
+    profile = {r.ruc_n for r in data.profile_extract.loaded()}
+    arms = ghana.arms  # the frame's accepted rows, read from muestra.csv
+    assert [row[0] for row in tables.rows.get("without-arm", []) if row] == sorted(profile - set(arms))
+    trained = {r.ruc_n for r in data.training_extract.loaded()}
+    tainted = sorted(r for r in trained if arms.get(r) == "comparacion")
+    assert [row[0] for row in tables.rows["contaminated"] if row] == tainted and tainted
+    scored_first, scored_now = (set(ghana.scores[w]["global"].dropna().index) for w in (GHANA_WAVES[0], wave))
+    for arm, (name, first, now, pct) in zip(("tratamiento", "comparacion"), (r for r in tables.rows["attrition"] if r)):
+        followed = {r for r, a in arms.items() if a == arm and r not in tainted} & scored_first
+        assert (name, int(first), int(now)) == (arm, len(followed), len(followed & scored_now))
+        assert float(pct) == pytest.approx(round((1 - len(followed & scored_now) / len(followed)) * 100, 1))
+    # a code typed twice in one enterprise: counted per enterprise from the file, the code itself never shown
+    survey = read_csv(GHANA_RAW / wave / "encuesta_trabajadores.csv", ";")
+    codes = survey.assign(ruc=survey["RUC"].map(ghana.country.identifier),
+                          code=survey["Código trabajador"].fillna("").str.strip().str.upper())
+    codes = codes[(codes["code"] != "") & codes["ruc"].isin(ghana.known)]
+    repeated = codes[codes.duplicated(["ruc", "code"], keep=False)].groupby("ruc").size()
+    assert [(row[0], int(row[1])) for row in tables.rows.get("repeated-codes", []) if row] == sorted(repeated.items())
+    html = (pipeline.warehouse.parent / "field_checks" / "gh" / f"{wave}.html").read_text(encoding="utf-8")
+    assert not any(code in html for code in codes["code"])  # no worker code anywhere on the page
+
+
+def test_a_country_without_a_frame_says_so(pipeline: PipelineRun) -> None:
+    tables = page(pipeline, SAMPLE_WAVES[0])
+    assert not tables.rows.get("without-arm") and not tables.rows.get("attrition")
+    assert "has no sample frame" in (pipeline.warehouse.parent / "field_checks" / "pe" / f"{SAMPLE_WAVES[0]}.html").read_text(encoding="utf-8")

@@ -12,9 +12,12 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from conftest import COLOMBIA_RAW, RAW, SAMPLE_CORRECTIONS, SAMPLE_RAW, SAMPLE_WAVES, PipelineRun, materialize_ingest
+from conftest import (
+    COLOMBIA_RAW, GHANA_RAW, GHANA_WAVES, RAW, SAMPLE_CORRECTIONS, SAMPLE_RAW, SAMPLE_WAVES, PipelineRun,
+    materialize_ingest,
+)
 from dagster import DagsterInstance, build_sensor_context
-from reference import Reference, holm_by_hand, nit
+from reference import Reference, fold, holm_by_hand, nit, read_csv, tin
 from scipy import stats
 
 from score_pipeline.automation import wave_drop_sensor
@@ -39,11 +42,17 @@ def summary_by_hand(references: list[Reference]) -> dict[str, float]:
         "global_change": pairs["change"].mean(),
         "p_value": stats.ttest_rel(pairs["endline"], pairs["baseline"]).pvalue,
         "pct_gain_gt1": (pairs["change"] > 1).mean() * 100,
-        **{column: pd.concat([reference.kpi_changes(kpi)["pct_change"] for reference in references]).mean()
+        **{column: pd.concat([participants(reference, reference.kpi_changes(kpi))["pct_change"]
+                              for reference in references]).mean()
            for kpi, column in KPIS.items()},
         "worker_satisfaction_change": worker["endline"].mean() - worker["baseline"].mean(),
         "pct_positive_effects": effects["n_positive"].sum() / effects["n_responses"].sum() * 100,
     }
+
+
+def participants(reference: Reference, frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows (by identifier) of the enterprises the reference describes (its profile rows are all read)."""
+    return frame[frame.index.isin(reference.baseline.known)]
 
 
 def assert_summary_row(row: dict[str, object], expected: dict[str, float]) -> None:
@@ -61,13 +70,15 @@ def test_every_raw_table_and_staging_model_carries_the_country_first(pipeline: P
         relations = connection.execute(
             "select table_schema, table_name, list(column_name order by ordinal_position) from information_schema.columns "
             "where table_schema in ('raw', 'staging') group by all").fetchall()
-        assert len(relations) == 23  # six instruments, five bookkeeping tables, twelve staging models
+        assert len(relations) == 25  # seven instruments, five bookkeeping tables, thirteen staging models
         for schema, table, columns in relations:
             assert columns[0] == "country", (schema, table, columns)
             countries = {c for (c,) in connection.execute(f'select distinct country from {schema}."{table}"').fetchall()}
-            assert countries == {"co", "pe"}, table
+            shipped = {"gh"} if "sample_frame" in table else {"co", "pe"} if "corrections" in table else {"co", "gh", "pe"}
+            assert countries == shipped, table  # Ghana alone has a sample frame, and no corrections log
         described = connection.execute("select * from raw.countries order by country").fetchall()
-    assert described == [("co", "Colombia", "COP", "co.nit"), ("pe", "Peru", "PEN", "pe.ruc")]  # their country.yaml
+    assert described == [("co", "Colombia", "COP", "co.nit"), ("gh", "Ghana", "GHS", "gh.tin"),
+                         ("pe", "Peru", "PEN", "pe.ruc")]  # their country.yaml
 
 
 def test_a_warehouse_from_before_contract_7_gets_the_country_column(pipeline: PipelineRun, tmp_path: Path) -> None:
@@ -83,10 +94,20 @@ def test_a_warehouse_from_before_contract_7_gets_the_country_column(pipeline: Pi
     assert by_wave == [("2017-baseline", "pe", 52), ("2018-midterm", "pe", 52), ("2019-endline", "pe", 52)]
 
 
+@pytest.fixture(scope="module")
+def ghana() -> Reference:
+    """Ghana's treated enterprises: with a sample frame, the participant marts describe them (contract 8.1). The
+    shipped frame rejects no row, so its `tratamiento` rows are the treated enterprises."""
+    frame = read_csv(GHANA_RAW / GHANA_WAVES[0] / "muestra.csv", ";")
+    treated = frozenset(tin(ruc) for ruc, grupo in zip(frame["ruc"], frame["grupo"]) if fold(grupo) == "tratamiento")
+    return Reference(GHANA_RAW, identifier=tin, enterprises=treated)
+
+
 def test_the_programme_root_computes_each_country_within_itself_and_pools_them(
-        pipeline: PipelineRun, reference: Reference, colombia: Reference) -> None:
-    """The shipped root (Peru's calibrated sample, Colombia's synthetic waves) run by `make run`: every mart
-    holds both countries, each with its own baseline and endline, Holm family and known enterprises; the
+        pipeline: PipelineRun, reference: Reference, colombia: Reference, ghana: Reference) -> None:
+    """The shipped root (Peru's calibrated sample, Colombia's and Ghana's synthetic waves; Ghana's figures over its treated
+    enterprises, contract 8.1) run by `make run`: every
+    mart holds every country, each with its own baseline and endline, Holm family and known enterprises; the
     programme summary's country rows and its pooled row `all` are the contract's figures."""
     with duckdb.connect(str(pipeline.database), read_only=True) as connection:
         def query(sql: str) -> list[tuple]:
@@ -103,11 +124,11 @@ def test_the_programme_root_computes_each_country_within_itself_and_pools_them(
         scored = {r for (r,) in query("select ruc from marts.enterprise_scores "
                                       "where country = 'co' and wave = '2019-baseline' and global_score is not null")}
         summary = connection.execute("select * from marts.programme_summary").df()
-    for code, country in (("pe", reference), ("co", colombia)):
+    for code, country in (("pe", reference), ("co", colombia), ("gh", ghana)):
         assert global_score[code] == pytest.approx((country.global_mean(country.baseline),
                                                     country.global_mean(country.endline)), abs=1e-9)
         assert pairs[code] == len(country.pairs("global"))
-        assert participation[code] == len(country.baseline.known)
+        assert participation[code] == (72 if code == "gh" else len(country.baseline.known))  # every enterprise
         family = {(wave, evaluator): p for c, wave, evaluator, p, _ in effects if c == code}
         expected = holm_by_hand(family)
         for c, wave, evaluator, _, p_holm in effects:
@@ -115,19 +136,21 @@ def test_the_programme_root_computes_each_country_within_itself_and_pools_them(
                 assert p_holm == pytest.approx(expected[(wave, evaluator)], rel=1e-9)
     assert (pairs["pe"], pairs["co"]) == (52, 30)
     assert scored == set(colombia.baseline.scores["global"].dropna().index)
-    assert money == {"co": "COP", "pe": "PEN"}  # each country's currency
+    assert money == {"co": "COP", "gh": "GHS", "pe": "PEN"}  # each country's currency
 
-    assert list(summary["country"]) == ["co", "pe", "all"]
+    assert list(summary["country"]) == ["co", "gh", "pe", "all"]
     rows = summary.set_index("country").to_dict("index")
-    assert (rows["co"]["name"], rows["pe"]["name"], rows["all"]["name"]) == ("Colombia", "Peru", "Programme")
+    assert (rows["co"]["name"], rows["gh"]["name"], rows["pe"]["name"], rows["all"]["name"]) == (
+        "Colombia", "Ghana", "Peru", "Programme")
     assert (rows["pe"]["baseline_wave"], rows["pe"]["endline_wave"]) == ("2017-baseline", "2019-endline")
     assert (rows["co"]["baseline_wave"], rows["co"]["endline_wave"]) == ("2019-baseline", "2021-endline")
     assert pd.isna(rows["all"]["baseline_wave"]) and pd.isna(rows["all"]["endline_wave"])
-    for code, country in (("pe", reference), ("co", colombia)):
+    for code, country in (("pe", reference), ("co", colombia), ("gh", ghana)):
         assert_summary_row(rows[code], summary_by_hand([country]))
         assert rows[code]["p_value"] == pytest.approx(score_change_p[code], rel=1e-12)  # score_change's global row
-    assert_summary_row(rows["all"], summary_by_hand([reference, colombia]))
-    assert (rows["all"]["n_enterprises"], rows["all"]["n_pairs"]) == (82, 82)
+    assert_summary_row(rows["all"], summary_by_hand([reference, colombia, ghana]))
+    assert (rows["all"]["n_enterprises"], rows["all"]["n_pairs"]) == (82 + len(ghana.baseline.known),
+                                                                      82 + len(ghana.pairs("global")))
     assert rows["pe"]["global_baseline"] == pytest.approx(2.04, abs=0.005)  # the evaluation summary's figures
     assert rows["pe"]["accidents_pct_change"] == pytest.approx(-42, abs=0.5)
 

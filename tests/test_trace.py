@@ -163,7 +163,7 @@ def test_a_row_no_published_row_has_is_named_with_the_values_its_column_holds(
     assert printed.err.startswith("marts.headline_indicators has no column 'indicatr' to choose the figure's row by "
                                   "(it has country, indicator, ")
     assert main(["trace", HEADLINE, "country=xx", "indicator=accidents"]) == 2
-    assert capsys.readouterr().err.strip() == "no row of marts.headline_indicators has country = 'xx': its country is one of co, pe"
+    assert capsys.readouterr().err.strip() == "no row of marts.headline_indicators has country = 'xx': its country is one of co, gh, pe"
 
 
 def test_without_a_publication_trace_says_what_to_do(isolated, capsys: pytest.CaptureFixture[str]) -> None:

@@ -13,7 +13,7 @@ from unittest import mock
 import pytest
 from dagster import AssetKey
 
-from conftest import COLOMBIA_WAVES, SAMPLE_WAVES
+from conftest import COLOMBIA_WAVES, GHANA_WAVES, SAMPLE_WAVES
 
 from score_pipeline.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 
@@ -68,8 +68,9 @@ def test_dbt_in_this_process_leaves_the_warehouse_to_the_step_and_to_other_proce
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         rows_by_partition = dict(connection.execute("select country || '/' || wave, count(*) from marts.data_quality "
                                                "group by all").fetchall())
-    assert rows_by_partition == {f"{country}/{wave}": 6 for country, waves in (("pe", SAMPLE_WAVES), ("co", COLOMBIA_WAVES))
-                            for wave in waves}  # six instruments
+    assert rows_by_partition == {  # six instruments, and Ghana's sample frame in its first wave (contract 8.1)
+        f"{country}/{wave}": 6 + (wave == GHANA_WAVES[0])
+        for country, waves in (("pe", SAMPLE_WAVES), ("co", COLOMBIA_WAVES), ("gh", GHANA_WAVES)) for wave in waves}
     writer = subprocess.run([sys.executable, "-c", f"import duckdb; duckdb.connect({str(warehouse)!r}).close()"],
                             capture_output=True, text=True, timeout=120)
     assert writer.returncode == 0, writer.stderr
@@ -94,7 +95,8 @@ def test_dbt_materializations_carry_row_counts_and_column_types(pipeline) -> Non
 
     instance = DagsterInstance.get()
     key = AssetKey(["marts", "enterprise_scores"])
-    for partition, enterprises in (("pe/2019-endline", 52), ("co/2021-endline", 30)):  # each sample country's firms
+    # each sample country's firms (Ghana's at its baseline: some leave before its endline, contract 8's attrition)
+    for partition, enterprises in (("pe/2019-endline", 52), ("co/2021-endline", 30), ("gh/2022-baseline", 72)):
         records = instance.fetch_materializations(AssetRecordsFilter(asset_key=key, asset_partitions=[partition]), limit=1)
         assert records.records[0].asset_materialization.metadata["dagster/row_count"].value == enterprises
     metadata = instance.get_latest_materialization_event(key).asset_materialization.metadata
@@ -103,7 +105,7 @@ def test_dbt_materializations_carry_row_counts_and_column_types(pipeline) -> Non
         "VARCHAR", "DOUBLE", "BIGINT")
     assert "RUC" in columns["ruc"].description  # from models/marts/enterprise_scores.yml
     headline = instance.get_latest_materialization_event(AssetKey(["marts", "headline_indicators"]))
-    assert headline.asset_materialization.metadata["dagster/row_count"].value == 2 * 18  # the contract's 18 indicators, per country
+    assert headline.asset_materialization.metadata["dagster/row_count"].value == 3 * 18  # the contract's 18 indicators, per country
 
 
 def test_the_scipy_marts_carry_their_column_schema_with_the_descriptions_of_the_dbt_yaml(pipeline) -> None:

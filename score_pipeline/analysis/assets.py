@@ -52,7 +52,7 @@ def by_country(frame: pd.DataFrame, compute_one: Callable[[str | None, pd.DataFr
              for country, rows in frame.groupby("country", sort=True)]
     if not parts:
         parts = [compute_one(None, frame.drop(columns="country")).assign(country=pd.Series(dtype=object))]
-    table = pd.concat(parts, ignore_index=True)
+    table = pd.concat(parts, ignore_index=True).astype({"country": "string"})  # text also when no row
     return table[["country", *(column for column in table.columns if column != "country")]]
 
 

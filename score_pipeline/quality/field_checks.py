@@ -3,8 +3,11 @@ the warehouse and never published (it holds firm-level values).
 
 It lists, by instrument, what was rejected and why and the invalid values (raw.rejects), the
 corrections log's lines and their statuses (raw.corrections), the evaluator table, the panel's
-enterprises missing an instrument, and the outliers among the profile numbers. The pure functions
-here take frames; `write_field_checks` reads them from the warehouse.
+enterprises missing an instrument, and the outliers among the profile numbers. For a country with a sample
+frame (contract 8), its design so far: the enterprises without an arm, the contaminated comparison
+enterprises, and attrition by arm from the first wave to this one; and, for worker codes, how many respondents
+of each enterprise used a code twice (never the codes). The pure functions here take frames;
+`write_field_checks` reads them from the warehouse.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from score_pipeline.core.identifiers import IdentifierRule
 from score_pipeline.core.waves import partition_key
 from score_pipeline.ingest.instruments import INSTRUMENTS_BY_NAME
 from score_pipeline.ingest.instruments.profile import FIELDS as PROFILE_FIELDS
+from score_pipeline.ingest.instruments.sample_frame import ARMS, COMPARISON
+from score_pipeline.ingest.instruments.worker_survey import WORKER_CODE
 from score_pipeline.stats import FLAG_LEVEL
 from score_pipeline.templates import render
 
@@ -42,6 +47,7 @@ class FieldChecks:
     missing: pd.DataFrame  # ruc, business_name, missing instruments
     outliers: pd.DataFrame  # ruc, number, value, rule, detail
     confirmed: int  # outlying cells a `confirm` line covers, not listed
+    design: DesignChecks
 
     @property
     def partition(self) -> str:
@@ -53,7 +59,54 @@ class FieldChecks:
                 "invalid_values": int(self.rejects.loc[self.rejects["kind"] == "value", "rows"].sum()),
                 "corrections_not_applied": int((self.corrections["status"] != "applied").sum()),
                 "evaluators_flagged": int((self.evaluators["p_holm"] < FLAG_LEVEL).sum()),
-                "enterprises_missing_an_instrument": len(self.missing), "outliers": len(self.outliers)}
+                "enterprises_missing_an_instrument": len(self.missing), "outliers": len(self.outliers),
+                **self.design.counts}
+
+
+@dataclass(frozen=True)
+class DesignChecks:
+    """Contract 8 on a wave's page. Without a frame (`has_frame` False) the country has no arms: only the
+    repeated worker codes are checked."""
+
+    has_frame: bool
+    without_arm: pd.DataFrame  # ruc, business_name: the wave's profile enterprises the frame does not list
+    contaminated: pd.DataFrame  # ruc, business_name, modules: comparison enterprises with training records so far
+    attrition: pd.DataFrame  # arm, n_first_wave, n_this_wave, attrition_pct
+    repeated_codes: pd.DataFrame  # ruc, respondents: rows of the wave whose code the enterprise used more than once
+
+    @property
+    def counts(self) -> dict[str, int]:
+        frame = {"enterprises_without_an_arm": len(self.without_arm),
+                 "contaminated_enterprises": len(self.contaminated)} if self.has_frame else {}
+        return {**frame, "respondents_with_a_repeated_worker_code": int(self.repeated_codes["respondents"].sum())}
+
+
+def without_arm(panel: pd.DataFrame, arms: pd.DataFrame) -> pd.DataFrame:
+    """The panel's enterprises (ruc, business_name) that no accepted frame row lists (arms: ruc, arm)."""
+    return panel[~panel["ruc"].isin(arms["ruc"])].reset_index(drop=True)[["ruc", "business_name"]]
+
+
+def contaminated(panel: pd.DataFrame, arms: pd.DataFrame, training: pd.DataFrame) -> pd.DataFrame:
+    """Comparison enterprises with training records (training: ruc, module), with their business name where the
+    wave's profile has it and the modules they have records of (contract 8.1: they keep their arm)."""
+    trained = training[training["ruc"].isin(arms.loc[arms["arm"] == COMPARISON, "ruc"])]
+    rows = [(ruc, ", ".join(str(m) for m in sorted(set(modules)))) for ruc, modules in trained.groupby("ruc")["module"]]
+    found = pd.DataFrame(rows, columns=["ruc", "modules"]).merge(panel, on="ruc", how="left")
+    names = found["business_name"].astype(object)
+    found["business_name"] = names.where(names.notna(), None)  # not in this wave's sheet: no name
+    return found.sort_values("ruc").reset_index(drop=True)[["ruc", "business_name", "modules"]]
+
+
+def attrition_so_far(arms: pd.DataFrame, excluded: set[str], scored_first: set[str], scored_now: set[str]) -> pd.DataFrame:
+    """Per arm, as contract 8.3's attrition with this wave as the last: the arm's enterprises (but the `excluded`,
+    contaminated ones) with a global score at the first wave, those of them with one at this wave, and the share
+    lost, in percent (null for an arm with none at the first wave)."""
+    rows = []
+    for arm in ARMS:
+        first = (set(arms.loc[arms["arm"] == arm, "ruc"]) - excluded) & scored_first
+        now = first & scored_now
+        rows.append((arm, len(first), len(now), (1 - len(now) / len(first)) * 100 if first else None))
+    return pd.DataFrame(rows, columns=["arm", "n_first_wave", "n_this_wave", "attrition_pct"])
 
 
 def confirmed_cells(corrections: pd.DataFrame, identifier: IdentifierRule) -> set[tuple[str, str]]:
@@ -137,7 +190,30 @@ def read_field_checks(connection: duckdb.DuckDBPyConnection, country: str, wave:
                                 profile_long(connection, country, earlier) if earlier else None,
                                 confirmed_cells(corrections, identifier))
     return FieldChecks(country, wave, rejects, reject_rows, corrections, evaluators, missing_instruments(panel, present),
-                       found, confirmed)
+                       found, confirmed, read_design_checks(connection, country, wave, panel))
+
+
+def read_design_checks(connection: duckdb.DuckDBPyConnection, country: str, wave: str,
+                       panel: pd.DataFrame) -> DesignChecks:
+    """The country's design as of this wave (contract 8): its frame's arms (the accepted rows of enterprises in a
+    profile sheet), this wave's cumulative training records, the global scores of the frame's wave and this one."""
+    read = lambda sql: connection.execute(sql, [country, wave]).df()  # noqa: E731
+    repeated = read("select ruc, count(*) as respondents from raw.rejects where country = $1 and wave = $2 "
+                    f"and instrument = 'encuesta_trabajadores' and column_name = '{WORKER_CODE.header}' "
+                    "group by ruc order by ruc")
+    has_frame = connection.execute("select count(*) > 0 from raw.ingest_log where country = ? and instrument = 'muestra'",
+                                   [country]).fetchone()[0]
+    arms = connection.execute("select ruc, arm, wave from raw.sample_frame where country = ? and (country, ruc) in "
+                              "(select country, ruc from raw.company_profile)", [country]).df()
+    training = read("select ruc, module from raw.training_records where country = $1 and wave = $2")
+    tainted = contaminated(panel, arms, training)
+    scored = connection.execute("select distinct wave, ruc from intermediate.int_evaluator_scores_joined "
+                                "where country = ?", [country]).df()
+    first_wave = arms["wave"].min() if not arms.empty else None
+    attrition = attrition_so_far(arms, set(tainted["ruc"]), set(scored.loc[scored["wave"] == first_wave, "ruc"]),
+                                 set(scored.loc[scored["wave"] == wave, "ruc"]))
+    return DesignChecks(bool(has_frame), without_arm(panel, arms) if has_frame else panel.iloc[0:0], tainted,
+                        attrition, repeated)
 
 
 def write_field_checks(checks: FieldChecks, folder: Path) -> Path:

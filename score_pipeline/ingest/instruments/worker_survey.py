@@ -53,16 +53,16 @@ def headers() -> dict[str, str]:
             "n_no_answer": "the items' columns: how many are empty or 'NS/NR'"}
 
 
-def drop_repeated_codes(records: list[dict[str, object]], problems: Problems, raw_codes: dict[int, object]) -> None:
+def drop_repeated_codes(records: list[dict[str, object]], problems: Problems) -> None:
     """A code used twice in one enterprise and wave is an invalid value in every row of it (contract 8.2): those
-    respondents count as anonymous."""
+    respondents count as anonymous. The reject names the row, never the code (contract 8.2: no worker can be
+    singled out, not even on the data team's pages)."""
     uses = Counter((r["ruc"], r["worker_code"]) for r in records if r["worker_code"] is not None)
     for record in records:
         times = uses.get((record["ruc"], record["worker_code"]), 0)
         if times > 1:
-            problems.invalid_value(record["source_row"], WORKER_CODE.header, raw_codes[record["source_row"]],
-                                   f"worker code used {times} times in enterprise {record['ruc']}: "
-                                   "those respondents count as anonymous", record["ruc"])
+            problems.invalid_value(record["source_row"], WORKER_CODE.header, "", f"worker code used {times} times in "
+                                   "the enterprise: these respondents count as anonymous", record["ruc"])
             record["worker_code"] = None
 
 
@@ -77,9 +77,8 @@ def ingest(source: Source) -> Ingested:
     corrections = corrected(source, "encuesta_trabajadores", table, by_column("ID encuesta"))
     problems = Problems(source.wave, "encuesta_trabajadores", path)
     read = field_reader(FIELDS, source, table, problems)
-    records, raw_codes = [], {}
+    records = []
     for number, row, ruc in rows_with_valid_ruc(problems, table, "RUC", source.rules.identifier):
-        raw_codes[number] = row.get(WORKER_CODE.header)
         record = {"wave": source.wave, "ruc": ruc, **read(number, row, ruc), "source_row": number}
         no_answer = 0
         for item, column in item_column.items():
@@ -88,5 +87,5 @@ def ingest(source: Source) -> Ingested:
             record[item] = problems.value(parsed, number, column, row[column], ruc)
         record["n_no_answer"] = no_answer
         records.append(record)
-    drop_repeated_codes(records, problems, raw_codes)
+    drop_repeated_codes(records, problems)
     return Ingested(frame_of(records, COLUMNS), table.rows_received, problems.rejects, corrections=corrections)
