@@ -22,7 +22,7 @@ from pandas.api.types import is_numeric_dtype
 from score_pipeline.analysis.pooled import KPI_COLUMNS, POOLED_CODE
 from score_pipeline.core.programme import DEFAULT_COUNTRY as SUMMARY_COUNTRY
 from score_pipeline.core.waves import split_partition_key
-from score_pipeline.design_stats import ARMS, PANEL_GROUPS
+from score_pipeline.design_stats import ARMS
 from score_pipeline.publish.charts import (
     NOTHING_TO_DRAW, Charts, change_chart, estimates_chart, evaluator_chart, grouped_bars, interval_chart,
     score_distribution_chart,
@@ -273,7 +273,7 @@ def design_sections(connection: duckdb.DuckDBPyConnection, read: Callable[..., p
     attrition = labelled(read("select * exclude (country) from marts.attrition where country = $country "
                               "order by list_position($arms, arm)", arms=list(ARMS)), "arm", "arms", text)
     panel = labelled(read('select * exclude (country) from marts.worker_panel where country = $country '
-                          'order by list_position($groups, "group")', groups=list(PANEL_GROUPS)),
+                          'order by list_position($groups, "group")', groups=text.order("panel_groups")),
                      "group", "panel_groups", text)
     flagged = (balance["normalized_difference"].abs() > BALANCE_FLAG).tolist()
     return [
