@@ -471,8 +471,11 @@ def test_a_country_with_a_frame_has_its_design_in_both_languages(browser, pipeli
     assert ghana.locator("section h2").all_inner_texts()[1:5] == [sections[key]["title"] for key in keys]
     assert [ghana.locator(f"section#gh-{key} p.method").inner_text() for key in keys] == [
         sections[key]["note"] for key in keys]
+    frame_intro = report_words(language)["frame_intro"]  # its other sections describe its treated enterprises
+    assert frame_intro in ghana.locator("h1 + p").inner_text()
     for country in ("pe", "co"):
         assert page.locator(f"#{country} section[id*=design]").count() == 0
+        assert frame_intro not in page.locator(f"#{country} h1 + p").inner_text()
     with duckdb.connect(str(pipeline.database), read_only=True) as connection:
         def mart(sql: str) -> list[tuple]:
             return connection.execute(sql).fetchall()

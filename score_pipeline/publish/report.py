@@ -324,10 +324,11 @@ def country_part(connection: duckdb.DuckDBPyConnection, country: str, name: str,
     evaluators = read(f"select * exclude (country) from marts.evaluator_effects where {mine} order by wave, evaluator")
     evaluator_scores = read("select wave, evaluator, global_score from intermediate.int_evaluator_scores_joined "
                             f"where {mine}")
+    design = design_sections(connection, read, currency, text, charts)
     # The catalog's summary figures are those of Peru's published evaluation summary.
     sections = [
         ("headline", headline_table(headline, currency, text, later_baseline, with_summary=country == SUMMARY_COUNTRY)),
-        *design_sections(connection, read, currency, text, charts),
+        *design,
         ("distributions", captioned(charts.draw(score_distribution_chart, read(
             f"select wave, global_score from marts.enterprise_scores where {mine} order by wave, ruc")),
             text("global_score_by_wave"))),
@@ -355,7 +356,7 @@ def country_part(connection: duckdb.DuckDBPyConnection, country: str, name: str,
         ("coverage", table(read("select n_waves_complete, count(*) as enterprises from marts.panel_coverage "
                                 f"where {mine} group by all order by 1"), currency, text)),
     ]
-    return {"code": country, "name": name, "waves": waves,
+    return {"code": country, "name": name, "waves": waves, "has_frame": bool(design),
             "sections": [section(key, content, text) for key, content in sections]}
 
 
