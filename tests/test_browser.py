@@ -4,6 +4,7 @@ tests/artifacts/ (git-ignored)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -14,8 +15,10 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 
+import duckdb
 import pytest
 import yaml
 from conftest import PipelineRun
@@ -196,9 +199,10 @@ def test_the_report_renders_its_charts_and_tables(browser, pipeline: PipelineRun
     assert set(titles) == {words["title"] for words in report_words("en")["sections"].values()}  # and no other
     programme = page.locator("#programme")  # the programme page first: the countries side by side
     side_by_side = programme.locator("section", has_text="Countries side by side").locator("table")
-    assert side_by_side.locator("th").all_inner_texts() == ["figure", "Colombia", "Ghana", "Peru", "Programme"]
-    pairs = side_by_side.locator("tr", has_text="n_pairs").first.locator("td").all_inner_texts()
-    assert pairs == ["n_pairs", "30", "33", "52", "115"]  # Ghana: its treated enterprises scored at both ends (contract 8.1)
+    assert side_by_side.locator("th").all_inner_texts() == ["Figure", "Colombia", "Ghana", "Peru", "Programme"]
+    pairs = side_by_side.locator("tr", has_text="Enterprises paired").first.locator("td")
+    assert pairs.all_inner_texts() == ["Enterprises paired", "30", "33", "52", "115"]  # Ghana: its treated arm
+    assert pairs.first.locator("span").get_attribute("title") == "n_pairs"  # the mart's column, for analysts
     assert programme.locator("section svg").count() == 2  # score change with its interval, KPI changes
     peru = page.locator("#pe")
     assert peru.locator("section svg").count() >= 5
@@ -210,17 +214,18 @@ def test_the_report_renders_its_charts_and_tables(browser, pipeline: PipelineRun
     accidents = headline.locator("tr", has_text="Work accidents per year").first.locator("td").all_inner_texts()
     assert accidents[header.index("evaluation summary")] == "-42 %"  # the seed's summary figure beside the computed one
     sales = headline.locator("tr", has_text="Annual sales").first.locator("td").all_inner_texts()
-    assert sales[header.index("unit")] == "PEN"
+    assert sales[header.index("Unit")] == "PEN"
     changes = peru.locator("section", has_text="Module and category changes").locator("table")
     header = changes.locator("th").all_inner_texts()
     global_row = changes.locator("tr", has_text="global").first.locator("td").all_inner_texts()
-    assert global_row[header.index("p_holm")] == "< 0.001"  # 6.1e-25 from scipy on the sample, not 0.0
+    assert global_row[header.index("Holm p")] == "< 0.001"  # 6.1e-25 from scipy on the sample, not 0.0
+    assert changes.locator("th", has_text="Holm p").get_attribute("title") == "p_holm"
     module_1 = changes.locator("tr", has_text="Workplace cooperation").first.locator("td").all_inner_texts()
-    assert module_1[:2] == ["m1", "Workplace cooperation"]  # the codebook's name beside the code
+    assert module_1[:2] == ["Workplace cooperation", "m1"]  # the codebook's name beside the code
     business = peru.locator("section", has_text="Business results").locator("table")
     header = business.locator("th").all_inner_texts()
     endline = business.locator("tr", has_text="2019-endline").first.locator("td").all_inner_texts()
-    assert endline[header.index("annual_sales_mean")] == "PEN 8,850,000"  # thousands separated, in its currency
+    assert endline[header.index("Annual sales")] == "PEN 8,850,000"  # thousands separated, in its currency
     evaluators = peru.locator("section", has_text="Evaluator effects")
     assert evaluators.locator("svg").count() == 1
     flagged = [row for row in evaluators.locator("table tr").all_inner_texts() if "2018-midterm" in row and "EV03" in row]
@@ -276,14 +281,14 @@ def test_the_spanish_report_has_spanish_titles_notes_and_codebook_names(browser,
     peru = page.locator("#pe")
     headline = peru.locator("section", has_text="Indicadores principales").locator("table")
     header = headline.locator("th").all_inner_texts()
-    accidents = headline.locator("tr", has_text="accidents").first.locator("td").all_inner_texts()
-    assert accidents[header.index("label")] == "Accidentes de trabajo por año"
+    accidents = headline.locator("tr", has_text="Accidentes de trabajo por año").first.locator("td").all_inner_texts()
+    assert accidents[header.index("Indicador")] == "Accidentes de trabajo por año"
     assert accidents[header.index("resumen de la evaluación")] == "-42 %"
     changes = peru.locator("section", has_text="Cambios por módulo y categoría").locator("table")
     module_1 = changes.locator("tr", has_text="Cooperación en el lugar de trabajo").first.locator("td").all_inner_texts()
-    assert module_1[:2] == ["m1", "Cooperación en el lugar de trabajo"]
+    assert module_1[:2] == ["Cooperación en el lugar de trabajo", "m1"]
     side_by_side = page.locator("#programme").locator("table").first
-    assert side_by_side.locator("th").all_inner_texts() == ["cifra", "Colombia", "Ghana", "Perú", "Programa"]
+    assert side_by_side.locator("th").all_inner_texts() == ["Cifra", "Colombia", "Ghana", "Perú", "Programa"]
     distributions = peru.locator("section", has_text="Distribución de los puntajes por ronda")
     assert distributions.locator("p.caption").inner_text() == report_words("es")["global_score_by_wave"]
     english = browser.new_page()
@@ -296,13 +301,235 @@ def test_the_spanish_report_has_spanish_titles_notes_and_codebook_names(browser,
     page.screenshot(path=ARTIFACTS / "report_es.png")
 
 
+# Every header word's line boxes, and every figure's and code's: a word or a figure on more than one line is broken.
+BROKEN_ACROSS_LINES = """() => {
+  const lines = (node, start, end) => {
+    const range = document.createRange();
+    range.setStart(node, start);
+    range.setEnd(node, end);
+    return new Set([...range.getClientRects()].map(box => Math.round(box.top))).size;
+  };
+  const broken = [];
+  for (const cell of document.querySelectorAll('th, td.number, td.code')) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const text = node.textContent;
+      const pieces = cell.tagName === 'TH' ? [...text.matchAll(/\S+/g)] : [...text.matchAll(/\S(.*\S)?/g)];
+      for (const piece of pieces) {
+        if (lines(node, piece.index, piece.index + piece[0].length) > 1) broken.push(piece[0]);
+      }
+    }
+  }
+  return broken;
+}"""
+
+
+@pytest.mark.parametrize("file", ["report.html", "report.es.html"])
+def test_no_header_word_nor_figure_is_broken_across_lines_on_screen_or_printed(browser, pipeline: PipelineRun,
+                                                                                file: str) -> None:
+    """Issue 28: headers were mart columns broken mid-word (`change_p ct`) and `< 0.001` wrapped. Measured on the
+    text's own line boxes at 1400 px and at the printed page's width, with figures right-aligned and words left,
+    and every table as wide as its place at most."""
+    for width, media in ((1400, "screen"), (1031, "print")):
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        page.emulate_media(media=media)
+        page.goto((pipeline.publish_dir / file).as_uri())
+        assert page.evaluate(BROKEN_ACROSS_LINES) == [], (width, media)
+        assert page.evaluate("() => [...document.querySelectorAll('table')].filter(table => table.getBoundingClientRect()"
+                             ".width > table.parentElement.getBoundingClientRect().width + 1).length") == 0  # no scrolling
+        alignments = page.evaluate("() => [...document.querySelectorAll('td')].map(cell => "
+                                   "[cell.className, getComputedStyle(cell).textAlign])")
+        assert {kind: {align for other, align in alignments if other == kind} for kind, _ in alignments} == {
+            "number": {"right"}, "words": {"left"}, "code": {"left"}}
+        page.close()
+
+
+def labels_of(language: str) -> dict[str, dict[str, str]]:
+    """report_labels.yaml in one language: section -> code -> label."""
+    catalogue = yaml.safe_load((PROJECT_ROOT / "score_pipeline" / "templates" / "report_labels.yaml").read_text(encoding="utf-8"))
+    return {section: {code: words[language] for code, words in entries.items()} for section, entries in catalogue.items()}
+
+
+# What a reader reads as a label: table headers and cells, and the charts' texts (matplotlib writes each text of
+# an SVG drawing as paths under a comment holding the text).
+SHOWN_LABELS = """() => {
+  const shown = [...document.querySelectorAll('th, td')].map(cell => cell.innerText.trim());
+  for (const svg of document.querySelectorAll('svg')) {
+    const walker = document.createTreeWalker(svg, NodeFilter.SHOW_COMMENT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) shown.push(node.textContent.trim());
+  }
+  return shown;
+}"""
+
+
+def test_the_spanish_report_shows_no_english_label_and_neither_report_shows_a_code_as_a_label(
+        browser, pipeline: PipelineRun) -> None:
+    """Issue 28: the Spanish report kept English headers, units (`percent`, `enterprises`), ticks and a legend
+    titled `name`; both showed outcome codes (`condiciones_trabajo`) and columns (`pct_gain_gt1`) as labels."""
+    english, spanish = labels_of("en"), labels_of("es")
+    english_only = {words for section in english for code, words in english[section].items()
+                    if words != spanish[section][code]}
+    # Codes a reader would see as identifiers; `enterprises` is also an English unit, `accidentes` a Spanish one.
+    codes = {code for section in ("columns", "outcomes") for code in english[section] if "_" in code} | {"percent", "name"}
+    shown = {}
+    for file in ("report.html", "report.es.html"):
+        page = browser.new_page()
+        page.goto((pipeline.publish_dir / file).as_uri())
+        shown[file] = set(page.evaluate(SHOWN_LABELS))
+        page.close()
+    assert {"Absenteeism", "Working conditions", "% change", "Enterprises paired"} <= shown["report.html"]
+    assert {"Ausentismo", "Condiciones de trabajo", "cambio en %", "Empresas pareadas"} <= shown["report.es.html"]
+    assert shown["report.es.html"] & english_only == set()
+    assert shown["report.html"] & codes == set() and shown["report.es.html"] & codes == set()
+    assert shown["report.html"] & set(english["outcomes"]) == set()  # the Spanish outcome codes
+
+
+def column_texts(table, header: str) -> list[str]:
+    """The cells of a table's column, top down, by its header."""
+    index = table.locator("th").all_inner_texts().index(header)
+    return [row.locator("td").nth(index).inner_text() for row in table.locator("tbody tr").all()]
+
+
+def test_the_report_s_tables_are_sorted(browser, pipeline: PipelineRun) -> None:
+    """The KPI table by KPI in the headline catalog's order (headline_catalog.csv's sort_order), all enterprises
+    first, then the profile sheet's cost structures in the contract's order; perceived effects by outcome in
+    the contract's order (2.3), then wave; scores global, modules, categories; data quality by wave and file."""
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto((pipeline.publish_dir / "report.html").as_uri())
+    peru = page.locator("#pe")
+    kpis = peru.locator("section#pe-kpis table")
+    kpi_order = ["Work accidents per year", "Absenteeism", "Staff turnover", "Defective products", "Raw material waste",
+                 "Cost per unit produced"]
+    costs = ["All enterprises", "Labour", "Domestic inputs", "Imported inputs"]
+    assert list(zip(column_texts(kpis, "KPI"), column_texts(kpis, "Cost structure"))) == [
+        (kpi, cost) for kpi in kpi_order for cost in costs]
+    effects = peru.locator("section#pe-effects table")
+    outcomes = ["Working conditions", "Accidents", "Absenteeism", "Defects", "Waste", "Unit cost", "Productivity",
+                "Sales", "Profits", "Customer satisfaction"]
+    assert list(zip(column_texts(effects, "Outcome"), column_texts(effects, "Wave"))) == [
+        (outcome, wave) for outcome in outcomes for wave in ("2018-midterm", "2019-endline")]
+    codes = column_texts(peru.locator("section#pe-score_changes table"), "Code")
+    assert codes[:6] == ["global", "m1", "m2", "m3", "m4", "m5"] and codes[6:] == sorted(codes[6:]) and len(codes) == 26
+    quality = peru.locator("section#pe-quality table")
+    rows = list(zip(column_texts(quality, "Wave"), column_texts(quality, "Instrument (file)")))
+    assert rows == sorted(rows) and len(rows) == len(set(rows))
+
+
+def test_the_report_is_stamped_with_its_time_code_version_and_each_drop(browser, pipeline: PipelineRun) -> None:
+    """Its foot says when it was computed, by which package version and commit, and from which drop of each
+    wave: the sha256 of the wave's SHA256SUMS (contract 1), computed here from the sample's files."""
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto((pipeline.publish_dir / "report.html").as_uri())
+    stamp = page.locator("footer#stamp")
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    assert f"Computed on {today}" in stamp.inner_text()
+    assert f"score-pipeline {version('score-pipeline')}" in stamp.inner_text()
+    rows = [row.locator("td").all_inner_texts() for row in stamp.locator("tbody tr").all()]
+    expected = [[yaml.safe_load((country / "country.yaml").read_text(encoding="utf-8"))["name"], wave.name,
+                 hashlib.sha256((wave / "SHA256SUMS").read_bytes()).hexdigest()]
+                for country in sorted((PROJECT_ROOT / "data" / "raw").iterdir()) for wave in sorted(country.glob("20*"))]
+    assert rows == expected and len(rows) == 9
+    page.goto((pipeline.publish_dir / "report.es.html").as_uri())
+    assert "Calculado el" in page.locator("footer#stamp").inner_text()
+
+
+def test_peru_s_positive_effects_baseline_says_it_is_the_midterm(browser, pipeline: PipelineRun) -> None:
+    """Perceptions are asked from the second wave on (contract 2.3): Peru's 73.2 % 'baseline' is the midterm's."""
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto((pipeline.publish_dir / "report.html").as_uri())
+    headline = page.locator("section#pe-headline")
+    row = headline.locator("tr", has_text="Perceived effects that are positive").locator("td").all_inner_texts()
+    assert row[headline.locator("th").all_inner_texts().index("Baseline")] == "73.2 % (2018-midterm)"
+    assert "2018-midterm" in headline.locator("p.note").inner_text()
+
+
+# Contract 8.3's variables and outcomes, in its order.
+DESIGN_VARIABLES = ["global_score", "score_m1", "score_m2", "score_m3", "score_m4", "score_m5", "workers", "female_share_pct",
+                    "annual_sales", "monthly_payroll", "capacity_use_pct", "accidents", "absenteeism", "turnover",
+                    "defects", "raw_material_waste", "unit_cost", "worker_satisfaction"]
+
+
+def three_decimals(value: float | None) -> str:
+    """A figure as the report prints it with 3 decimals: a whole number, or one of a thousand or more, without."""
+    if value is None:
+        return ""
+    return f"{value:,.0f}" if float(value).is_integer() or abs(value) >= 1000 else f"{value:,.3f}"
+
+
+@pytest.mark.parametrize("file, language", [("report.html", "en"), ("report.es.html", "es")])
+def test_a_country_with_a_frame_has_its_design_in_both_languages(browser, pipeline: PipelineRun, file: str,
+                                                                 language: str) -> None:
+    """Issue 29: Ghana's design (contract 8.3) after its headline, each part with its method note: the balance
+    table with the variables beyond |0.25| flagged, the difference in differences as a chart of its estimates
+    with their intervals and a table, attrition by arm with the Lee bounds, the worker panel (stayers beside
+    all respondents); the figures those of the published marts; Peru and Colombia (no frame) have none."""
+    sections = report_words(language)["sections"]
+    keys = ["design_balance", "design_did", "design_attrition", "design_worker_panel"]
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto((pipeline.publish_dir / file).as_uri())
+    ghana = page.locator("#gh")
+    assert ghana.locator("section h2").all_inner_texts()[1:5] == [sections[key]["title"] for key in keys]
+    assert [ghana.locator(f"section#gh-{key} p.method").inner_text() for key in keys] == [
+        sections[key]["note"] for key in keys]
+    frame_intro = report_words(language)["frame_intro"]  # its other sections describe its treated enterprises
+    assert frame_intro in ghana.locator("h1 + p").inner_text()
+    for country in ("pe", "co"):
+        assert page.locator(f"#{country} section[id*=design]").count() == 0
+        assert frame_intro not in page.locator(f"#{country} h1 + p").inner_text()
+    with duckdb.connect(str(pipeline.database), read_only=True) as connection:
+        def mart(sql: str) -> list[tuple]:
+            return connection.execute(sql).fetchall()
+        normalized = dict(mart("select variable, normalized_difference from marts.balance where country = 'gh'"))
+        did = {outcome: rest for outcome, *rest in mart("select outcome, did, ci_low, ci_high from marts.did "
+                                                        "where country = 'gh'")}
+        attrition = dict(mart("select arm, attrition_pct from marts.attrition where country = 'gh'"))
+        lee = mart("select distinct lee_lower, lee_upper from marts.attrition where country = 'gh'")
+        changes = dict(mart('select "group", change from marts.worker_panel where country = \'gh\''))
+    balance = ghana.locator("section#gh-design_balance table")
+    rows = balance.locator("tbody tr").all()
+    assert len(rows) == len(DESIGN_VARIABLES)
+    header = balance.locator("th").all_inner_texts()
+    assert [row.locator("td").nth(len(header) - 2).inner_text() for row in rows] == [
+        three_decimals(normalized[variable]) for variable in DESIGN_VARIABLES]
+    assert [row.get_attribute("class") == "flag" for row in rows] == [
+        abs(normalized[variable]) > 0.25 for variable in DESIGN_VARIABLES]
+    assert any(row.get_attribute("class") == "flag" for row in rows)  # the synthetic sample has some
+    module_1 = "M1 Workplace cooperation" if language == "en" else "M1 Cooperación en el lugar de trabajo"
+    assert rows[1].locator("td").first.inner_text() == module_1
+    estimates = ghana.locator("section#gh-design_did")
+    assert estimates.locator("svg").count() == 1
+    drawn = estimates.locator("svg").evaluate(
+        "svg => { const w = document.createTreeWalker(svg, NodeFilter.SHOW_COMMENT), t = [];"
+        " for (let n = w.nextNode(); n; n = w.nextNode()) t.push(n.textContent.trim()); return t; }")
+    labels = column_texts(estimates.locator("table"), estimates.locator("th").first.inner_text())
+    assert set(labels) <= set(drawn) and len(labels) == len(DESIGN_VARIABLES)  # every outcome's estimate, labelled
+    header = estimates.locator("th").all_inner_texts()
+    for position, name in ((5, "did"), (len(header) - 2, "ci_low"), (len(header) - 1, "ci_high")):
+        assert [row.locator("td").nth(position).inner_text() for row in estimates.locator("tbody tr").all()] == [
+            three_decimals(did[outcome][("did", "ci_low", "ci_high").index(name)]) for outcome in DESIGN_VARIABLES]
+    arms = ghana.locator("section#gh-design_attrition table tbody tr").all()
+    assert [row.locator("td").first.inner_text() for row in arms] == (
+        ["Treatment", "Comparison"] if language == "en" else ["Tratamiento", "Comparación"])
+    assert [row.locator("td").nth(3).inner_text() for row in arms] == [
+        f"{attrition[arm]:.1f} %" for arm in ("tratamiento", "comparacion")]
+    assert len(lee) == 1 and [row.locator("td").all_inner_texts()[-2:] for row in arms] == [
+        [three_decimals(bound) for bound in lee[0]]] * 2
+    panel = ghana.locator("section#gh-design_worker_panel table tbody tr").all()
+    assert [row.locator("td").nth(6).inner_text() for row in panel] == [
+        three_decimals(changes[group]) for group in ("all", "stayers", "leavers", "joiners")]
+    assert panel[1].locator("td").first.inner_text().startswith("Stayers" if language == "en" else "Permanecen")
+    page.screenshot(path=ARTIFACTS / f"design_{language}.png", full_page=True)
+
+
 def test_a_headline_figure_of_the_report_links_to_its_trace(browser, pipeline: PipelineRun) -> None:
     """Clicking `accidents` in Peru's headline opens traces.html at the accidents figure: its chain of models
     down to the profile sheet's accidents column, each model linked to its page of the docs site."""
     page = browser.new_page(viewport={"width": 1200, "height": 900})
     page.goto((pipeline.publish_dir / "report.html").as_uri())
     headline = page.locator("#pe").locator("section", has_text="Headline indicators").locator("table")
-    headline.locator("a", has_text="accidents").first.click()
+    link = headline.locator("a", has_text="Work accidents per year").first
+    assert link.get_attribute("title") == "accidents: where this figure comes from"
+    link.click()
     page.wait_for_load_state()
     assert page.url.endswith("traces.html#accidents")
     figure = page.locator("section#accidents")
@@ -333,6 +560,9 @@ def test_the_docs_site_opens_from_disk_with_every_mart_s_columns_described(brows
         row = page.locator("tr", has_text=column).first
         row.wait_for(timeout=60_000)
         assert description in row.inner_text()
+    page.goto(f"{site}#!/overview")  # the landing page: the project's overview, not dbt's default one
+    page.get_by_text("SCORE Training impact evaluation: the evaluation marts").wait_for(timeout=60_000)
+    assert "Welcome!" not in page.locator("body").inner_text()
     page.screenshot(path=ARTIFACTS / "docs_site.png")
 
 

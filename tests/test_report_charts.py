@@ -1,13 +1,17 @@
 """The report's charts are kept by what they are drawn from (issue 27): a chart whose data did not change is read
-back instead of drawn, whatever the language, publication after publication."""
+back instead of drawn, whatever the language, publication after publication; their legends cover no data and
+long labels are read on horizontal bars (issue 28), measured on matplotlib's drawn figure."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.transforms import Bbox
 
-from score_pipeline.publish.report import Charts
+from score_pipeline.publish.charts import Charts, estimates_figure, grouped_bars_figure
 
 
 def test_a_chart_is_drawn_once_for_the_same_data_and_again_when_its_data_changes(tmp_path: Path) -> None:
@@ -31,3 +35,59 @@ def test_a_chart_is_drawn_once_for_the_same_data_and_again_when_its_data_changes
     third.draw(draw, new, unit="%")
     third.remove_unused()
     assert len(list(tmp_path.glob("*.svg"))) == 1 and drawn == [2, 3, 2]
+
+
+def bar_and_legend_extents(figure: Figure) -> tuple[Bbox, list[Bbox]]:
+    """The legend's box and every bar's box on the drawn figure, in display pixels."""
+    FigureCanvasAgg(figure)
+    figure.draw_without_rendering()
+    axis = figure.axes[0]
+    renderer = figure.canvas.get_renderer()
+    bars = [patch.get_window_extent(renderer) for container in axis.containers for patch in container]
+    return axis.get_legend().get_window_extent(renderer), bars
+
+
+def test_a_legend_covers_no_bar_of_its_chart() -> None:
+    """The KPI changes by country of the sample's programme summary (README: Colombia, Peru, Programme), where
+    a legend placed in the plot covered Peru's absenteeism bar (issue 28): the legend's box meets no bar's."""
+    kpis = pd.DataFrame({
+        "kpi": [kpi for kpi in ("Absenteeism", "Accidents", "Defects", "Turnover", "Waste") for _ in range(3)],
+        "name": ["Colombia", "Peru", "Programme"] * 5,
+        "pct_change": [-18.0, -34.0, -27.6, -26.3, -42.0, -36.2, -30.0, -22.1, -24.3, -8.0, -12.0, -10.6,
+                       -15.1, -33.0, -27.8]})
+    legend, bars = bar_and_legend_extents(grouped_bars_figure(kpis, index="kpi", columns="name", values="pct_change",
+                                                              unit="% change"))
+    assert len(bars) == 15 and all(bar.width > 0 for bar in bars)
+    assert [bar for bar in bars if legend.overlaps(bar)] == []
+
+
+def test_bars_are_horizontal_with_the_first_row_and_bar_on_top_and_labels_as_given() -> None:
+    """Long labels (worker items) are read on the left of horizontal bars, in the frame's order from the top."""
+    frame = pd.DataFrame({"item": ["Communication with supervisors"] * 2 + ["Overall satisfaction with the enterprise"] * 2,
+                          "wave": ["2017-baseline", "2019-endline"] * 2, "mean": [3.4, 3.8, 3.6, 3.9]})
+    figure = grouped_bars_figure(frame, index="item", columns="wave", values="mean", unit="score 1-5")
+    legend, bars = bar_and_legend_extents(figure)
+    axis = figure.axes[0]
+    top_down = [label.get_text() for label in axis.get_yticklabels()][::-1]
+    assert top_down == ["Communication with supervisors", "Overall satisfaction with the enterprise"]
+    assert [text.get_text() for text in axis.get_legend().get_texts()] == ["2017-baseline", "2019-endline"]
+    patches = [patch for container in axis.containers for patch in container]
+    top_down_values = [patch.get_width() for patch in sorted(patches, key=lambda patch: -patch.get_y())]
+    assert top_down_values == [3.4, 3.8, 3.6, 3.9]  # each item's baseline bar above its endline bar
+    assert axis.get_xlabel() == "score 1-5" and [bar for bar in bars if legend.overlaps(bar)] == []
+
+
+def test_estimates_in_different_units_each_get_an_axis_with_zero_in_its_middle() -> None:
+    """The design's DiD chart (contract 8.3): a score's 0.6 and annual sales' 77,803 on one axis would flatten
+    the score; an outcome without an estimate (no enterprise at both waves) is left out; green: Holm p < 0.05."""
+    estimates = pd.DataFrame({"label": ["Global score", "Annual sales", "Unit cost"], "estimate": [0.6, 77803.0, None],
+                              "ci_low": [0.46, -281289.0, None], "ci_high": [0.74, 436894.0, None],
+                              "p_holm": [1e-6, 1.0, None]})
+    figure = estimates_figure(estimates)
+    assert [axis.get_yticklabels()[0].get_text() for axis in figure.axes] == ["Global score", "Annual sales"]
+    for axis, (low, high) in zip(figure.axes, [(0.46, 0.74), (-281289.0, 436894.0)]):
+        left, right = axis.get_xlim()
+        assert left == -right and left < low and high < right  # the interval inside, zero in the middle
+    score_colour = figure.axes[0].lines[0].get_color()
+    assert (score_colour, figure.axes[1].lines[0].get_color()) == ("#2a7", "#777")
+    assert estimates_figure(estimates.iloc[2:]) is None

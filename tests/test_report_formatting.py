@@ -9,7 +9,7 @@ import pandas as pd
 import yaml
 
 from score_pipeline.publish.formatting import column_formatter, for_report, headline_row
-from score_pipeline.publish.report import REPORT_TEXT, languages
+from score_pipeline.publish.report import REPORT_LABELS, REPORT_TEXT, languages
 
 
 def test_p_values_below_the_floor_read_as_less_than_and_others_with_three_decimals() -> None:
@@ -70,3 +70,16 @@ def test_a_language_names_countries_in_its_own_words() -> None:
     english, spanish = languages()
     assert english.country_name("pe", "Peru") == "Peru"  # country.yaml's name
     assert (spanish.country_name("pe", "Peru"), spanish.country_name("co", "Colombia")) == ("Perú", "Colombia")
+
+
+def test_every_label_of_the_catalogue_is_in_every_language_of_the_report() -> None:
+    """report_labels.yaml: a column, unit or code named in one language and not in another would fail that
+    language's report; a label left empty would print a blank header."""
+    report_languages = set(yaml.safe_load(REPORT_TEXT.read_text(encoding="utf-8")))
+    catalogue = yaml.safe_load(REPORT_LABELS.read_text(encoding="utf-8"))
+    for section, entries in catalogue.items():
+        for code, words in entries.items():
+            assert set(words) == report_languages and all(str(label).strip() for label in words.values()), (section, code)
+    english, spanish = languages()
+    assert (english.label("units", "percent"), spanish.label("outcomes", "condiciones_trabajo")) == (
+        "%", "Condiciones de trabajo")

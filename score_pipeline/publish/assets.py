@@ -6,6 +6,7 @@ import shutil
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from score_pipeline import settings
+from score_pipeline.core.waves import partition_key
 from score_pipeline.lineage.trace import CATALOG, MANIFEST, Project
 from score_pipeline.resources import WarehouseResource
 from score_pipeline.publish.marts import PUBLISHED_MARTS, publish_marts
@@ -34,12 +35,16 @@ def published_marts(warehouse: WarehouseResource) -> MaterializeResult:
        pool=settings.WAREHOUSE_POOL, owners=["team:evaluation"],
        description="report.html (English) and report.es.html (Spanish) in SCORE_PUBLISH_DIR: headline against the "
                    "evaluation summary, distributions, changes with CIs, KPIs, worker satisfaction, perceived effects, "
-                   "data quality, coverage.")
-def evaluation_report(warehouse: WarehouseResource) -> MaterializeResult:
+                   "data quality, coverage; stamped with the run time, the code's version and each wave's drop.")
+def evaluation_report(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
     from score_pipeline.publish.report import write_evaluation_report  # matplotlib: imported by this step only
+    from score_pipeline.publish.stamp import stamp
 
     with warehouse.connect(read_only=True) as connection:
-        reports = write_evaluation_report(connection, settings.publish_dir(), settings.report_charts_dir())
+        waves = [partition_key(country, wave) for country, wave in connection.execute(
+            "select distinct country, wave from staging.stg_raw__ingest_log order by all").fetchall()]
+        reports = write_evaluation_report(connection, settings.publish_dir(), settings.report_charts_dir(),
+                                          stamp(context.instance, waves))
         headline = connection.execute(
             "select indicator, round(baseline, 2) as baseline, round(endline, 2) as endline, "
             "round(change_pct, 1) as change_pct from marts.headline_indicators").df()
