@@ -7,7 +7,8 @@ than dropped: a reader's snapshot keeps seeing the rows of the publication it st
 reads next. Analysts read `marts.<mart>`, a view listing the mart's columns in the publication's order. When a
 mart's columns change (a new wave's column in panel_coverage), its table gains or loses columns in place (no
 rewrite, same table) and its view is made again; that needs the two alone, so the publication first takes their
-locks without waiting, and tries again while a reader holds them (docs/decisions.md, "Publication").
+locks without waiting, and tries again while a reader holds them (docs/decisions.md, "The marts on the shared
+server").
 """
 
 from __future__ import annotations
@@ -204,7 +205,7 @@ def load_marts(database: PostgresDatabase, published_database: Path, lock_wait_s
                     reshape(cursor, mart, stored.get(mart.name))
                 for mart in marts:
                     replace_rows(cursor, mart)
-        except psycopg2.Error as error:
+        except (psycopg2.Error, ValueError) as error:  # ValueError: a value psycopg2 cannot send (text with NUL)
             raise MartsLoadError(f"not loaded into PostgreSQL ({str(error).strip().splitlines()[0]}); "
                                  "the previous marts stay") from error
     return {mart.name: len(mart.rows) for mart in marts}
