@@ -17,6 +17,7 @@ import shutil
 import signal
 import ssl
 import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -472,7 +473,8 @@ def test_serve_without_its_database_says_which_variables_are_missing() -> None:
     ("# nobody yet\n", "make serve: <accounts> holds no account"),
 ])
 def test_serve_beyond_loopback_needs_accounts_it_can_read(accounts: str | None, refusal: str, tmp_path: Path) -> None:
-    environment = {**os.environ, "SERVE_HOST": "0.0.0.0", "DAGSTER_HOME": str(tmp_path / "home"),
+    inherited = {key: value for key, value in os.environ.items() if not key.startswith(("SERVE_", "DAGSTER_PG_"))}
+    environment = {**inherited, "SERVE_HOST": "0.0.0.0", "DAGSTER_HOME": str(tmp_path / "home"),
                    **{f"DAGSTER_PG_{part}": "unused" for part in ("HOST", "PORT", "USER", "PASSWORD", "DB", "ANALYST_USER",
                                                                    "ANALYST_PASSWORD")}}
     if accounts is not None:
@@ -482,3 +484,18 @@ def test_serve_beyond_loopback_needs_accounts_it_can_read(accounts: str | None, 
                           text=True, timeout=60, env=environment)
     assert (done.returncode, done.stderr.strip()) == (2, refusal.replace("<accounts>", str(tmp_path / "accounts")))
     assert not (tmp_path / "home").exists()
+
+
+@pytest.mark.parametrize("port, problem", [
+    ("5432x", "DAGSTER_PG_PORT='5432x': give the port's number"),
+    (str(free_port()), "connection to server at \"127.0.0.1\", port <port> failed: Connection refused"),
+])
+def test_the_analysts_role_step_says_in_one_line_what_stops_it(port: str, problem: str) -> None:
+    inherited = {key: value for key, value in os.environ.items() if not key.startswith("DAGSTER_PG_")}
+    settings = {"HOST": "127.0.0.1", "PORT": port, "USER": "dagster", "PASSWORD": "unused", "DB": "dagster",
+                "ANALYST_USER": "analyst", "ANALYST_PASSWORD": "unused"}
+    done = subprocess.run([sys.executable, "-m", "score_pipeline.publish.postgres"], cwd=PROJECT_ROOT, capture_output=True,
+                          text=True, timeout=60,
+                          env={**inherited, **{f"DAGSTER_PG_{part}": value for part, value in settings.items()}})
+    assert (done.returncode, done.stderr) == (2, "make serve: the analysts' role in PostgreSQL: "
+                                                 f"{problem.replace('<port>', port)}\n")

@@ -73,6 +73,8 @@ class PostgresDatabase:
     @classmethod
     def from_environment(cls) -> PostgresDatabase:
         values = settings.postgres_settings()
+        if not values["PORT"].isdigit():
+            raise settings.SettingError(f"{settings.POSTGRES_ENV_PREFIX}PORT={values['PORT']!r}: give the port's number")
         return cls(values["HOST"], int(values["PORT"]), values["USER"], values["PASSWORD"], values["DB"])
 
     @contextmanager
