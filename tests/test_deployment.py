@@ -40,7 +40,7 @@ from postgres_server import Server, free_port, postgres_server, why_unavailable
 from score_pipeline.automation import EVALUATION_JOB, WAVE_JOB
 from score_pipeline.core.programme import COUNTRY_FILE
 from score_pipeline.core.waves import wave_partitions
-from score_pipeline.publish.postgres import MartsLoadError, PostgresDatabase, load_marts
+from score_pipeline.publish.postgres import MartsLoadError, PostgresDatabase, load_marts, read_marts
 from score_pipeline.run_workers import PROCESS_TAG, process_is_gone
 from score_pipeline.sample_data.extracts import write_sha256sums
 from score_pipeline.settings import PROJECT_ROOT, SENSOR_INTERVAL_ENV
@@ -367,6 +367,30 @@ def test_a_publication_waits_without_blocking_readers_and_a_failed_one_leaves_th
         with pytest.raises(MartsLoadError, match="not loaded into PostgreSQL .*NUL.*; the previous marts stay"):
             load_marts(scratch_database, published_file(tmp_path / "third.duckdb", THIRD))
         assert marts_as_read(cursor) == {"a": [(1, "first"), (2, "first")], "b": [(1, "first"), (2, "first")]}
+
+
+TYPED = ("select 1.25::decimal(5, 2) as money, date '2019-03-01' as day, timestamptz '2019-03-01 10:05:00+00' as submitted, "
+         "true as flag, 2::hugeint as big, ['a', null]::varchar[] as labels, [1, 2] as modules, null::double as missing")
+
+
+def test_each_column_type_reads_back_as_published_and_a_mart_no_longer_published_goes(
+        scratch_database: PostgresDatabase, tmp_path: Path) -> None:
+    published = published_file(tmp_path / "typed.duckdb", {"typed": TYPED})
+    assert load_marts(scratch_database, published) == {"typed": 1}
+    with duckdb.connect(str(published), read_only=True) as duck, scratch_database.connect() as reader, \
+            reader.cursor() as cursor:
+        expected = duck.execute("select * from marts.typed").fetchall()
+        cursor.execute("select * from marts.typed")
+        assert cursor.fetchall() == expected
+        cursor.execute("select table_schema, table_name from information_schema.tables "
+                       "where table_schema like 'marts%' order by 1, 2")
+        assert cursor.fetchall() == [("marts", "typed"), ("marts_storage", "typed")]
+
+
+def test_a_column_without_a_postgresql_type_is_refused_naming_it(tmp_path: Path) -> None:
+    published = published_file(tmp_path / "nested.duckdb", {"a": "select 1 as id, [[1, 2], [3]] as nested"})
+    with pytest.raises(MartsLoadError, match=r"^marts\.a\.nested: DuckDB's INTEGER\[\]\[\] has no PostgreSQL column type"):
+        read_marts(published)
 
 
 def test_the_history_and_the_partitions_survive_a_restart_and_the_ui_sees_them(deployment: Deployment) -> None:
