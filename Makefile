@@ -16,7 +16,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export GX_ANALYTICS_ENABLED := False
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install run test ui serve sample-data manifest backfill bench clean browser
+.PHONY: install run test ui serve sample-data manifest backfill bench clean browser deployment-packages
 
 install: $(INSTALLED) $(DAGSTER_HOME)/dagster.yaml
 
@@ -52,7 +52,7 @@ run: manifest
 # each worker runs the sample end to end once for the tests that read its marts. Files go out in collection
 # order (--no-loadscope-reorder), which starts the deployment tests first (tests/conftest.py, STARTED_FIRST).
 TEST_WORKERS ?= 2
-test: manifest browser
+test: manifest browser deployment-packages
 	$(SAY) "running the test suite on $(TEST_WORKERS) workers (about 10 minutes; each test is named as it ends)"
 	@$(PY) -m pytest -v -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
@@ -68,15 +68,32 @@ browser:
 			|| echo "==> could not install chromium: the browser tests will be skipped"; \
 	fi
 
+# Debian's packages of the shared deployment and of its tests: PostgreSQL, nginx (the proxy that asks for an
+# account), htpasswd (apache2-utils: the accounts' bcrypt hashes) and openssl (the proxy's certificate).
+# Installing them needs root (apt-get, once); without them, the tests that need one are skipped saying so.
+DEPLOYMENT_PACKAGES := postgresql nginx-light apache2-utils openssl
+deployment-packages:
+	@missing=$$(for package in $(DEPLOYMENT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q 'ok installed' || echo $$package; done); \
+	if [ -z "$$missing" ]; then :; \
+	elif [ "$$(id -u)" != 0 ]; then \
+		echo "==> "$$missing" not installed and installing needs root: the tests that need them will be skipped"; \
+	else \
+		echo "==> installing Debian's "$$missing" for the shared deployment (apt-get install, once)"; \
+		(apt-get update -qq && apt-get install -y -qq $$missing >/dev/null) \
+			|| echo "==> could not install "$$missing": the tests that need them will be skipped"; \
+	fi
+
 # The webserver and the daemon (drop sensor, publication sensor, nightly schedule) on 127.0.0.1.
 ui: manifest
 	$(SAY) "Dagster UI on http://127.0.0.1:$(UI_PORT) (webserver and daemon; Ctrl-C stops both)"
 	@DAGSTER_HOME=$(DAGSTER_HOME) $(VENV)/bin/dagster dev -h 127.0.0.1 -p $(UI_PORT) -w workspace.yaml --log-level warning
 
 # The shared deployment (docs/deployment.md): the webserver and the daemon on a PostgreSQL-backed instance
-# in SERVE_HOME, the PostgreSQL named by DAGSTER_PG_HOST, _PORT, _USER, _PASSWORD and _DB.
+# in SERVE_HOME, the PostgreSQL named by DAGSTER_PG_HOST, _PORT, _USER, _PASSWORD and _DB, the analysts' role
+# on it by DAGSTER_PG_ANALYST_USER and _PASSWORD; with SERVE_ACCOUNTS, the UI behind nginx (TLS, accounts).
 SERVE_HOME ?= $(CURDIR)/.dagster-serve
-serve: manifest
+serve: manifest deployment-packages
 	@DAGSTER_HOME=$(SERVE_HOME) deploy/postgres/serve $(UI_PORT)
 
 # Every complete wave again, then the cross-wave marts and the publication.

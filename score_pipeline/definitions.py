@@ -6,6 +6,7 @@ from score_pipeline.analysis.assets import analysis_assets
 from score_pipeline.automation import jobs, schedules, sensors
 from score_pipeline.ingest.assets import bookkeeping_specs, ingest_assets
 from score_pipeline.publish.assets import publish_assets
+from score_pipeline.publish.postgres import MartsDatabaseResource
 from score_pipeline.quality.assets import quality_assets
 from score_pipeline.resources import RawRootResource, WarehouseResource
 from score_pipeline.transform.assets import dbt_evaluation_models, dbt_wave_models
@@ -17,5 +18,6 @@ defs = Definitions(
     jobs=jobs,
     sensors=sensors,
     schedules=schedules,
-    resources={"warehouse": WarehouseResource(), "raw": RawRootResource(), "dbt": dbt_resource()},
+    resources={"warehouse": WarehouseResource(), "raw": RawRootResource(), "dbt": dbt_resource(),
+               "marts_database": MartsDatabaseResource()},
 )

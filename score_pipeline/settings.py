@@ -39,6 +39,13 @@ SENSOR_INTERVAL_ENV = "SCORE_SENSOR_INTERVAL_SECONDS"
 
 WAREHOUSE_POOL = "duckdb_warehouse"
 
+# The shared deployment's PostgreSQL (deploy/postgres/dagster.yaml reads the same variables): DAGSTER_PG_<part>.
+POSTGRES_ENV_PREFIX = "DAGSTER_PG_"
+POSTGRES_PARTS = ("HOST", "PORT", "USER", "PASSWORD", "DB")
+# The analysts' read-only role on it (publish/postgres.py), and whether a publication loads the marts there.
+ANALYST_ROLE_PARTS = ("ANALYST_USER", "ANALYST_PASSWORD")
+PUBLISH_POSTGRES_ENV = "SCORE_PUBLISH_POSTGRES"
+
 
 class SettingError(ValueError):
     """A setting of the environment the pipeline cannot use; the message names the variable and the fix."""
@@ -57,6 +64,29 @@ def sensor_interval(default_seconds: int) -> int:
     if not value.isdigit() or int(value) < 1:
         raise SettingError(f"{SENSOR_INTERVAL_ENV}={value!r}: give a whole number of seconds, 1 or more")
     return int(value)
+
+
+def publish_to_postgres() -> bool:
+    """Whether a publication also loads the marts into the deployment's PostgreSQL (`make serve` sets it to 1)."""
+    value = os.environ.get(PUBLISH_POSTGRES_ENV, "")
+    if value not in ("", "0", "1"):
+        raise SettingError(f"{PUBLISH_POSTGRES_ENV}={value!r}: give 1 (load the marts into PostgreSQL) or 0")
+    return value == "1"
+
+
+def postgres_settings(parts: tuple[str, ...] = POSTGRES_PARTS) -> dict[str, str]:
+    """DAGSTER_PG_<part> for each part, by part; SettingError naming every one that is unset."""
+    values = {part: os.environ.get(POSTGRES_ENV_PREFIX + part, "") for part in parts}
+    missing = [POSTGRES_ENV_PREFIX + part for part, value in values.items() if not value]
+    if missing:
+        raise SettingError(f"set {' '.join(missing)} (the deployment's PostgreSQL: docs/deployment.md)")
+    return values
+
+
+def analyst_role() -> tuple[str, str]:
+    """The analysts' role on the deployment's PostgreSQL: its name and its password."""
+    values = postgres_settings(ANALYST_ROLE_PARTS)
+    return values["ANALYST_USER"], values["ANALYST_PASSWORD"]
 
 
 def raw_dir() -> Path:

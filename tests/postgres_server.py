@@ -27,12 +27,15 @@ class Server:
     user: str
     password: str
     database: str
+    analyst: str
+    analyst_password: str
 
     @property
     def environment(self) -> dict[str, str]:
-        """The variables deploy/postgres/dagster.yaml reads."""
+        """The variables deploy/postgres/dagster.yaml and the analysts' role read."""
         return {"DAGSTER_PG_HOST": self.host, "DAGSTER_PG_PORT": str(self.port), "DAGSTER_PG_USER": self.user,
-                "DAGSTER_PG_PASSWORD": self.password, "DAGSTER_PG_DB": self.database}
+                "DAGSTER_PG_PASSWORD": self.password, "DAGSTER_PG_DB": self.database,
+                "DAGSTER_PG_ANALYST_USER": self.analyst, "DAGSTER_PG_ANALYST_PASSWORD": self.analyst_password}
 
 
 def binary(name: str) -> Path | None:
@@ -72,7 +75,8 @@ def postgres_server() -> Iterator[Server]:
     folder = Path(tempfile.mkdtemp(prefix="score_pipeline_postgres_"))
     user = pwd.getpwnam(SERVER_USER)
     os.chown(folder, user.pw_uid, user.pw_gid)
-    server = Server("127.0.0.1", free_port(), "dagster", secrets.token_hex(12), "dagster")
+    server = Server("127.0.0.1", free_port(), "dagster", secrets.token_hex(12), "dagster", "analyst",
+                    secrets.token_hex(12))
     password_file = folder / "password"
     password_file.write_text(server.password + "\n")
     os.chown(password_file, user.pw_uid, user.pw_gid)

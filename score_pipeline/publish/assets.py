@@ -10,6 +10,7 @@ from score_pipeline.core.waves import partition_key
 from score_pipeline.lineage.trace import CATALOG, MANIFEST, Project
 from score_pipeline.resources import WarehouseResource
 from score_pipeline.publish.marts import PUBLISHED_MARTS, publish_marts
+from score_pipeline.publish.postgres import MartsDatabaseResource
 
 MART_KEYS = [AssetKey(["marts", name]) for name in PUBLISHED_MARTS]
 # dbt's docs site in one file, and the artifacts a figure's trace reads (lineage/trace.py): docs_dir's names.
@@ -19,16 +20,20 @@ DOCS_FILES = {"static_index.html": "index.html", MANIFEST: MANIFEST, CATALOG: CA
 @asset(key=["published", "score_marts"], deps=MART_KEYS, group_name="published", kinds={"duckdb", "parquet", "stata"},
        pool=settings.WAREHOUSE_POOL, owners=["team:data-engineering"],
        description=f"{settings.PUBLISHED_DATABASE_NAME} (schema marts only), one Parquet and one Stata (.dta) file per mart in "
-                   "SCORE_PUBLISH_DIR, swapped in atomically at the end of a successful run.")
-def published_marts(warehouse: WarehouseResource) -> MaterializeResult:
+                   "SCORE_PUBLISH_DIR, swapped in atomically at the end of a successful run; in the shared deployment, "
+                   "also schema marts of its PostgreSQL, swapped in one transaction.")
+def published_marts(warehouse: WarehouseResource, marts_database: MartsDatabaseResource) -> MaterializeResult:
     with warehouse.connect(read_only=True) as connection:
         published = publish_marts(connection, settings.publish_dir())
-    return MaterializeResult(metadata={
+    metadata = {
         "publish_dir": MetadataValue.path(str(settings.publish_dir())),
         "database": MetadataValue.path(str(published[-1])),
         "files": len(published),
         "bytes": sum(p.stat().st_size for p in published),
-    })
+    }
+    if marts_database.enabled:
+        metadata["postgres_rows"] = sum(marts_database.load(settings.published_database()).values())
+    return MaterializeResult(metadata=metadata)
 
 
 @asset(key=["published", "report"], deps=[*MART_KEYS], group_name="published", kinds={"python", "html"},
