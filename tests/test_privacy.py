@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import SAMPLE_RAW, PipelineRun, digests, publish_from
+from conftest import GHANA_RAW, GHANA_WAVES, SAMPLE_RAW, PipelineRun, digests, publish_from
 from reference import read_csv
 
 from score_pipeline.publish.privacy import PrivacyError, privacy_problems
@@ -112,3 +112,22 @@ def test_a_mart_that_would_disclose_a_small_firm_is_not_published(pipeline: Pipe
     with pytest.raises(PrivacyError, match="marts.participation has 1 enterprise row"):
         publish_from(warehouse, tmp_path / "published")
     assert digests(tmp_path / "published") == before
+
+
+def test_worker_codes_are_never_published(pipeline: PipelineRun) -> None:
+    """Contract 8.2: Ghana's worker codes are in no mart, no Parquet file, no report, no field checks page; a mart
+    holding a `worker_code` column is worker-level."""
+    codes = {code.strip().upper() for wave in GHANA_WAVES
+             for code in read_csv(GHANA_RAW / wave / "encuesta_trabajadores.csv", ";")["Código trabajador"] if code.strip()}
+    with duckdb.connect(str(pipeline.database), read_only=True) as connection:
+        published = published_text(connection)
+    with parquet_as_schema(pipeline.publish_dir) as connection:
+        published += published_text(connection)
+    pages = [pipeline.publish_dir / "report.html", pipeline.publish_dir / "report.es.html",
+             *(pipeline.warehouse.parent / "field_checks" / "gh").glob("*.html")]
+    published += "".join(page.read_text(encoding="utf-8") for page in pages)
+    assert len(codes) > 500 and len(pages) == 5 and not [code for code in codes if code in published.upper()]
+    connection = duckdb.connect()
+    connection.execute("create schema marts")
+    connection.execute("create table marts.panel as select 'gh' as country, 'T-0123' as worker_code, 3.5 as score")
+    assert privacy_problems(connection) == ["marts.panel has worker-level columns: worker_code"]

@@ -82,7 +82,7 @@ class Design:
     the programme's effect on the treated, a smaller change in the comparison arm, attrition by arm, and worker
     codes with turnover."""
 
-    comparison_change: float  # the comparison arm's change as a share of the treated arm's (scores, KPIs, workers)
+    comparison_change: float  # the comparison arm's change as a share of the treated arm's (scores, KPIs, satisfaction)
     endline_attrition: dict[str, float]  # per arm, the share of its firms with no endline files
     stayers: float  # share of a wave's coded respondents who answer again at the next wave
     anonymous: float  # share of respondents who leave their code empty
