@@ -51,10 +51,10 @@ def load_wave(instrument: Instrument, country: Country, wave: str, connection: d
     run names it) on the step's warehouse connection; commit only when no blocking check failed. Returns the
     load's metadata (its counts and a preview) and the checks."""
     folder = verified_wave_folder(country.folder, country.code, wave, planned)
-    in_file = instrument.count_received(folder)
     connection.execute("begin transaction")
     try:
         metadata = read_and_stage(instrument, country, wave, folder, connection, corrections)
+        in_file = instrument.count_received(folder)  # after the reader, which names a file it cannot read
         record_country(connection, country.code, country.name, country.currency, country.enterprise_id.label)
         checks = evaluate_staged(connection, instrument, country, wave, in_file)
         connection.execute("rollback" if checks.blocking_failed else "commit")
