@@ -49,8 +49,9 @@ run: manifest
 	@$(PY) -m score_pipeline.cli run
 
 # The suite on both cores (pytest-xdist): a test file stays on one worker, so its module fixtures run once;
-# each worker runs the sample end to end once for the tests that read its marts. Files go out in collection
-# order (--no-loadscope-reorder), which starts the deployment tests first (tests/conftest.py, STARTED_FIRST).
+# the first worker to need the session's marts runs the sample end to end, the other copies its run
+# (tests/shared_run.py). Files go out in collection order (--no-loadscope-reorder), which starts the
+# deployment tests first (tests/conftest.py, STARTED_FIRST).
 TEST_WORKERS ?= 2
 test: manifest browser deployment-packages
 	$(SAY) "running the test suite on $(TEST_WORKERS) workers (about 10 minutes; each test is named as it ends)"

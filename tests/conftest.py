@@ -18,6 +18,7 @@ from unittest import mock
 
 import duckdb
 import pytest
+from shared_run import run_once
 
 from score_pipeline.resources import RawRootResource, WarehouseResource
 from score_pipeline.settings import DBT_PROJECT_DIR, LOCAL_INSTANCE_CONFIG, PROJECT_ROOT
@@ -38,8 +39,15 @@ RAW = {"raw": RawRootResource()}
 STEP_RESOURCES = {"warehouse": WarehouseResource(), **RAW}
 
 
+# The folder where the first xdist worker leaves its end-to-end run for the others (tests/shared_run.py): set by the
+# process that starts the workers, in its own session folder (removed when it ends), for the workers it starts.
+SHARED_RUN_ENV = "SCORE_TESTS_SHARED_RUN"
+
+
 def pytest_configure(config: pytest.Config) -> None:
     base = _SESSION_DIR
+    if not hasattr(config, "workerinput"):  # not an xdist worker: a session of its own, or the workers' controller
+        os.environ[SHARED_RUN_ENV] = str(base / "shared_run")
     (base / "dagster_home").mkdir()
     shutil.copy(LOCAL_INSTANCE_CONFIG, base / "dagster_home" / "dagster.yaml")
     os.environ.update({
@@ -80,12 +88,19 @@ class PipelineRun:
 
 @pytest.fixture(scope="session")
 def pipeline() -> PipelineRun:
-    """All sample waves of both sample countries materialized end to end (`score-pipeline run`) once per session."""
+    """All sample waves of every sample country materialized end to end (`score-pipeline run`) once per session:
+    under xdist, by the first worker that needs it, the others getting a copy in their session folder."""
+    output = (run_once(Path(os.environ[SHARED_RUN_ENV]), _SESSION_DIR, run_the_sample)
+              if os.environ.get("PYTEST_XDIST_WORKER") else run_the_sample())
+    return PipelineRun(Path(os.environ["SCORE_WAREHOUSE"]), Path(os.environ["SCORE_PUBLISH_DIR"]), output)
+
+
+def run_the_sample() -> str:
     from score_pipeline.cli import run_all_waves
 
     out = io.StringIO()
     assert run_all_waves(out=out) == 0, out.getvalue()
-    return PipelineRun(Path(os.environ["SCORE_WAREHOUSE"]), Path(os.environ["SCORE_PUBLISH_DIR"]), out.getvalue())
+    return out.getvalue()
 
 
 def one_country(database: Path, country: str = "pe") -> duckdb.DuckDBPyConnection:
