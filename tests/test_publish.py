@@ -87,7 +87,12 @@ def test_make_run_prints_the_design_countrys_did_after_its_headline(pipeline: Pi
     ghana, peru = (next(at for at, line in enumerate(lines) if line.startswith(name)) for name in ("Ghana (gh", "Peru (pe"))
     assert ghana < titles[0] < peru
     assert lines[titles[0] + 1].split()[:2] == ["outcome", "n_t"]
-    assert [row.split()[0] for row in takewhile(str.strip, lines[titles[0] + 3:])] == design_order
+    rows = [row.split() for row in takewhile(str.strip, lines[titles[0] + 3:])]
+    assert [row[0] for row in rows] == design_order
+    with duckdb.connect(str(pipeline.database), read_only=True) as connection:
+        p_holm = dict(connection.execute("select outcome, p_holm from marts.did where country = 'gh'").fetchall())
+    assert min(p_holm.values()) < 1e-6  # a tiny p is printed as itself, never rounded to 0
+    assert {row[0]: float(row[-1]) for row in rows} == {o: pytest.approx(p, rel=1e-2) for o, p in p_holm.items()}
 
 
 def headline_tables(output: str) -> dict[str, list[str]]:

@@ -23,7 +23,7 @@ HEADLINE_QUERY = """
 DID_QUERY = """
     select outcome, n_treatment as n_t, n_comparison as n_c, round(change_treatment, 2) as change_t,
            round(change_comparison, 2) as change_c, round(did, 2) as did, round(ci_low, 2) as ci_low,
-           round(ci_high, 2) as ci_high, round(p_holm, 4) as p_holm
+           round(ci_high, 2) as ci_high, p_holm  -- unrounded, like the programme's p_value: a tiny p is not 0
     from marts.did where country = ?
 """
 PROGRAMME_QUERY = """
