@@ -32,12 +32,7 @@ profile as (
         annual_sales,
         monthly_payroll,
         capacity_use_pct,
-        work_accidents as accidents,
-        absenteeism_pct as absenteeism,
-        staff_turnover_pct as turnover,
-        defective_products_pct as defects,
-        raw_material_waste_pct as raw_material_waste,
-        unit_cost
+        {{ profile_kpis() }}
     from {{ ref('stg_raw__company_profile') }}
 ),
 

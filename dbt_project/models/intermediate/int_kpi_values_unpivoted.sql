@@ -11,12 +11,7 @@ final as (
             wave,
             ruc,
             cost_structure,
-            work_accidents as accidents,
-            absenteeism_pct as absenteeism,
-            staff_turnover_pct as turnover,
-            defective_products_pct as defects,
-            raw_material_waste_pct as raw_material_waste,
-            unit_cost
+            {{ profile_kpis() }}
         from profile
     )
     on accidents, absenteeism, turnover, defects, raw_material_waste, unit_cost
