@@ -4,6 +4,7 @@ it was written against."""
 
 import inspect
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -71,6 +72,20 @@ def test_wipe_closes_the_connections_to_the_databases_it_deletes(local_home: Pat
         assert materialize([counted], instance=instance).success
 
 
+def test_has_table_answers_as_dagsters_own_and_a_table_added_later_is_seen(local_home: Path) -> None:
+    with DagsterInstance.from_config(str(local_home)) as instance:
+        materialize([counted], instance=instance)  # the index database exists, with Dagster's tables
+        storage = instance.event_log_storage
+        stock = DagsterSqliteStorage.from_local(str(local_home)).event_log_storage
+        for table in ("asset_check_executions", "asset_event_tags", "dynamic_partitions", "not_a_table"):
+            assert storage.has_table(table) == stock.has_table(table), table
+        assert storage.has_table("asset_check_executions") and not storage.has_table("added_later")
+        index = local_home / "history" / "runs" / "index.db"
+        with sqlite3.connect(index) as connection:  # what `dagster instance migrate` does from another process
+            connection.execute("create table added_later (id integer)")
+        assert storage.has_table("added_later")  # a no is not remembered
+
+
 def test_the_pool_keeps_only_the_newest_databases_open(tmp_path: Path) -> None:
     pool = EnginePool(limit=2)
     urls = [f"sqlite:///{tmp_path / f'{name}.db'}" for name in "abc"]
@@ -86,6 +101,7 @@ def test_the_private_methods_it_overrides_keep_their_shape() -> None:
     """Fails when a dagster upgrade renames or reshapes what instance_storage.py overrides."""
     assert list(inspect.signature(SqliteEventLogStorage._connect).parameters) == ["self", "shard"]
     assert list(inspect.signature(SqliteRunStorage.connect).parameters) == ["self"]
+    assert list(inspect.signature(SqliteEventLogStorage.has_table).parameters) == ["self", "table_name"]
     stock_init = inspect.getsource(DagsterSqliteStorage.__init__)
     for attribute in ("self._run_storage", "self._event_log_storage", "self._schedule_storage", "self._inst_data"):
         assert attribute in stock_init
