@@ -4,6 +4,8 @@ long labels are read on horizontal bars (issue 28), measured on matplotlib's dra
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -11,7 +13,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.transforms import Bbox
 
-from score_pipeline.publish.charts import Charts, estimates_figure, grouped_bars_figure
+from score_pipeline.publish.charts import (
+    NOTHING_TO_DRAW, Charts, captioned, drawing_processes, estimates_figure, grouped_bars_figure,
+)
 
 
 def test_a_chart_is_drawn_once_for_the_same_data_and_again_when_its_data_changes(tmp_path: Path) -> None:
@@ -35,6 +39,32 @@ def test_a_chart_is_drawn_once_for_the_same_data_and_again_when_its_data_changes
     third.draw(draw, new, unit="%")
     third.remove_unused()
     assert len(list(tmp_path.glob("*.svg"))) == 1 and drawn == [2, 3, 2]
+
+
+def process_chart(frame: pd.DataFrame) -> str:
+    """A drawing that says which process drew it."""
+    return f"<svg>{frame['x'].sum()} by {os.getpid()}</svg>"
+
+
+def empty_chart(frame: pd.DataFrame) -> str:
+    return NOTHING_TO_DRAW
+
+
+def test_charts_are_drawn_by_other_processes_and_filled_in_where_the_report_marked_them(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"x": [1, 2]})
+    with drawing_processes() as workers:
+        assert workers is not None  # the suite runs on two cores
+        charts = Charts(tmp_path, workers)
+        document = (f"<h2>one</h2>{captioned(charts.draw(process_chart, frame), 'Scores & waves')}"
+                    f"<h2>two</h2>{captioned(charts.draw(empty_chart, frame), 'Nothing yet')}"
+                    f"<h2>three</h2>{captioned(charts.draw(process_chart, frame), 'Again')}")
+        assert "<svg>" not in document  # marks, filled in once drawn
+        filled = charts.fill(document)
+    drawn = re.fullmatch(r'<h2>one</h2><svg>3 by (\d+)</svg><p class="caption">Scores &amp; waves</p>'
+                         r'<h2>two</h2><h2>three</h2><svg>3 by (\d+)</svg><p class="caption">Again</p>', filled)
+    assert drawn is not None, filled
+    assert drawn[1] == drawn[2] != str(os.getpid())  # drawn once, by another process
+    assert Charts(tmp_path).draw(process_chart, frame) == f"<svg>3 by {drawn[1]}</svg>"  # kept for the next report
 
 
 def bar_and_legend_extents(figure: Figure) -> tuple[Bbox, list[Bbox]]:

@@ -1,13 +1,19 @@
 """The report's charts, drawn with matplotlib's object API (no backend, no global figure state) into inline SVG,
-and kept by what they are drawn from (Charts). Every label a chart shows comes in its data or its options, in
-the report's language; a legend is drawn beside the plot, never over it, and long labels are on horizontal bars."""
+kept by what they are drawn from and drawn on every core (Charts). Every label a chart shows comes in its data or
+its options, in the report's language; a legend is drawn beside the plot, never over it, and long labels are on
+horizontal bars."""
 
 from __future__ import annotations
 
 import hashlib
+import html
 import io
+import multiprocessing
 import os
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import matplotlib
@@ -36,30 +42,86 @@ class Charts:
     data (and this module's code and matplotlib's version). A chart whose data did not change since the last
     publication (another country's new wave, the other language's report when it shows no words) is read back
     instead of drawn: drawing is most of a report's time. Kept as SVG files in `folder`; those no report used
-    are removed."""
+    are removed.
 
-    def __init__(self, folder: Path):
-        self.folder, self.used = folder, set()
+    With `workers` (drawing_processes()), a chart to draw is handed to them and `draw` returns a mark that
+    `fill` replaces with the drawing once it is done: the report is written on while its charts are drawn on
+    the other cores."""
+
+    def __init__(self, folder: Path, workers: Executor | None = None):
+        self.folder, self.used, self.workers = folder, set(), workers
+        self.pending: dict[str, Future[str]] = {}
         folder.mkdir(parents=True, exist_ok=True)
 
     def draw(self, function: Callable[..., str], *frames: pd.DataFrame, **options: object) -> str:
         digest = hashlib.sha256(f"{CODE_VERSION}|{function.__name__}|{sorted(options.items())!r}".encode())
         for frame in frames:
             digest.update(frame.to_csv(index=False).encode())
-        path = self.folder / f"{digest.hexdigest()[:24]}.svg"
-        self.used.add(path.name)
-        if path.is_file():
-            return path.read_text(encoding="utf-8")
-        drawing = function(*frames, **options)
-        temporary = path.with_suffix(".tmp")
+        name = digest.hexdigest()[:24]
+        self.used.add(f"{name}.svg")
+        if name in self.pending:
+            return CHART_MARK.format(name=name)
+        if (self.folder / f"{name}.svg").is_file():
+            return self._kept(name)
+        if self.workers is None:
+            return self._keep(name, function(*frames, **options))
+        self.pending[name] = self.workers.submit(function, *frames, **options)
+        return CHART_MARK.format(name=name)
+
+    def fill(self, document: str) -> str:
+        """The document with each chart's drawing in place of its mark; a chart with nothing to draw goes, with
+        its caption."""
+        def drawing(mark: re.Match[str]) -> str:
+            name, caption = mark["name"], mark["caption"] or ""
+            drawn = self._keep(name, self.pending.pop(name).result()) if name in self.pending else self._kept(name)
+            return "" if drawn == NOTHING_TO_DRAW else drawn + caption
+        return MARKED_CHART.sub(drawing, document)
+
+    def _kept(self, name: str) -> str:
+        return (self.folder / f"{name}.svg").read_text(encoding="utf-8")
+
+    def _keep(self, name: str, drawing: str) -> str:
+        temporary = self.folder / f"{name}.tmp"
         temporary.write_text(drawing, encoding="utf-8")
-        os.replace(temporary, path)
+        os.replace(temporary, self.folder / f"{name}.svg")
         return drawing
 
     def remove_unused(self) -> None:
         for path in self.folder.glob("*.svg"):
             if path.name not in self.used:
                 path.unlink(missing_ok=True)
+
+
+CAPTION = '<p class="caption">{caption}</p>'
+CHART_MARK = "<!--chart:{name}-->"  # a chart being drawn, in a document Charts.fill completes
+MARKED_CHART = re.compile(CHART_MARK.format(name=r"(?P<name>\w+)")
+                          + "(?P<caption>" + re.escape(CAPTION).replace(r"\{caption\}", ".*?") + ")?", re.DOTALL)
+
+
+def captioned(chart: str, caption: str) -> str:
+    """A chart with its title and axes described under it in the report's language; nothing for a chart with
+    nothing to draw."""
+    return chart + CAPTION.format(caption=html.escape(caption)) if chart != NOTHING_TO_DRAW else ""
+
+
+@contextmanager
+def drawing_processes() -> Iterator[Executor | None]:
+    """Processes that draw charts, one per core this process may use (none on one core: drawn in this process).
+    They are forked from a server that has imported this module (matplotlib, pandas) once per process, and
+    exit with the block; a failure in the block cancels the drawings not started."""
+    cores = len(os.sched_getaffinity(0))
+    if cores < 2:
+        yield None
+        return
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    workers = ProcessPoolExecutor(max_workers=cores, mp_context=context)
+    try:
+        yield workers
+    except BaseException:
+        workers.shutdown(wait=True, cancel_futures=True)
+        raise
+    workers.shutdown(wait=True)
 
 
 # What a kept chart depends on besides its data: how this module draws, and matplotlib's drawing.

@@ -24,7 +24,7 @@ from score_pipeline.core.programme import DEFAULT_COUNTRY as SUMMARY_COUNTRY
 from score_pipeline.core.waves import split_partition_key
 from score_pipeline.design_stats import ARMS
 from score_pipeline.publish.charts import (
-    NOTHING_TO_DRAW, Charts, change_chart, estimates_chart, evaluator_chart, grouped_bars, interval_chart,
+    Charts, captioned, change_chart, drawing_processes, estimates_chart, evaluator_chart, grouped_bars, interval_chart,
     score_distribution_chart,
 )
 from score_pipeline.publish.formatting import column_formatter, for_report, headline_row, percent
@@ -71,11 +71,6 @@ def languages() -> list[Language]:
     catalog = yaml.safe_load(REPORT_TEXT.read_text(encoding="utf-8"))
     labels = yaml.safe_load(REPORT_LABELS.read_text(encoding="utf-8"))
     return [Language(code, words, labels) for code, words in catalog.items()]
-
-
-def captioned(chart: str, caption: str) -> str:
-    """A chart with its title and axes described under it in the report's language."""
-    return f'{chart}<p class="caption">{html.escape(caption)}</p>' if chart != NOTHING_TO_DRAW else ""
 
 
 # Columns of codes a line break would cut (`2019-endline`, `m1.comunicacion`): kept on one line, as figures are.
@@ -363,16 +358,17 @@ def country_part(connection: duckdb.DuckDBPyConnection, country: str, name: str,
 def write_evaluation_report(warehouse: duckdb.DuckDBPyConnection, publish_dir: Path, charts_folder: Path,
                             stamp: Stamp) -> list[Path]:
     """Write the report in each language, each file atomically (temporary file, then os.replace); English
-    (report.html) first. Its charts are kept in `charts_folder` for the next publication (Charts)."""
+    (report.html) first. Its charts are drawn on every core while the reports are written, and kept in
+`charts_folder` for the next publication (Charts)."""
     publish_dir.mkdir(parents=True, exist_ok=True)
-    written = []
     every = languages()
-    charts = Charts(charts_folder)
-    for text in every:
-        document = build_report(warehouse, text, charts, stamp, [other for other in every if other != text])
-        temporary = publish_dir / f".{text.file}.tmp"
-        temporary.write_text(document, encoding="utf-8")
-        os.replace(temporary, publish_dir / text.file)
-        written.append(publish_dir / text.file)
+    with drawing_processes() as workers:
+        charts = Charts(charts_folder, workers)
+        documents = {text.file: build_report(warehouse, text, charts, stamp, [other for other in every if other != text])
+                     for text in every}  # written while the charts are drawn
+        for file, document in documents.items():
+            temporary = publish_dir / f".{file}.tmp"
+            temporary.write_text(charts.fill(document), encoding="utf-8")
+            os.replace(temporary, publish_dir / file)
     charts.remove_unused()
-    return written
+    return [publish_dir / file for file in documents]
