@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -43,7 +44,7 @@ def wait_for_dbt(run: subprocess.Popen, timeout: float = 300) -> None:
     """Until dbt, inside the run's process, has begun building models: its log, in the invocation's target
     folder (named after the Dagster run), says so."""
     deadline = time.monotonic() + timeout
-    while not any("Began running node" in log.read_text(errors="replace") for log in dbt_logs_of(run.pid)):
+    while not any(re.search(r"\b1 of \d+ START ", log.read_text(errors="replace")) for log in dbt_logs_of(run.pid)):
         assert run.poll() is None, "the run ended before dbt started"
         assert time.monotonic() < deadline, "dbt never started"
         time.sleep(0.05)
