@@ -1,5 +1,5 @@
 """The benchmark's parts that must stay true between `make bench` runs: its hand-written baseline
-computes the same marts as the pipeline, and its memory sampler sees child processes."""
+computes the same marts as the pipeline, and its memory sampler sees child processes, counting the pages they share once."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from conftest import PipelineRun
 
-from score_pipeline.benchmark.measure import run_baseline, tree_rss_bytes
+from score_pipeline.benchmark.measure import run_baseline, tree_memory
 from score_pipeline.running import stage_of
 from score_pipeline.publish.marts import PUBLISHED_MARTS
 
@@ -23,17 +23,34 @@ def test_the_baseline_script_computes_every_mart_as_the_pipeline_does(pipeline: 
 
 
 def test_memory_of_the_process_tree_includes_children() -> None:
-    alone = tree_rss_bytes(os.getpid())
+    alone = tree_memory(os.getpid())
     child = subprocess.Popen([sys.executable, "-c", "b = bytearray(200 * 2**20); import time; time.sleep(30)"])
     try:
         for _ in range(100):
-            if tree_rss_bytes(os.getpid()) > alone + 150 * 2**20:
+            if tree_memory(os.getpid()).pss > alone.pss + 150 * 2**20:
                 break
             time.sleep(0.05)
-        assert tree_rss_bytes(os.getpid()) > alone + 150 * 2**20
+        grown = tree_memory(os.getpid())
+        assert grown.pss > alone.pss + 150 * 2**20 and grown.rss > alone.rss + 150 * 2**20
     finally:
         child.kill()
         child.wait()
+
+
+def test_pages_a_forked_child_shares_count_once_in_pss_and_twice_in_rss() -> None:
+    """200 MiB written by a process, then shared with a child forked from it (copy on write, untouched by the
+    child): the kernel's accounting counts them once across the two in PSS, in each of them in RSS."""
+    script = ("import os, sys, time\nblock = bytearray(os.urandom(1024)) * (200 * 1024)\npid = os.fork()\n"
+              "if pid == 0:\n    time.sleep(30)\n    os._exit(0)\nprint(pid, flush=True)\ntime.sleep(30)\n")
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        parent.stdout.readline()  # the child is forked
+        tree = tree_memory(parent.pid)
+        assert tree.rss > 2 * 200 * 2**20  # the block in each process
+        assert 200 * 2**20 < tree.pss < 1.5 * 200 * 2**20  # the block once
+    finally:
+        parent.kill()
+        parent.wait()
 
 
 def test_every_step_of_the_jobs_maps_to_a_stage_of_the_report() -> None:

@@ -103,10 +103,13 @@ def markdown(results: list[dict[str, object]]) -> str:
     row("raw extracts (MB)", [f"{r['raw_mb']:.1f}" for r in results])
     row("raw rows loaded", [f"{sum(r['raw_rows'].values()):,}" for r in results])
     for stage in STAGE_ORDER:
-        row(f"{stage}: s / peak MB", [f"{r['stages'][stage]['seconds']:.1f} / {r['stages'][stage]['peak_mb']:.0f}"
-                                     for r in results])
+        row(f"{stage}: s / peak MB (PSS / RSS summed)", [
+            f"{r['stages'][stage]['seconds']:.1f} / {r['stages'][stage]['peak_mb']:.0f} / "
+            f"{r['stages'][stage]['peak_rss_sum_mb']:.0f}" for r in results])
     row("**end to end: s**", [f"**{r['wall_seconds']:.1f}**" for r in results])
-    row("**peak memory: MB**", [f"**{r['peak_mb']:.0f}**" for r in results])
+    row("**peak memory (PSS): MB**", [f"**{r['peak_mb']:.0f}**" for r in results])
+    row("peak of the processes' resident memory summed (RSS; a shared page counted in each): MB",
+        [f"{r['peak_rss_sum_mb']:.0f}" for r in results])
     row("wave runs: s each", [", ".join(f"{s:.1f}" for s in r["wave_run_seconds"]) if len(
         r["wave_run_seconds"]) < 4 else f"{min(r['wave_run_seconds']):.1f} to {max(r['wave_run_seconds']):.1f}"
                                                   for r in results])

@@ -41,15 +41,36 @@ def child_pids(pid: int) -> list[int]:
     return children
 
 
-def tree_rss_bytes(pid: int) -> int:
-    """Resident memory of a process and all its descendants, from /proc."""
-    total, pending = 0, [pid]
+@dataclass(frozen=True)
+class Memory:
+    """A process tree's memory, two ways: `pss` (proportional set size) counts a page that n processes share as
+    1/n in each, so the tree's sum is what it takes of the machine's memory; `rss` counts a shared page once per
+    process, so a process forked from another (the report's drawing processes, forked from one server that
+    imported matplotlib) counts the pages they share again."""
+
+    rss: int = 0
+    pss: int = 0
+
+    def __add__(self, other: Memory) -> Memory:
+        return Memory(self.rss + other.rss, self.pss + other.pss)
+
+
+def process_memory(pid: int) -> Memory:
+    """One process's resident and proportional memory, from /proc/<pid>/smaps_rollup (kB); none if it ended."""
+    try:
+        lines = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+    except OSError:
+        return Memory()
+    fields = {line.split(":")[0]: int(line.split()[1]) * 1024 for line in lines if line.startswith(("Rss:", "Pss:"))}
+    return Memory(fields.get("Rss", 0), fields.get("Pss", 0))
+
+
+def tree_memory(pid: int) -> Memory:
+    """The memory of a process and all its descendants."""
+    total, pending = Memory(), [pid]
     while pending:
         current = pending.pop()
-        try:
-            total += int(Path(f"/proc/{current}/statm").read_text().split()[1]) * PAGE
-        except (OSError, ValueError):
-            continue  # ended meanwhile
+        total += process_memory(current)
         pending += child_pids(current)
     return total
 
@@ -59,7 +80,7 @@ class MemorySampler:
     """Samples the memory of this process tree every `interval` seconds in a background thread."""
 
     interval: float = 0.25  # a step lasts seconds; sampling the /proc tree more often slows the run it measures
-    samples: list[tuple[float, int]] = field(default_factory=list)
+    samples: list[tuple[float, Memory]] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
 
     def __enter__(self) -> MemorySampler:
@@ -73,11 +94,11 @@ class MemorySampler:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.samples.append((time.time(), tree_rss_bytes(os.getpid())))
+            self.samples.append((time.time(), tree_memory(os.getpid())))
             time.sleep(self.interval)
 
-    def peak(self, start: float = 0.0, end: float = float("inf")) -> int:
-        return max((rss for t, rss in self.samples if start <= t <= end), default=0)
+    def peak(self, start: float = 0.0, end: float = float("inf"), kind: str = "pss") -> int:
+        return max((getattr(memory, kind) for t, memory in self.samples if start <= t <= end), default=0)
 
 
 def step_intervals(run_ids: list[str]) -> list[tuple[str, float, float]]:
@@ -114,12 +135,14 @@ def run_pipeline() -> dict[str, object]:
     runs = [r.run_id for r in DagsterInstance.get().get_runs()]  # the instance is this measurement's own
     stages: dict[str, dict[str, float]] = {}
     for step, start, end in step_intervals(runs):
-        stage = stages.setdefault(stage_of(step), {"seconds": 0.0, "peak_mb": 0.0})
+        stage = stages.setdefault(stage_of(step), {"seconds": 0.0, "peak_mb": 0.0, "peak_rss_sum_mb": 0.0})
         stage["seconds"] += end - start
         stage["peak_mb"] = max(stage["peak_mb"], sampler.peak(start, end) / 2**20)
+        stage["peak_rss_sum_mb"] = max(stage["peak_rss_sum_mb"], sampler.peak(start, end, kind="rss") / 2**20)
     stages["orchestration"] = {"seconds": ended - began - sum(s["seconds"] for s in stages.values()),
-                               "peak_mb": sampler.peak() / 2**20}
-    return {"wall_seconds": ended - began, "peak_mb": sampler.peak() / 2**20, "stages": stages,
+                               "peak_mb": sampler.peak() / 2**20, "peak_rss_sum_mb": sampler.peak(kind="rss") / 2**20}
+    return {"wall_seconds": ended - began, "peak_mb": sampler.peak() / 2**20,
+            "peak_rss_sum_mb": sampler.peak(kind="rss") / 2**20, "stages": stages,
             "wave_run_seconds": wave_run_seconds()}
 
 

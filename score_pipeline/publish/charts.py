@@ -5,6 +5,7 @@ horizontal bars."""
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import html
 import io
@@ -14,6 +15,7 @@ import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 import matplotlib
@@ -45,12 +47,13 @@ class Charts:
     are removed.
 
     With `workers` (drawing_processes()), a chart to draw is handed to them and `draw` returns a mark that
-    `fill` replaces with the drawing once it is done: the report is written on while its charts are drawn on
-    the other cores."""
+    `fill` replaces with the drawing once it is done: the report is written on while its charts are drawn. When
+    the reports are written, this process draws too: the charts no worker has started, from the last one back,
+    while the workers go on from the first."""
 
     def __init__(self, folder: Path, workers: Executor | None = None):
         self.folder, self.used, self.workers = folder, set(), workers
-        self.pending: dict[str, Future[str]] = {}
+        self.pending: dict[str, tuple[Future[str], Callable[[], str]]] = {}  # a worker's drawing, or this one's
         folder.mkdir(parents=True, exist_ok=True)
 
     def draw(self, function: Callable[..., str], *frames: pd.DataFrame, **options: object) -> str:
@@ -65,15 +68,21 @@ class Charts:
             return self._kept(name)
         if self.workers is None:
             return self._keep(name, function(*frames, **options))
-        self.pending[name] = self.workers.submit(function, *frames, **options)
+        self.pending[name] = (self.workers.submit(function, *frames, **options), partial(function, *frames, **options))
         return CHART_MARK.format(name=name)
 
     def fill(self, document: str) -> str:
         """The document with each chart's drawing in place of its mark; a chart with nothing to draw goes, with
         its caption."""
+        for name, (handed, draw_here) in reversed(list(self.pending.items())):
+            if not handed.cancel():  # a worker has started it: and every one before it
+                break
+            self._keep(name, draw_here())
+            del self.pending[name]
+
         def drawing(mark: re.Match[str]) -> str:
             name, caption = mark["name"], mark["caption"] or ""
-            drawn = self._keep(name, self.pending.pop(name).result()) if name in self.pending else self._kept(name)
+            drawn = self._keep(name, self.pending.pop(name)[0].result()) if name in self.pending else self._kept(name)
             return "" if drawn == NOTHING_TO_DRAW else drawn + caption
         return MARKED_CHART.sub(drawing, document)
 
@@ -106,22 +115,26 @@ def captioned(chart: str, caption: str) -> str:
 
 @contextmanager
 def drawing_processes() -> Iterator[Executor | None]:
-    """Processes that draw charts, one per core this process may use (none on one core: drawn in this process).
-    They are forked from a server that has imported this module (matplotlib, pandas) once per process, and
-    exit with the block; a failure in the block cancels the drawings not started."""
-    cores = len(os.sched_getaffinity(0))
-    if cores < 2:
+    """Processes that draw charts, one per core this process may use besides its own (none on one core), exiting
+    with the block; a failure in the block cancels the drawings not started. They are forked from this process,
+    which has imported matplotlib: they start at once, and share its pages until they write to them (a server
+    that imported matplotlib anew for them took 1.3 s to start, and it and two workers 330 MB). What they run
+    touches no lock another thread of this process may hold (no logging, no database)."""
+    others = len(os.sched_getaffinity(0)) - 1
+    if others < 1:
         yield None
         return
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
-    workers = ProcessPoolExecutor(max_workers=cores, mp_context=context)
+    gc.freeze()  # this process's objects out of the collector's sight: a collection in a worker would copy them all
+    workers = ProcessPoolExecutor(max_workers=others, mp_context=multiprocessing.get_context("fork"))
     try:
         yield workers
     except BaseException:
         workers.shutdown(wait=True, cancel_futures=True)
         raise
-    workers.shutdown(wait=True)
+    else:
+        workers.shutdown(wait=True)
+    finally:
+        gc.unfreeze()
 
 
 # What a kept chart depends on besides its data: how this module draws, and matplotlib's drawing.
