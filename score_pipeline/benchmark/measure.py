@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 
 from score_pipeline import settings
-from score_pipeline.running import stage_of
+from score_pipeline.running import pipeline_process, stage_of
 
 BASELINE_SQL = Path(__file__).with_name("baseline.sql")
 PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
@@ -220,8 +220,9 @@ def compare(connection: duckdb.DuckDBPyConnection, mart: str) -> str:
 
 def main(argv: list[str]) -> int:
     result_path = Path(argv[0])
-    pipeline = run_pipeline()
-    one_more_wave = run_one_more_wave()
+    with pipeline_process():  # as `score-pipeline run` runs it
+        pipeline = run_pipeline()
+        one_more_wave = run_one_more_wave()
     warehouse = settings.warehouse_path()
     baseline_seconds, comparison = run_baseline(warehouse, result_path.parent)
     result = {**pipeline, "one_more_wave_seconds": one_more_wave, "raw_rows": raw_row_counts(warehouse), "baseline_seconds": baseline_seconds,

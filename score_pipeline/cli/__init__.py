@@ -110,6 +110,16 @@ def list_waves(out: TextIO | None = None) -> int:
     return 0
 
 
+def command() -> None:
+    """The `score-pipeline` process (its console script, and `python -m score_pipeline.cli`): main, with the
+    garbage collector of a process that runs the pipeline and ends (running.pipeline_process)."""
+    from score_pipeline.running import pipeline_process
+
+    with pipeline_process():
+        code = main()
+    sys.exit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="score-pipeline", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
