@@ -12,9 +12,10 @@ corrupt the file).
 
 It is the one home of dagster's private storage API: it imports `dagster._core.storage`'s SQLite event log,
 run and schedule storages, `DagsterSqliteStorage` with its `_runs_directory` / `_event_logs_directory` /
-`_schedule_directory`, `SQLITE_BUSY_TIMEOUT_SECONDS` and `INDEX_SHARD_NAME`, overrides their `_connect` / `connect`
-and the event log's `has_table`, and sets or reads their private attributes (`_run_storage`, `_event_log_storage`, `_schedule_storage`, `_inst_data`,
-`_initdb`, `_initialized_dbs`, `_db_lock`, `_conn_string`). tests/test_instance_storage.py
+`_schedule_directory`, `SQLITE_BUSY_TIMEOUT_SECONDS` and `INDEX_SHARD_NAME`, overrides their `_connect` /
+`connect` and the event log's `has_table`, and sets or reads their private attributes (`_run_storage`,
+`_event_log_storage`, `_schedule_storage`, `_inst_data`, `_initdb`, `_initialized_dbs`, `_db_lock`,
+`_conn_string`). tests/test_instance_storage.py
 (test_the_private_methods_it_overrides_keep_their_shape, and the round trips through Dagster's own storage)
 fails if a dagster upgrade moves or reshapes them.
 """

@@ -195,3 +195,26 @@ def publish_from(warehouse: Path, publish_dir: Path) -> list[Path]:
 
     with duckdb.connect(str(warehouse), read_only=True, config=DETERMINISTIC) as connection:
         return publish_marts(connection, publish_dir)
+
+
+@pytest.fixture
+def own_publication(pipeline: PipelineRun, tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the warehouse and a publication of its own, to break without touching the session's."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(pipeline.warehouse, warehouse)
+    publish_from(warehouse, tmp_path / "published")
+    return warehouse, tmp_path / "published"
+
+
+def assert_refused_and_untouched(warehouse: Path, published: Path, damage: Sequence[str], error: type[Exception],
+                                 match: str | None = None) -> None:
+    """The warehouse damaged by the `damage` statements, the next publication refused with `error` (its message
+    matching `match`), and the previous publication left byte for byte, no staging folder behind."""
+    before = digests(published)
+    with duckdb.connect(str(warehouse)) as connection:
+        for statement in damage:
+            connection.execute(statement)
+    with pytest.raises(error, match=match):
+        publish_from(warehouse, published)
+    assert digests(published) == before
+    assert not [p for p in published.iterdir() if p.name.startswith(".staging")]

@@ -3,7 +3,6 @@ swapped atomically and readable while the pipeline republishes (privacy: test_pr
 
 from __future__ import annotations
 
-import shutil
 from itertools import takewhile
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import PipelineRun, digests, publish_from
+from conftest import PipelineRun, assert_refused_and_untouched, digests, publish_from
 
 from score_pipeline.publish.marts import NonFiniteValueError, non_finite_values
 
@@ -115,24 +114,9 @@ def test_each_parquet_file_equals_its_mart(pipeline: PipelineRun) -> None:
             assert counts[0] == counts[1] > 0 and counts[2:] == (0, 0), mart
 
 
-@pytest.fixture
-def own_publication(pipeline: PipelineRun, tmp_path: Path) -> tuple[Path, Path]:
-    """A copy of the warehouse and a publication of its own, to break without touching the session's."""
-    warehouse = tmp_path / "warehouse.duckdb"
-    shutil.copy(pipeline.warehouse, warehouse)
-    publish_from(warehouse, tmp_path / "published")
-    return warehouse, tmp_path / "published"
-
-
 def test_a_failed_publication_leaves_the_previous_one_byte_identical(own_publication: tuple[Path, Path]) -> None:
-    warehouse, published = own_publication
-    before = digests(published)
-    with duckdb.connect(str(warehouse)) as connection:
-        connection.execute("drop table marts.case_studies")  # the last mart: everything before it is built
-    with pytest.raises(duckdb.CatalogException):
-        publish_from(warehouse, published)
-    assert digests(published) == before
-    assert not [p for p in published.iterdir() if p.name.startswith(".staging")]
+    assert_refused_and_untouched(*own_publication, ["drop table marts.case_studies"],  # the last mart: the others built
+                                 duckdb.CatalogException)
 
 
 def test_an_analyst_reading_the_file_is_never_blocked(own_publication: tuple[Path, Path]) -> None:
@@ -199,17 +183,12 @@ def test_a_mart_holding_inf_or_nan_is_not_published(own_publication: tuple[Path,
     """The inf a baseline of 0 gave headline_indicators' change_pct, and a NaN left by a statistic: the
     publication refuses, naming mart and column, and the previous one stays byte for byte (its Stata files too)."""
     warehouse, published = own_publication
-    before = digests(published)
-    assert {name for name in before if name.endswith(".dta")} == {f"{mart}.dta" for mart in CONTRACT_MARTS}
-    with duckdb.connect(str(warehouse)) as connection:
-        connection.execute("update marts.headline_indicators set baseline = 0, change_pct = 'inf' "
-                           "where country = 'co' and indicator = 'pct_using_productivity_indicators'")
-        connection.execute("update marts.score_change set p_wilcoxon = 'nan' where country = 'pe' and code = 'global'")
-    with pytest.raises(NonFiniteValueError, match=r"marts.headline_indicators.change_pct holds 1 inf; "
-                                                  r"marts.score_change.p_wilcoxon holds 1 NaN$"):
-        publish_from(warehouse, published)
-    assert digests(published) == before
-    assert not [p for p in published.iterdir() if p.name.startswith(".staging")]
+    assert {name for name in digests(published) if name.endswith(".dta")} == {f"{mart}.dta" for mart in CONTRACT_MARTS}
+    assert_refused_and_untouched(warehouse, published, [
+        "update marts.headline_indicators set baseline = 0, change_pct = 'inf' "
+        "where country = 'co' and indicator = 'pct_using_productivity_indicators'",
+        "update marts.score_change set p_wilcoxon = 'nan' where country = 'pe' and code = 'global'",
+    ], NonFiniteValueError, r"marts.headline_indicators.change_pct holds 1 inf; marts.score_change.p_wilcoxon holds 1 NaN$")
 
 
 def test_a_statistic_s_nan_is_written_as_null() -> None:

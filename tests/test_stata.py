@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 import pyreadstat
 import pytest
-from conftest import PipelineRun, digests, publish_from
+from conftest import PipelineRun, assert_refused_and_untouched, digests
 
 from score_pipeline.publish.stata import StataExportError, write_stata_file
 from score_pipeline.settings import DBT_PROJECT_DIR
@@ -124,23 +124,15 @@ def test_every_mart_reads_back_from_its_stata_file_as_in_duckdb(pipeline: Pipeli
 
 
 def test_a_publication_refused_for_its_stata_files_leaves_the_previous_one_byte_identical(
-        pipeline: PipelineRun, tmp_path: Path) -> None:
+        own_publication: tuple[Path, Path]) -> None:
     """The database and Parquet files are staged before the Stata files: a mart Stata cannot take (a coded
     column holding a value its dbt test does not list) refuses the whole publication, old .dta files included."""
-    import shutil
-
-    warehouse, published = tmp_path / "warehouse.duckdb", tmp_path / "published"
-    shutil.copy(pipeline.warehouse, warehouse)
-    publish_from(warehouse, published)
-    before = digests(published)
-    assert {name for name in before if name.endswith(".dta")} == {f"{p.stem}.dta" for p in published.glob("*.parquet")}
-    with duckdb.connect(str(warehouse)) as connection:
-        connection.execute("update marts.kpi_change set cost_structure = 'Otros' where country = 'co' and cost_structure = 'all'")
-    with pytest.raises(StataExportError, match=r"^not published: kpi_change.dta: cost_structure holds 'Otros', outside the "
-                                               r"values its dbt accepted_values test lists$"):
-        publish_from(warehouse, published)
-    assert digests(published) == before
-    assert not [p for p in published.iterdir() if p.name.startswith(".staging")]
+    warehouse, published = own_publication
+    assert {name for name in digests(published) if name.endswith(".dta")} == {f"{p.stem}.dta" for p in published.glob("*.parquet")}
+    assert_refused_and_untouched(
+        warehouse, published, ["update marts.kpi_change set cost_structure = 'Otros' where country = 'co' and cost_structure = 'all'"],
+        StataExportError, r"^not published: kpi_change.dta: cost_structure holds 'Otros', outside the values its dbt "
+                          r"accepted_values test lists$")
 
 
 def written(tmp_path: Path, select: str, documented: Relation) -> tuple[Any, Any]:

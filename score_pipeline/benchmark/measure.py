@@ -23,7 +23,6 @@ from score_pipeline import settings
 from score_pipeline.running import pipeline_process, stage_of
 
 BASELINE_SQL = Path(__file__).with_name("baseline.sql")
-PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 def child_pids(pid: int) -> list[int]:
@@ -45,8 +44,8 @@ def child_pids(pid: int) -> list[int]:
 class Memory:
     """A process tree's memory, two ways: `pss` (proportional set size) counts a page that n processes share as
     1/n in each, so the tree's sum is what it takes of the machine's memory; `rss` counts a shared page once per
-    process, so a process forked from another (the report's drawing processes, forked from one server that
-    imported matplotlib) counts the pages they share again."""
+    process, so a process forked from another (the report's drawing process, forked from the report's step)
+    counts the pages they share again."""
 
     rss: int = 0
     pss: int = 0
@@ -100,6 +99,10 @@ class MemorySampler:
     def peak(self, start: float = 0.0, end: float = float("inf"), kind: str = "pss") -> int:
         return max((getattr(memory, kind) for t, memory in self.samples if start <= t <= end), default=0)
 
+    def peaks_mb(self, start: float = 0.0, end: float = float("inf")) -> dict[str, float]:
+        """The peak between `start` and `end` as the results name it: PSS (`peak_mb`) and the RSS summed."""
+        return {"peak_mb": self.peak(start, end) / 2**20, "peak_rss_sum_mb": self.peak(start, end, "rss") / 2**20}
+
 
 def step_intervals(run_ids: list[str]) -> list[tuple[str, float, float]]:
     """(step key, start, end) of every step of the runs, from the instance's event log."""
@@ -137,13 +140,9 @@ def run_pipeline() -> dict[str, object]:
     for step, start, end in step_intervals(runs):
         stage = stages.setdefault(stage_of(step), {"seconds": 0.0, "peak_mb": 0.0, "peak_rss_sum_mb": 0.0})
         stage["seconds"] += end - start
-        stage["peak_mb"] = max(stage["peak_mb"], sampler.peak(start, end) / 2**20)
-        stage["peak_rss_sum_mb"] = max(stage["peak_rss_sum_mb"], sampler.peak(start, end, kind="rss") / 2**20)
-    stages["orchestration"] = {"seconds": ended - began - sum(s["seconds"] for s in stages.values()),
-                               "peak_mb": sampler.peak() / 2**20, "peak_rss_sum_mb": sampler.peak(kind="rss") / 2**20}
-    return {"wall_seconds": ended - began, "peak_mb": sampler.peak() / 2**20,
-            "peak_rss_sum_mb": sampler.peak(kind="rss") / 2**20, "stages": stages,
-            "wave_run_seconds": wave_run_seconds()}
+        stage.update({kind: max(stage[kind], peak) for kind, peak in sampler.peaks_mb(start, end).items()})
+    stages["orchestration"] = {"seconds": ended - began - sum(s["seconds"] for s in stages.values()), **sampler.peaks_mb()}
+    return {"wall_seconds": ended - began, **sampler.peaks_mb(), "stages": stages, "wave_run_seconds": wave_run_seconds()}
 
 
 def wave_run_seconds() -> list[float]:

@@ -68,7 +68,8 @@ class Charts:
             return self._kept(name)
         if self.workers is None:
             return self._keep(name, function(*frames, **options))
-        self.pending[name] = (self.workers.submit(function, *frames, **options), partial(function, *frames, **options))
+        drawing = partial(function, *frames, **options)
+        self.pending[name] = (self.workers.submit(drawing), drawing)
         return CHART_MARK.format(name=name)
 
     def fill(self, document: str) -> str:

@@ -125,12 +125,18 @@ def relation(schema: str, name: str) -> sql.Composed:
     return sql.SQL("{}.{}").format(sql.Identifier(schema), sql.Identifier(name))
 
 
-def take_locks(cursor: psycopg2.extensions.cursor, names: list[str], wait_seconds: float) -> None:
-    """The exclusive locks of the tables and views whose shape changes, all at once and without waiting while
-    holding any (a reader holding one mart and asking for another would otherwise deadlock with the publication)."""
-    present = existing_relations(cursor)
+def create_schemas(cursor: psycopg2.extensions.cursor) -> None:
+    for schema in (MARTS_SCHEMA, STORAGE_SCHEMA):
+        cursor.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
+
+
+def take_locks(cursor: psycopg2.extensions.cursor, names: list[str], present: dict[str, set[str]],
+               wait_seconds: float) -> None:
+    """The exclusive locks of the tables and views whose shape changes (those of them `present`, by schema), all
+    at once and without waiting while holding any (a reader holding one mart and asking for another would
+    otherwise deadlock with the publication)."""
     held = [relation(schema, name) for name in names for schema in (STORAGE_SCHEMA, MARTS_SCHEMA)
-            if (schema, name) in present]
+            if name in present[schema]]
     if not held:
         return
     deadline = time.monotonic() + wait_seconds
@@ -145,12 +151,6 @@ def take_locks(cursor: psycopg2.extensions.cursor, names: list[str], wait_second
                 raise MartsLoadError(f"not loaded into PostgreSQL: a reader's transaction held {', '.join(names)} for "
                                      f"{wait_seconds:.0f} s (their columns change); the previous marts stay") from None
             time.sleep(0.2)
-
-
-def existing_relations(cursor: psycopg2.extensions.cursor) -> set[tuple[str, str]]:
-    cursor.execute("select table_schema, table_name from information_schema.tables where table_schema in (%s, %s)",
-                   [STORAGE_SCHEMA, MARTS_SCHEMA])
-    return set(cursor.fetchall())
 
 
 def reshape(cursor: psycopg2.extensions.cursor, mart: Mart, stored: tuple[Column, ...] | None) -> None:
@@ -193,14 +193,14 @@ def load_marts(database: PostgresDatabase, published_database: Path, lock_wait_s
     with database.connect() as connection:
         try:
             with connection, connection.cursor() as cursor:
-                for schema in (MARTS_SCHEMA, STORAGE_SCHEMA):
-                    cursor.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
+                create_schemas(cursor)
                 stored, shown = existing_columns(cursor, STORAGE_SCHEMA), existing_columns(cursor, MARTS_SCHEMA)
                 published = {mart.name for mart in marts}
                 reshaped = [mart for mart in marts if stored.get(mart.name) is None
                             or set(stored[mart.name]) != set(mart.columns) or shown.get(mart.name) != mart.columns]
                 gone = sorted((set(stored) | set(shown)) - published)
-                take_locks(cursor, [mart.name for mart in reshaped] + gone, lock_wait_seconds)
+                take_locks(cursor, [mart.name for mart in reshaped] + gone,
+                           {STORAGE_SCHEMA: set(stored), MARTS_SCHEMA: set(shown)}, lock_wait_seconds)
                 for name in gone:
                     drop_mart(cursor, name)
                 for mart in reshaped:
@@ -218,8 +218,7 @@ def prepare_analysts_role(database: PostgresDatabase, analyst: str, password: st
     it), may connect to the database and read schema marts (the views there now and those made later), nothing
     else of the database; the two schemas created if need be."""
     with database.connect() as connection, connection, connection.cursor() as cursor:
-        for schema in (MARTS_SCHEMA, STORAGE_SCHEMA):
-            cursor.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
+        create_schemas(cursor)
         cursor.execute("select 1 from pg_roles where rolname = %s", [analyst])
         verb = "alter" if cursor.fetchone() else "create"
         role = sql.Identifier(analyst)

@@ -359,7 +359,7 @@ def write_evaluation_report(warehouse: duckdb.DuckDBPyConnection, publish_dir: P
                             stamp: Stamp) -> list[Path]:
     """Write the report in each language, each file atomically (temporary file, then os.replace); English
     (report.html) first. Its charts are drawn on every core while the reports are written, and kept in
-`charts_folder` for the next publication (Charts)."""
+    `charts_folder` for the next publication (Charts)."""
     publish_dir.mkdir(parents=True, exist_ok=True)
     every = languages()
     with drawing_processes() as workers:
